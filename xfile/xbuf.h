@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xbuf: an array of equal-sized blocks in one xfile, mapped, with a block
+ * allocator and per-block state.
+ *
+ * Block n lives at byte n << blkshift of the xfile.  A "buffer" is simply
+ * the block's mapped address: getting one costs a segment-table lookup, no
+ * copy and no system call.  The layer knows nothing of what is inside a
+ * block; callers pass a verifier when they want one run.
+ *
+ * Allocation map
+ *	One bit per block, set while the block is allocated.  Allocation takes
+ *	the lowest clear bit (free_hint is a lower bound on it) and makes the
+ *	block's memory really held first (xfile_prealloc), so running out of
+ *	memory is -ENOSPC at allocation and never SIGBUS at access.
+ *
+ * Free blocks are zeros
+ *	Invariant: every byte of a free block reads as zero.  A new xfile is
+ *	all holes; xbuf_free() punches the block's pages out, or, when the
+ *	block is smaller than a system page and other blocks of the page are
+ *	still allocated, writes zeros over it.  So a freshly allocated block
+ *	is zeroed without any work, and memory comes back as soon as a whole
+ *	page is free.
+ *
+ * Block state
+ *	A byte per block: XBUF_TRUSTED once its checksum was verified or
+ *	computed by us (cleared by raw writes from outside, so the next
+ *	access verifies again), and two bits the transaction layer owns
+ *	(XBUF_DIRTY, XBUF_LOGGED, XBUF_FREEING).  TRUSTED may be set by concurrent readers,
+ *	so it is changed with atomic operations.
+ *
+ * Locking
+ *	None inside.  The caller serialises alloc/free and every change of a
+ *	block's bytes against all other use of the same target (the btree's
+ *	writer lock); readers may share it.
+ */
+#ifndef XFILE_XBUF_H
+#define XFILE_XBUF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xfile/xfile.h"
+
+#define XBUF_TRUSTED	(1U << 0)	/* checksum known good */
+#define XBUF_DIRTY	(1U << 1)	/* changed in the open transaction */
+#define XBUF_LOGGED	(1U << 2)	/* whole prior image saved, or new */
+#define XBUF_FREEING	(1U << 3)	/* freed when the transaction commits */
+
+struct xbuf_targ {
+	struct xfile	*xf;
+	unsigned int	blksize;
+	unsigned int	blkshift;
+	uint64_t	*map;		/* allocation bitmap */
+	uint8_t		*state;		/* XBUF_* per block */
+	uint64_t	nbits;		/* blocks covered by map and state */
+	uint64_t	free_hint;	/* no free block below this */
+	uint64_t	nallocated;	/* bits set in map */
+};
+
+/* Set up @bt for blocks of @blksize bytes in @xf (the caller's memory). */
+int xbuf_targ_init(struct xbuf_targ *bt, struct xfile *xf,
+		unsigned int blksize);
+/* Free the map and state; the xfile stays. */
+void xbuf_targ_release(struct xbuf_targ *bt);
+
+/* Mapped address of block @bno; it must be allocated. */
+static inline void *
+xbuf_addr(const struct xbuf_targ *bt, uint64_t bno)
+{
+	return xfile_addr(bt->xf, bno << bt->blkshift);
+}
+
+static inline bool
+xbuf_is_allocated(const struct xbuf_targ *bt, uint64_t bno)
+{
+	if (bno >= bt->nbits)
+		return false;
+	return (bt->map[bno / 64] >> (bno % 64)) & 1;
+}
+
+static inline unsigned int
+xbuf_state(const struct xbuf_targ *bt, uint64_t bno)
+{
+	return __atomic_load_n(&bt->state[bno], __ATOMIC_RELAXED);
+}
+
+static inline void
+xbuf_state_set(struct xbuf_targ *bt, uint64_t bno, unsigned int bits)
+{
+	__atomic_fetch_or(&bt->state[bno], bits, __ATOMIC_RELAXED);
+}
+
+static inline void
+xbuf_state_clear(struct xbuf_targ *bt, uint64_t bno, unsigned int bits)
+{
+	__atomic_fetch_and(&bt->state[bno], (uint8_t)~bits, __ATOMIC_RELAXED);
+}
+
+/*
+ * Verifier: returns NULL if the block is sound, else a static string that
+ * names the failed check.  @bad_crc is set when the failure is the
+ * checksum (reported before any other damage).
+ */
+typedef const char *(*xbuf_verify_fn)(const void *block, uint64_t bno,
+		void *priv, bool *bad_crc);
+
+/*
+ * Map allocated block @bno for use.  If it is neither TRUSTED nor DIRTY
+ * (changed by the open transaction, so ours), run @verify on it first (full check, checksum included) and mark it TRUSTED when it
+ * passes.  Returns 0 and *@addrp, -EUCLEAN (@bno not allocated, or the
+ * verifier failed; *@why says why) or -EBADMSG (bad checksum).
+ */
+int xbuf_get(struct xbuf_targ *bt, uint64_t bno, xbuf_verify_fn verify,
+		void *priv, void **addrp, const char **why);
+
+/*
+ * Allocate the lowest free block; it reads as zeros.  Returns 0 and
+ * *@bnop, or -ENOSPC / -ENOMEM with nothing allocated.
+ */
+int xbuf_alloc(struct xbuf_targ *bt, uint64_t *bnop);
+/* Free block @bno: its bytes become zeros and its memory may go back. */
+void xbuf_free(struct xbuf_targ *bt, uint64_t bno);
+
+/* The first allocated block >= @bno, if any. */
+bool xbuf_next_allocated(const struct xbuf_targ *bt, uint64_t bno,
+		uint64_t *next);
+
+#endif /* XFILE_XBUF_H */
