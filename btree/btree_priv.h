@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * btree_priv.h: what the engine's files share and nobody else sees.
+ *
+ * struct xbtree ties a record type (ops) to an xfile of blocks (targ), and
+ * caches the geometry derived from the block size.  Everything persistent
+ * lives in the blocks: the root, the height and the record count are read
+ * from the header block (block 0) on every use, so a cancelled
+ * transaction that restores block 0 restores them too.
+ *
+ * Locking: none here (see xbtree.h).  Fields marked "atomic" may be
+ * changed by concurrent readers; the rest only by the single writer.
+ */
+#ifndef BTREE_BTREE_PRIV_H
+#define BTREE_BTREE_PRIV_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "btree/format.h"
+#include "btree/xbtree.h"
+#include "xfile/xbuf.h"
+#include "xfile/xfile.h"
+
+#ifdef XFB_DEBUG
+#include <assert.h>
+#define ASSERT(x)	assert(x)
+#else
+#define ASSERT(x)	do { } while (0)
+#endif
+
+struct xbtree {
+	const struct xbt_ops	*ops;		/* immutable */
+	struct xfile		*xf;		/* immutable */
+	struct xbuf_targ	targ;		/* writer only */
+	struct xbt_head_block	*head;		/* block 0, mapped */
+
+	/* geometry, immutable */
+	unsigned int		blksize;
+	unsigned int		blkshift;
+	unsigned int		keyslot;	/* bytes per node key slot */
+	unsigned int		maxrecs[2];	/* [0] leaf, [1] node */
+	unsigned int		minrecs[2];
+	unsigned int		ptr_off;	/* node pointer array offset */
+	uint64_t		owner;
+	uint8_t			uuid[XBT_UUID_LEN];
+
+	struct xbt_trans	*trans;		/* the open one, writer only */
+
+	/* statistics, atomic */
+	uint64_t		nr_inserts, nr_deletes, nr_updates;
+	uint64_t		nr_lookups, nr_splits, nr_merges, nr_shifts;
+	uint64_t		nr_new_roots, nr_root_kills;
+	uint64_t		nr_commits, nr_cancels;
+
+	bool			corrupt;	/* atomic; sticky */
+	pthread_mutex_t		err_lock;	/* protects last_error */
+	char			last_error[256];
+};
+
+#define XBT_STAT_INC(bt, field) \
+	__atomic_fetch_add(&(bt)->field, 1, __ATOMIC_RELAXED)
+
+/* ---- block layout helpers ----------------------------------------- */
+
+static inline unsigned int
+xbt_maxrecs(const struct xbtree *bt, unsigned int level)
+{
+	return bt->maxrecs[level > 0];
+}
+
+static inline unsigned int
+xbt_minrecs(const struct xbtree *bt, unsigned int level)
+{
+	return bt->minrecs[level > 0];
+}
+
+/* Entry size in the "entry array" of a level: a record or a key slot. */
+static inline unsigned int
+xbt_entry_len(const struct xbtree *bt, unsigned int level)
+{
+	return level ? bt->keyslot : bt->ops->rec_len;
+}
+
+static inline uint8_t *
+xbt_rec_addr(const struct xbtree *bt, struct xbt_block *block, int i)
+{
+	return (uint8_t *)block + XBT_BLOCK_HDR_LEN + i * bt->ops->rec_len;
+}
+
+static inline uint8_t *
+xbt_key_addr(const struct xbtree *bt, struct xbt_block *block, int i)
+{
+	return (uint8_t *)block + XBT_BLOCK_HDR_LEN + i * bt->keyslot;
+}
+
+/* The high key half of node key slot @i (overlapping btrees only). */
+static inline uint8_t *
+xbt_high_key_addr(const struct xbtree *bt, struct xbt_block *block, int i)
+{
+	return xbt_key_addr(bt, block, i) + bt->ops->key_len;
+}
+
+static inline uint8_t *
+xbt_ptr_addr(const struct xbtree *bt, struct xbt_block *block, int i)
+{
+	return (uint8_t *)block + bt->ptr_off + i * XBT_PTR_LEN;
+}
+
+static inline uint64_t
+xbt_ptr(const struct xbtree *bt, struct xbt_block *block, int i)
+{
+	return get_be64(xbt_ptr_addr(bt, block, i));
+}
+
+/* Entry @i of a block at any level: a record or a node key slot. */
+static inline uint8_t *
+xbt_entry_addr(const struct xbtree *bt, struct xbt_block *block,
+		unsigned int level, int i)
+{
+	return (uint8_t *)block + XBT_BLOCK_HDR_LEN +
+	       i * xbt_entry_len(bt, level);
+}
+
+static inline bool
+xbt_is_overlapping(const struct xbtree *bt)
+{
+	return bt->ops->flags & XBT_OPS_OVERLAPPING;
+}
+
+/* Low key of entry @i of a block at @level, into @key. */
+void xbt_entry_low_key(struct xbtree *bt, struct xbt_block *block,
+		unsigned int level, int i, void *key);
+/* High key of entry @i (the low key for non-overlapping btrees). */
+void xbt_entry_high_key(struct xbtree *bt, struct xbt_block *block,
+		unsigned int level, int i, void *key);
+/*
+ * The keys a block presents to its parent: the low key of its first
+ * entry, and (overlapping) the largest high key of all its entries.
+ */
+void xbt_block_keys(struct xbtree *bt, struct xbt_block *block,
+		unsigned int level, void *low, void *high);
+
+/* ---- header block --------------------------------------------------- */
+
+static inline unsigned int
+xbt_nlevels(const struct xbtree *bt)
+{
+	return xbt_head_nlevels(bt->head);
+}
+
+static inline uint64_t
+xbt_root(const struct xbtree *bt)
+{
+	return xbt_head_root(bt->head);
+}
+
+/* ---- corruption ----------------------------------------------------- */
+
+/*
+ * Report damage found in block @bno: log it with the place in our source
+ * that found it, remember it as the btree's last error, mark the btree
+ * corrupt.  Evaluates to @error (-EUCLEAN or -EBADMSG).
+ */
+int xbt_corrupt(struct xbtree *bt, uint64_t bno, int error, const char *why,
+		const char *file, int line);
+#define XBT_CORRUPT(bt, bno, why) \
+	xbt_corrupt((bt), (bno), -EUCLEAN, (why), __FILE__, __LINE__)
+#define XBT_CORRUPT_ERR(bt, bno, err, why) \
+	xbt_corrupt((bt), (bno), (err), (why), __FILE__, __LINE__)
+
+void xbt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- block access ---------------------------------------------------- */
+
+/* Full verifier of a btree block (checksum first), for xbuf_get(). */
+const char *xbt_verify_block_full(const void *block, uint64_t bno,
+		void *priv, bool *bad_crc);
+/* Cheap header checks every access runs; NULL or the reason. */
+const char *xbt_verify_block_hdr(struct xbtree *bt,
+		const struct xbt_block *block, uint64_t bno, int level);
+/* Checks of the header block. */
+const char *xbt_verify_head(const void *block, uint64_t bno, void *priv,
+		bool *bad_crc);
+
+/*
+ * Get btree block @bno, expected at @level (-1: any level).  Runs the full
+ * verifier the first time and the header checks every time.  Returns 0
+ * and *@blockp, or -EUCLEAN/-EBADMSG (already reported).
+ */
+int xbt_get_block(struct xbtree *bt, uint64_t bno, int level,
+		struct xbt_block **blockp);
+
+/*
+ * Walk from the root to the leaf where @key belongs, filling the cursor:
+ * node slots are the last entry <= @key, the leaf slot is the first
+ * record >= @key (the insertion point, possibly numrecs).
+ */
+int xbt_lookup_path(struct xbt_cur *cur, const void *key);
+
+/* Format a fresh (zeroed) block as an empty block at @level. */
+void xbt_init_block(struct xbtree *bt, struct xbt_block *block, uint64_t bno,
+		unsigned int level);
+
+/* ---- transactions (trans.c) ---------------------------------------- */
+
+/* An open transaction: its undo log, dirty list and deferred frees. */
+struct xbt_trans {
+	struct xbtree	*bt;
+	uint8_t		*log;		/* undo entries, appended */
+	size_t		log_len;
+	size_t		log_cap;
+	size_t		last;		/* offset of the newest entry + 1 */
+	uint64_t	*dirty;		/* blocks with XBUF_DIRTY set */
+	size_t		ndirty;
+	size_t		dirty_cap;
+	uint64_t	*freed;		/* frees deferred to commit */
+	size_t		nfreed;
+	size_t		freed_cap;
+};
+
+
+/*
+ * Undo logging.  Before a change, the engine says what it is about to do
+ * to which bytes; the log keeps what it needs to undo it.  None of these
+ * fail: xbt_trans_reserve() made room before the operation started.
+ */
+int xbt_trans_reserve(struct xbt_trans *tp, unsigned int nlevels);
+/* Save the whole block (structural changes: split, shift, join). */
+void xbt_log_block(struct xbt_trans *tp, uint64_t bno);
+/* Save bytes [@off, @off + @len) of block @bno. */
+void xbt_log_range(struct xbt_trans *tp, uint64_t bno, unsigned int off,
+		unsigned int len);
+/*
+ * A @len-byte slot is being opened at @off in an array whose used part
+ * will end at @end (after the insert).  Undo closes it again and zeroes
+ * the tail, so the bytes past the array must be zeros (they are).
+ */
+void xbt_log_slot_insert(struct xbt_trans *tp, uint64_t bno,
+		unsigned int off, unsigned int len, unsigned int end);
+/* The @len-byte slot at @off of an array ending at @end is removed. */
+void xbt_log_slot_delete(struct xbt_trans *tp, uint64_t bno,
+		unsigned int off, unsigned int len, unsigned int end);
+/* Allocate a block in the transaction; it reads zeros.  Can fail. */
+int xbt_trans_alloc_block(struct xbt_trans *tp, uint64_t *bnop);
+/* Free a block at commit (it stays allocated until then). */
+void xbt_trans_free_block(struct xbt_trans *tp, uint64_t bno);
+/* Header block fields: log and set. */
+void xbt_trans_set_root(struct xbt_trans *tp, uint64_t root,
+		unsigned int nlevels);
+void xbt_trans_mod_nrecords(struct xbt_trans *tp, int64_t delta);
+
+#endif /* BTREE_BTREE_PRIV_H */

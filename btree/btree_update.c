@@ -1,0 +1,739 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * btree_update.c: changing a btree: insert, delete and update, and the
+ * block surgery they need (shift, split, new root, borrow, join, kill
+ * root).  Every change goes through the open transaction's undo log
+ * (trans.c) before it touches a byte.
+ *
+ * Insert into a full block B at slot s.  Think of C, the n + 1 entries B
+ * would hold with the new one in place; the choices, in order:
+ *
+ *  1. shift right: the right sibling R (same parent) has r free slots.
+ *     The last k = ceil(r / 2) entries of C move to the front of R.
+ *
+ *	  B [a b c d e f]  R [x y . . .]   insert n at 4, r = 3, k = 2
+ *	  C  a b c d n e f
+ *	  B [a b c d n]    R [e f x y .]
+ *
+ *  2. shift left: the same with the left sibling L and the first k of C.
+ *  3. split: a new block N goes right of B; B keeps the first ceil((n+1)/2)
+ *     entries of C, N the rest, and N's keys and pointer are inserted into
+ *     the parent (which may split in turn).
+ *
+ *	  B [a b c d e f]            B [a b c n]  N [d e f]
+ *	  insert n at 3      ->      parent gains (key d, ptr N) after B
+ *
+ *     A full root first grows the tree: a new root with one entry pointing
+ *     at the old root, which then splits under it like any other block.
+ *
+ * Moving k entries at once, not one as XFS does, keeps neighbours evenly
+ * filled so the next insert does not shift again; shifting before
+ * splitting keeps blocks fuller than half, which is most of the memory.
+ * Shifts and joins only use siblings under the same parent, so the
+ * cursor path doubles as the sibling's path; every non-root block has one
+ * because a non-root node holds at least minrecs >= 2 entries.
+ *
+ * Delete from block B.  If B falls below minrecs (the root is exempt):
+ * borrow one entry from the right sibling if it has more than minrecs,
+ * else from the left; else join B into its left sibling (or the right
+ * sibling into B), free the emptied block and delete its entry from the
+ * parent, recursively.  A node root left with one child is freed and the
+ * child becomes the root.
+ *
+ * Keys: after any change a block's keys are recomputed and copied into
+ * its parent's slot, upward until a slot is already right
+ * (xbt_fix_keys()).  For a plain btree only a change at slot 0 can alter
+ * a block's key; an overlapping btree keeps the largest high key of each
+ * subtree too, which any entry can change.
+ *
+ * Logging: a simple insert or delete logs only the slot and the numrecs
+ * field; surgery logs whole blocks once per transaction.
+ *
+ * Locking: the btree's single writer.  Errors: an operation that fails
+ * half way leaves the transaction to be cancelled by the caller.
+ */
+#include <string.h>
+
+#include "btree/btree_priv.h"
+
+/* ---- entry arrays (no logging) --------------------------------------- */
+
+/*
+ * Open @count slots at @idx of a block's entry array (and pointer array,
+ * for a node) by moving the entries at and after @idx up.  The opened
+ * slots hold stale bytes until the caller fills them.
+ */
+static void
+xbt_arr_open(struct xbtree *bt, struct xbt_block *block, unsigned int level,
+		unsigned int idx, unsigned int count)
+{
+	unsigned int	n = xbt_numrecs(block);
+	unsigned int	elen = xbt_entry_len(bt, level);
+	uint8_t		*e = xbt_entry_addr(bt, block, level, idx);
+
+	memmove(e + count * elen, e, (n - idx) * elen);
+	if (level) {
+		uint8_t	*p = xbt_ptr_addr(bt, block, idx);
+
+		memmove(p + count * XBT_PTR_LEN, p, (n - idx) * XBT_PTR_LEN);
+	}
+	xbt_set_numrecs(block, n + count);
+}
+
+/* Remove @count entries at @idx and zero the freed tail. */
+static void
+xbt_arr_close(struct xbtree *bt, struct xbt_block *block, unsigned int level,
+		unsigned int idx, unsigned int count)
+{
+	unsigned int	n = xbt_numrecs(block);
+	unsigned int	elen = xbt_entry_len(bt, level);
+	uint8_t		*e = xbt_entry_addr(bt, block, level, idx);
+
+	if (!count)
+		return;
+	memmove(e, e + count * elen, (n - idx - count) * elen);
+	memset(xbt_entry_addr(bt, block, level, n - count), 0, count * elen);
+	if (level) {
+		uint8_t	*p = xbt_ptr_addr(bt, block, idx);
+
+		memmove(p, p + count * XBT_PTR_LEN,
+			(n - idx - count) * XBT_PTR_LEN);
+		memset(xbt_ptr_addr(bt, block, n - count), 0,
+		       count * XBT_PTR_LEN);
+	}
+	xbt_set_numrecs(block, n - count);
+}
+
+/* Copy @count entries (and pointers) between two different blocks. */
+static void
+xbt_arr_copy(struct xbtree *bt, unsigned int level, struct xbt_block *dst,
+		unsigned int didx, struct xbt_block *src, unsigned int sidx,
+		unsigned int count)
+{
+	unsigned int	elen = xbt_entry_len(bt, level);
+
+	memcpy(xbt_entry_addr(bt, dst, level, didx),
+	       xbt_entry_addr(bt, src, level, sidx), count * elen);
+	if (level)
+		memcpy(xbt_ptr_addr(bt, dst, didx), xbt_ptr_addr(bt, src, sidx),
+		       count * XBT_PTR_LEN);
+}
+
+/* Store one entry (record or key slot) and, for a node, its pointer. */
+static void
+xbt_arr_set(struct xbtree *bt, struct xbt_block *block, unsigned int level,
+		unsigned int idx, const uint8_t *entry, uint64_t ptr)
+{
+	memcpy(xbt_entry_addr(bt, block, level, idx), entry,
+	       xbt_entry_len(bt, level));
+	if (level)
+		put_be64(xbt_ptr_addr(bt, block, idx), ptr);
+}
+
+/* The key slot a block presents to its parent: low (and high) key. */
+static void
+xbt_parent_entry(struct xbtree *bt, struct xbt_block *block,
+		unsigned int level, uint8_t *slot)
+{
+	xbt_block_keys(bt, block, level, slot, slot + bt->ops->key_len);
+}
+
+/* ---- logged single-entry changes -------------------------------------- */
+
+static void
+xbt_log_numrecs(struct xbt_trans *tp, uint64_t bno)
+{
+	xbt_log_range(tp, bno, offsetof(struct xbt_block, bb_numrecs),
+		      sizeof(__be16));
+}
+
+/* Insert one entry into a block with room, logging it finely. */
+static void
+xbt_insert_entry(struct xbt_cur *cur, unsigned int level, unsigned int idx,
+		const uint8_t *entry, uint64_t ptr)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_cur_level	*lv = &cur->lv[level];
+	unsigned int		n = xbt_numrecs(lv->block);
+	unsigned int		elen = xbt_entry_len(bt, level);
+
+	xbt_log_slot_insert(cur->tp, lv->bno, XBT_BLOCK_HDR_LEN + idx * elen,
+			elen, XBT_BLOCK_HDR_LEN + (n + 1) * elen);
+	if (level)
+		xbt_log_slot_insert(cur->tp, lv->bno,
+				bt->ptr_off + idx * XBT_PTR_LEN, XBT_PTR_LEN,
+				bt->ptr_off + (n + 1) * XBT_PTR_LEN);
+	xbt_log_numrecs(cur->tp, lv->bno);
+	xbt_arr_open(bt, lv->block, level, idx, 1);
+	xbt_arr_set(bt, lv->block, level, idx, entry, ptr);
+}
+
+/* Remove one entry from a block, logging it finely. */
+static void
+xbt_remove_entry(struct xbt_cur *cur, unsigned int level, unsigned int idx)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_cur_level	*lv = &cur->lv[level];
+	unsigned int		n = xbt_numrecs(lv->block);
+	unsigned int		elen = xbt_entry_len(bt, level);
+
+	xbt_log_slot_delete(cur->tp, lv->bno, XBT_BLOCK_HDR_LEN + idx * elen,
+			elen, XBT_BLOCK_HDR_LEN + n * elen);
+	if (level)
+		xbt_log_slot_delete(cur->tp, lv->bno,
+				bt->ptr_off + idx * XBT_PTR_LEN, XBT_PTR_LEN,
+				bt->ptr_off + n * XBT_PTR_LEN);
+	xbt_log_numrecs(cur->tp, lv->bno);
+	xbt_arr_close(bt, lv->block, level, idx, 1);
+}
+
+/* ---- keys -------------------------------------------------------------- */
+
+/*
+ * The block at lv[level] changed: make the key slot its parent keeps for
+ * it (lv[level + 1].slot) match, and go on upward while slots change.
+ */
+static void
+xbt_fix_keys(struct xbt_cur *cur, unsigned int level)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_cur_level	*lv, *pv;
+	uint8_t			keys[2 * XBT_KEY_MAX];
+	uint8_t			*slot;
+
+	for (; level + 1 < cur->nlevels; level++) {
+		lv = &cur->lv[level];
+		pv = &cur->lv[level + 1];
+		if (xbt_numrecs(lv->block) == 0)
+			return;		/* about to be joined away */
+		xbt_parent_entry(bt, lv->block, level, keys);
+		slot = xbt_key_addr(bt, pv->block, pv->slot);
+		if (!memcmp(slot, keys, bt->keyslot))
+			return;
+		xbt_log_range(cur->tp, pv->bno,
+			      slot - (uint8_t *)pv->block, bt->keyslot);
+		memcpy(slot, keys, bt->keyslot);
+	}
+}
+
+/*
+ * The same for a sibling of lv[level] under the same parent, at parent
+ * slot @pslot: borrow the cursor for the walk and put it back.
+ */
+static void
+xbt_fix_sibling_keys(struct xbt_cur *cur, unsigned int level, uint64_t bno,
+		struct xbt_block *block, int pslot)
+{
+	struct xbt_cur_level	save = cur->lv[level];
+	int			psave = cur->lv[level + 1].slot;
+
+	cur->lv[level].bno = bno;
+	cur->lv[level].block = block;
+	cur->lv[level + 1].slot = pslot;
+	xbt_fix_keys(cur, level);
+	cur->lv[level] = save;
+	cur->lv[level + 1].slot = psave;
+}
+
+/*
+ * Get the sibling of lv[level] at parent slot @pslot, checking that the
+ * sibling pointers agree with the parent.
+ */
+static int
+xbt_get_sibling(struct xbt_cur *cur, unsigned int level, int pslot,
+		uint64_t *bnop, struct xbt_block **blockp)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_cur_level	*lv = &cur->lv[level];
+	struct xbt_cur_level	*pv = &cur->lv[level + 1];
+	uint64_t		bno = xbt_ptr(bt, pv->block, pslot);
+	uint64_t		link;
+	int			error;
+
+	link = pslot > pv->slot ? xbt_rightsib(lv->block) :
+				  xbt_leftsib(lv->block);
+	if (link != bno)
+		return XBT_CORRUPT(bt, lv->bno,
+				   "sibling pointer disagrees with parent");
+	error = xbt_get_block(bt, bno, level, blockp);
+	if (error)
+		return error;
+	*bnop = bno;
+	return 0;
+}
+
+/* Point the left-sibling link of block @bno (if any) at @left. */
+static int
+xbt_relink_left(struct xbt_cur *cur, unsigned int level, uint64_t bno,
+		uint64_t left)
+{
+	struct xbt_block	*block;
+	int			error;
+
+	if (bno == XBT_NULLBLOCK)
+		return 0;
+	error = xbt_get_block(cur->bt, bno, level, &block);
+	if (error)
+		return error;
+	xbt_log_range(cur->tp, bno, offsetof(struct xbt_block, bb_leftsib),
+		      sizeof(__be64));
+	xbt_set_leftsib(block, left);
+	return 0;
+}
+
+/* ---- insert ------------------------------------------------------------ */
+
+static int xbt_insrec(struct xbt_cur *cur, unsigned int level,
+		const uint8_t *entry, uint64_t ptr);
+
+/* Grow the tree: a new root above the old one, with one entry. */
+static int
+xbt_new_root(struct xbt_cur *cur)
+{
+	struct xbtree		*bt = cur->bt;
+	unsigned int		level = cur->nlevels - 1;
+	struct xbt_cur_level	*old = &cur->lv[level];
+	struct xbt_cur_level	*root = &cur->lv[level + 1];
+	uint8_t			keys[2 * XBT_KEY_MAX];
+	uint64_t		bno;
+	int			error;
+
+	if (cur->nlevels >= XBT_MAXLEVELS)
+		return -ENOSPC;
+	error = xbt_trans_alloc_block(cur->tp, &bno);
+	if (error)
+		return error;
+	root->bno = bno;
+	root->block = xbuf_addr(&bt->targ, bno);
+	root->slot = 0;
+	xbt_init_block(bt, root->block, bno, level + 1);
+	xbt_parent_entry(bt, old->block, level, keys);
+	xbt_arr_open(bt, root->block, level + 1, 0, 1);
+	xbt_arr_set(bt, root->block, level + 1, 0, keys, old->bno);
+	xbt_trans_set_root(cur->tp, bno, cur->nlevels + 1);
+	cur->nlevels++;
+	XBT_STAT_INC(bt, nr_new_roots);
+	return 0;
+}
+
+/* Case 1 above: the last k entries of C go to the right sibling. */
+static void
+xbt_shift_right(struct xbt_cur *cur, unsigned int level, uint64_t rbno,
+		struct xbt_block *right, const uint8_t *entry, uint64_t ptr)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_cur_level	*lv = &cur->lv[level];
+	struct xbt_block	*block = lv->block;
+	unsigned int		n = xbt_numrecs(block);
+	unsigned int		s = lv->slot;
+	unsigned int		k = (xbt_maxrecs(bt, level) -
+				     xbt_numrecs(right) + 1) / 2;
+	unsigned int		first = n + 1 - k;	/* C index moving first */
+
+	xbt_log_block(cur->tp, lv->bno);
+	xbt_log_block(cur->tp, rbno);
+	xbt_arr_open(bt, right, level, 0, k);
+	if (s >= first) {
+		/* The new entry is among the moved: R gets B[first..s), new,
+		 * B[s..n). */
+		unsigned int	j = s - first;
+
+		xbt_arr_copy(bt, level, right, 0, block, first, j);
+		xbt_arr_set(bt, right, level, j, entry, ptr);
+		xbt_arr_copy(bt, level, right, j + 1, block, s, n - s);
+		xbt_arr_close(bt, block, level, first, k - 1);
+	} else {
+		xbt_arr_copy(bt, level, right, 0, block, n - k, k);
+		xbt_arr_close(bt, block, level, n - k, k);
+		xbt_arr_open(bt, block, level, s, 1);
+		xbt_arr_set(bt, block, level, s, entry, ptr);
+	}
+	XBT_STAT_INC(bt, nr_shifts);
+	xbt_fix_keys(cur, level);
+	xbt_fix_sibling_keys(cur, level, rbno, right,
+			     cur->lv[level + 1].slot + 1);
+}
+
+/* Case 2: the first k entries of C go to the end of the left sibling. */
+static void
+xbt_shift_left(struct xbt_cur *cur, unsigned int level, uint64_t lbno,
+		struct xbt_block *left, const uint8_t *entry, uint64_t ptr)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_cur_level	*lv = &cur->lv[level];
+	struct xbt_block	*block = lv->block;
+	unsigned int		ln = xbt_numrecs(left);
+	unsigned int		s = lv->slot;
+	unsigned int		k = (xbt_maxrecs(bt, level) - ln + 1) / 2;
+
+	xbt_log_block(cur->tp, lv->bno);
+	xbt_log_block(cur->tp, lbno);
+	xbt_arr_open(bt, left, level, ln, k);
+	if (s < k) {
+		/* L gets B[0..s), new, B[s..k-1). */
+		xbt_arr_copy(bt, level, left, ln, block, 0, s);
+		xbt_arr_set(bt, left, level, ln + s, entry, ptr);
+		xbt_arr_copy(bt, level, left, ln + s + 1, block, s, k - 1 - s);
+		xbt_arr_close(bt, block, level, 0, k - 1);
+	} else {
+		xbt_arr_copy(bt, level, left, ln, block, 0, k);
+		xbt_arr_close(bt, block, level, 0, k);
+		xbt_arr_open(bt, block, level, s - k, 1);
+		xbt_arr_set(bt, block, level, s - k, entry, ptr);
+	}
+	XBT_STAT_INC(bt, nr_shifts);
+	xbt_fix_keys(cur, level);
+	xbt_fix_sibling_keys(cur, level, lbno, left,
+			     cur->lv[level + 1].slot - 1);
+}
+
+/* Case 3: split into a new right sibling and insert it in the parent. */
+static int
+xbt_split(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
+		uint64_t ptr)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_cur_level	*lv = &cur->lv[level];
+	struct xbt_block	*block = lv->block;
+	struct xbt_block	*new;
+	unsigned int		n = xbt_numrecs(block);
+	unsigned int		s = lv->slot;
+	unsigned int		m = (n + 2) / 2;	/* B keeps m of C */
+	uint64_t		rsib = xbt_rightsib(block);
+	uint8_t			keys[2 * XBT_KEY_MAX];
+	uint64_t		nbno;
+	int			error;
+
+	error = xbt_trans_alloc_block(cur->tp, &nbno);
+	if (error)
+		return error;
+	error = xbt_relink_left(cur, level, rsib, nbno);
+	if (error)
+		return error;
+	new = xbuf_addr(&bt->targ, nbno);
+	xbt_init_block(bt, new, nbno, level);
+	xbt_log_block(cur->tp, lv->bno);
+	xbt_set_leftsib(new, lv->bno);
+	xbt_set_rightsib(new, rsib);
+	xbt_set_rightsib(block, nbno);
+
+	if (s < m) {
+		/* N gets B[m-1..n); the new entry stays in B. */
+		xbt_arr_open(bt, new, level, 0, n - m + 1);
+		xbt_arr_copy(bt, level, new, 0, block, m - 1, n - m + 1);
+		xbt_arr_close(bt, block, level, m - 1, n - m + 1);
+		xbt_arr_open(bt, block, level, s, 1);
+		xbt_arr_set(bt, block, level, s, entry, ptr);
+	} else {
+		/* N gets B[m..s), new, B[s..n). */
+		xbt_arr_open(bt, new, level, 0, n + 1 - m);
+		xbt_arr_copy(bt, level, new, 0, block, m, s - m);
+		xbt_arr_set(bt, new, level, s - m, entry, ptr);
+		xbt_arr_copy(bt, level, new, s - m + 1, block, s, n - s);
+		xbt_arr_close(bt, block, level, m, n - m);
+	}
+	XBT_STAT_INC(bt, nr_splits);
+	xbt_fix_keys(cur, level);
+
+	/* The new block goes into the parent right after this one. */
+	xbt_parent_entry(bt, new, level, keys);
+	cur->lv[level + 1].slot++;
+	return xbt_insrec(cur, level + 1, keys, nbno);
+}
+
+/*
+ * Insert @entry (and @ptr, at a node) at lv[level].slot, making room by
+ * shifting or splitting when the block is full.
+ */
+static int
+xbt_insrec(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
+		uint64_t ptr)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_cur_level	*lv = &cur->lv[level];
+	struct xbt_cur_level	*pv;
+	unsigned int		max = xbt_maxrecs(bt, level);
+	struct xbt_block	*sib;
+	uint64_t		sbno;
+	int			error;
+
+	if (xbt_numrecs(lv->block) < max) {
+		xbt_insert_entry(cur, level, lv->slot, entry, ptr);
+		if (lv->slot == 0 || xbt_is_overlapping(bt))
+			xbt_fix_keys(cur, level);
+		return 0;
+	}
+
+	if (level == cur->nlevels - 1) {
+		error = xbt_new_root(cur);
+		if (error)
+			return error;
+	}
+	pv = &cur->lv[level + 1];
+	if (pv->slot + 1 < (int)xbt_numrecs(pv->block)) {
+		error = xbt_get_sibling(cur, level, pv->slot + 1, &sbno, &sib);
+		if (error)
+			return error;
+		if (xbt_numrecs(sib) < max) {
+			xbt_shift_right(cur, level, sbno, sib, entry, ptr);
+			return 0;
+		}
+	}
+	if (pv->slot > 0) {
+		error = xbt_get_sibling(cur, level, pv->slot - 1, &sbno, &sib);
+		if (error)
+			return error;
+		if (xbt_numrecs(sib) < max) {
+			xbt_shift_left(cur, level, sbno, sib, entry, ptr);
+			return 0;
+		}
+	}
+	return xbt_split(cur, level, entry, ptr);
+}
+
+int
+xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
+{
+	struct xbtree		*bt = tp->bt;
+	const struct xbt_ops	*ops = bt->ops;
+	struct xbt_cur		cur;
+	uint8_t			key[XBT_KEY_MAX], k[XBT_KEY_MAX];
+	struct xbt_block	*leaf;
+	int			error;
+
+	*stat = 0;
+	if (ops->verify_rec && ops->verify_rec(rec))
+		return -EINVAL;
+	ops->init_key_from_rec(key, rec);
+	xbt_cur_init(&cur, bt);
+	error = xbt_lookup_path(&cur, key);
+	if (error)
+		return error;
+	leaf = cur.lv[0].block;
+	if (cur.lv[0].slot < (int)xbt_numrecs(leaf)) {
+		xbt_entry_low_key(bt, leaf, 0, cur.lv[0].slot, k);
+		if (ops->cmp_keys(k, key) == 0)
+			return 0;
+	}
+	error = xbt_trans_reserve(tp, cur.nlevels);
+	if (error)
+		return error;
+	error = xbt_insrec(&cur, 0, rec, 0);
+	if (error)
+		return error;
+	xbt_trans_mod_nrecords(tp, 1);
+	XBT_STAT_INC(bt, nr_inserts);
+	*stat = 1;
+	return 0;
+}
+
+/* ---- delete ------------------------------------------------------------ */
+
+static int xbt_delrec(struct xbt_cur *cur, unsigned int level);
+
+/* The root node has one child left: the child becomes the root. */
+static int
+xbt_kill_root(struct xbt_cur *cur)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_cur_level	*root = &cur->lv[cur->nlevels - 1];
+	uint64_t		child = xbt_ptr(bt, root->block, 0);
+
+	xbt_trans_set_root(cur->tp, child, cur->nlevels - 1);
+	xbt_trans_free_block(cur->tp, root->bno);
+	cur->nlevels--;
+	XBT_STAT_INC(bt, nr_root_kills);
+	return 0;
+}
+
+/* Move every entry of @src to the end of @dst and unlink @src. */
+static int
+xbt_join(struct xbt_cur *cur, unsigned int level, uint64_t dbno,
+		struct xbt_block *dst, uint64_t sbno, struct xbt_block *src)
+{
+	struct xbtree	*bt = cur->bt;
+	unsigned int	dn = xbt_numrecs(dst);
+	unsigned int	sn = xbt_numrecs(src);
+	int		error;
+
+	if (dn + sn > xbt_maxrecs(bt, level))
+		return XBT_CORRUPT(bt, sbno, "siblings too full to join");
+	error = xbt_relink_left(cur, level, xbt_rightsib(src), dbno);
+	if (error)
+		return error;
+	xbt_log_block(cur->tp, dbno);
+	xbt_arr_open(bt, dst, level, dn, sn);
+	xbt_arr_copy(bt, level, dst, dn, src, 0, sn);
+	xbt_set_rightsib(dst, xbt_rightsib(src));
+	xbt_trans_free_block(cur->tp, sbno);
+	XBT_STAT_INC(bt, nr_merges);
+	return 0;
+}
+
+/* lv[level] fell below minrecs: borrow from a sibling or join with it. */
+static int
+xbt_rebalance(struct xbt_cur *cur, unsigned int level)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_cur_level	*lv = &cur->lv[level];
+	struct xbt_cur_level	*pv = &cur->lv[level + 1];
+	unsigned int		min = xbt_minrecs(bt, level);
+	unsigned int		n = xbt_numrecs(lv->block);
+	int			p = pv->slot;
+	struct xbt_block	*right = NULL, *left = NULL;
+	uint64_t		rbno = 0, lbno = 0;
+	int			error;
+
+	if (p + 1 < (int)xbt_numrecs(pv->block)) {
+		error = xbt_get_sibling(cur, level, p + 1, &rbno, &right);
+		if (error)
+			return error;
+		if (xbt_numrecs(right) > min) {
+			/* Borrow R's first entry. */
+			xbt_log_block(cur->tp, lv->bno);
+			xbt_log_block(cur->tp, rbno);
+			xbt_arr_open(bt, lv->block, level, n, 1);
+			xbt_arr_copy(bt, level, lv->block, n, right, 0, 1);
+			xbt_arr_close(bt, right, level, 0, 1);
+			XBT_STAT_INC(bt, nr_shifts);
+			xbt_fix_keys(cur, level);
+			xbt_fix_sibling_keys(cur, level, rbno, right, p + 1);
+			return 0;
+		}
+	}
+	if (p > 0) {
+		error = xbt_get_sibling(cur, level, p - 1, &lbno, &left);
+		if (error)
+			return error;
+		if (xbt_numrecs(left) > min) {
+			/* Borrow L's last entry. */
+			unsigned int	ln = xbt_numrecs(left);
+
+			xbt_log_block(cur->tp, lv->bno);
+			xbt_log_block(cur->tp, lbno);
+			xbt_arr_open(bt, lv->block, level, 0, 1);
+			xbt_arr_copy(bt, level, lv->block, 0, left, ln - 1, 1);
+			xbt_arr_close(bt, left, level, ln - 1, 1);
+			XBT_STAT_INC(bt, nr_shifts);
+			xbt_fix_keys(cur, level);
+			xbt_fix_sibling_keys(cur, level, lbno, left, p - 1);
+			return 0;
+		}
+		/* Join into the left sibling; drop our parent entry. */
+		error = xbt_join(cur, level, lbno, left, lv->bno, lv->block);
+		if (error)
+			return error;
+		xbt_fix_sibling_keys(cur, level, lbno, left, p - 1);
+		return xbt_delrec(cur, level + 1);
+	}
+	if (!right)
+		return XBT_CORRUPT(bt, pv->bno, "non-root node with one entry");
+	/* Join the right sibling into this block; drop its parent entry. */
+	error = xbt_join(cur, level, lv->bno, lv->block, rbno, right);
+	if (error)
+		return error;
+	xbt_fix_keys(cur, level);
+	pv->slot = p + 1;
+	return xbt_delrec(cur, level + 1);
+}
+
+/* Delete the entry at lv[level].slot and rebalance. */
+static int
+xbt_delrec(struct xbt_cur *cur, unsigned int level)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_cur_level	*lv = &cur->lv[level];
+	unsigned int		n;
+
+	xbt_remove_entry(cur, level, lv->slot);
+	n = xbt_numrecs(lv->block);
+	if (level == cur->nlevels - 1) {
+		if (level > 0 && n == 1)
+			return xbt_kill_root(cur);
+		return 0;
+	}
+	if (lv->slot == 0 || xbt_is_overlapping(bt))
+		xbt_fix_keys(cur, level);
+	if (n >= xbt_minrecs(bt, level))
+		return 0;
+	return xbt_rebalance(cur, level);
+}
+
+int
+xbt_delete(struct xbt_trans *tp, const void *key, const void *rec,
+		void *old, int *stat)
+{
+	struct xbtree		*bt = tp->bt;
+	struct xbt_cur		cur;
+	uint8_t			k[XBT_KEY_MAX];
+	struct xbt_block	*leaf;
+	const uint8_t		*found;
+	int			error;
+
+	*stat = 0;
+	xbt_cur_init(&cur, bt);
+	error = xbt_lookup_path(&cur, key);
+	if (error)
+		return error;
+	leaf = cur.lv[0].block;
+	if (cur.lv[0].slot >= (int)xbt_numrecs(leaf))
+		return 0;
+	xbt_entry_low_key(bt, leaf, 0, cur.lv[0].slot, k);
+	if (bt->ops->cmp_keys(k, key) != 0)
+		return 0;
+	found = xbt_rec_addr(bt, leaf, cur.lv[0].slot);
+	if (rec && memcmp(found, rec, bt->ops->rec_len))
+		return 0;
+	if (old)
+		memcpy(old, found, bt->ops->rec_len);
+	error = xbt_trans_reserve(tp, cur.nlevels);
+	if (error)
+		return error;
+	error = xbt_delrec(&cur, 0);
+	if (error)
+		return error;
+	xbt_trans_mod_nrecords(tp, -1);
+	XBT_STAT_INC(bt, nr_deletes);
+	*stat = 1;
+	return 0;
+}
+
+/* ---- update ------------------------------------------------------------ */
+
+int
+xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
+{
+	struct xbtree		*bt = tp->bt;
+	const struct xbt_ops	*ops = bt->ops;
+	struct xbt_cur		cur;
+	uint8_t			key[XBT_KEY_MAX], k[XBT_KEY_MAX];
+	struct xbt_block	*leaf;
+	unsigned int		off;
+	int			error;
+
+	*stat = 0;
+	if (ops->verify_rec && ops->verify_rec(rec))
+		return -EINVAL;
+	ops->init_key_from_rec(key, rec);
+	xbt_cur_init(&cur, bt);
+	error = xbt_lookup_path(&cur, key);
+	if (error)
+		return error;
+	leaf = cur.lv[0].block;
+	if (cur.lv[0].slot >= (int)xbt_numrecs(leaf))
+		return 0;
+	xbt_entry_low_key(bt, leaf, 0, cur.lv[0].slot, k);
+	if (ops->cmp_keys(k, key) != 0)
+		return 0;
+	error = xbt_trans_reserve(tp, cur.nlevels);
+	if (error)
+		return error;
+	off = XBT_BLOCK_HDR_LEN + cur.lv[0].slot * ops->rec_len;
+	xbt_log_range(tp, cur.lv[0].bno, off, ops->rec_len);
+	memcpy((uint8_t *)leaf + off, rec, ops->rec_len);
+	if (xbt_is_overlapping(bt))
+		xbt_fix_keys(&cur, 0);
+	XBT_STAT_INC(bt, nr_updates);
+	*stat = 1;
+	return 0;
+}

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xbtree.h: the public interface of the in-memory btree library.
+ *
+ * One struct xbtree is one btree whose blocks live in an xfile of its own
+ * (see format.h for every byte of them).  A const struct xbt_ops says what
+ * a record is (kv, rmap, refcount, or a type of the caller's own); the
+ * engine never learns a record layout.
+ *
+ * Records and keys cross this interface in their on-memory (big-endian)
+ * form: rec_len and key_len bytes.  Each type's header has helpers to
+ * build them from host integers (btree_kv.h: kvbt_rec_init()).
+ *
+ * Changes happen inside a transaction:
+ *
+ *	struct xbt_trans *tp;
+ *	error = xbt_trans_alloc(bt, &tp);
+ *	error = xbt_insert(tp, rec, &stat);	// as many operations as wanted
+ *	error ? xbt_trans_cancel(tp) : (error = xbt_trans_commit(tp));
+ *
+ * Commit checksums every block the transaction dirtied and frees (punches
+ * out) the blocks it released.  Cancel puts every block, the header block
+ * and the block map back exactly as they were, byte for byte.  An
+ * operation that fails inside a transaction may leave it half done: the
+ * caller must cancel it.
+ *
+ * Locking: the library takes no locks.  The caller allows either one
+ * writer (a transaction is open, or an operation that changes the tree is
+ * running) or any number of readers per btree, e.g. with a rwlock.  Reads
+ * may run concurrently with each other; the only state they change is the
+ * per-block "checksum verified" bit and the statistics, both atomics.
+ *
+ * Errors: every function returns 0 or a negative errno.  A missing record
+ * is not an error: it comes back as *stat == 0.  -EUCLEAN means a damaged
+ * block, -EBADMSG a block with a bad checksum; the reason is logged and
+ * kept (xbtree_last_error()) and the btree is marked corrupt for good.
+ * -ENOSPC means the memory cap (xfile_set_memory_cap()) was reached,
+ * -ENOMEM that malloc failed.
+ */
+#ifndef BTREE_XBTREE_H
+#define BTREE_XBTREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "btree/format.h"
+
+#define XBT_MAXLEVELS		32	/* refuse to grow taller: -ENOSPC */
+#define XBT_KEY_MAX		24	/* longest key of any type */
+#define XBT_REC_MAX		32	/* longest record of any type */
+
+struct xbtree;
+struct xbt_trans;
+
+/* Ops flags. */
+#define XBT_OPS_OVERLAPPING	(1U << 0)	/* nodes keep low and high keys */
+
+/*
+ * What a record type is.  Keys are compared only through cmp_keys; for an
+ * overlapping btree each node slot holds a low key then a high key, and a
+ * record covers the keys from its low to its high key.
+ */
+struct xbt_ops {
+	const char	*name;		/* "kv", "rmap", "refcount" */
+	uint32_t	magic;		/* bb_magic of every block */
+	unsigned int	rec_len;	/* bytes per record, <= XBT_REC_MAX */
+	unsigned int	key_len;	/* bytes per key, <= XBT_KEY_MAX */
+	unsigned int	flags;		/* XBT_OPS_* */
+
+	/* The (low) key of a record: what orders records. */
+	void		(*init_key_from_rec)(void *key, const void *rec);
+	/* The last key a record covers; the low key if it covers one. */
+	void		(*init_high_key_from_rec)(void *key, const void *rec);
+	/* Order of two keys: negative, zero or positive. */
+	int		(*cmp_keys)(const void *k1, const void *k2);
+	/* Content rules of one record: NULL if fine, else the reason. */
+	const char	*(*verify_rec)(const void *rec);
+};
+
+struct xbtree_params {
+	unsigned int	blocksize;	/* power of two 512..65536; 0: page */
+	uint64_t	owner;		/* bb_owner of every block */
+	const char	*tmpdir;	/* NULL: memfd; else O_TMPFILE here */
+	const uint8_t	*uuid;		/* 16 bytes; NULL: a random one */
+};
+
+struct xbtree_stats {
+	const char	*type;		/* ops->name */
+	uint64_t	records;
+	unsigned int	height;
+	uint64_t	blocks;		/* allocated, header block included */
+	unsigned int	blocksize;
+	uint64_t	bytes;		/* memory the xfile holds */
+	uint64_t	data_size;	/* kv data file view */
+	unsigned int	maxrecs[2];	/* leaf, node */
+	unsigned int	minrecs[2];
+	bool		corrupt;
+	uint64_t	inserts, deletes, updates, lookups;
+	uint64_t	splits, merges, shifts, new_roots, root_kills;
+	uint64_t	commits, cancels;
+};
+
+/* Create an empty btree: header block 0 and an empty root leaf, block 1. */
+int xbtree_create(const struct xbt_ops *ops,
+		const struct xbtree_params *params, struct xbtree **btp);
+/* Free the btree and its memory.  No transaction may be open. */
+void xbtree_destroy(struct xbtree *bt);
+
+const struct xbt_ops *xbtree_ops(const struct xbtree *bt);
+void xbtree_get_stats(struct xbtree *bt, struct xbtree_stats *st);
+uint64_t xbtree_nrecords(const struct xbtree *bt);
+bool xbtree_is_corrupt(const struct xbtree *bt);
+/* Copy the most recent corruption reason (empty if none) into @buf. */
+void xbtree_last_error(struct xbtree *bt, char *buf, size_t len);
+
+/*
+ * Corruption messages go to this function (default: stderr).  It may be
+ * called from any thread that uses the library.
+ */
+typedef void (*xbt_log_fn)(const char *msg);
+void xbt_set_log_fn(xbt_log_fn fn);
+
+/* ---- transactions -------------------------------------------------- */
+
+/* Begin a transaction.  One at a time per btree. */
+int xbt_trans_alloc(struct xbtree *bt, struct xbt_trans **tpp);
+/* Checksum and publish every change; frees @tp.  0 or -EUCLEAN. */
+int xbt_trans_commit(struct xbt_trans *tp);
+/* Undo every change exactly; frees @tp. */
+void xbt_trans_cancel(struct xbt_trans *tp);
+
+/* ---- changes (inside a transaction) ------------------------------- */
+
+/* Insert @rec.  *stat = 0 if a record with the same key exists. */
+int xbt_insert(struct xbt_trans *tp, const void *rec, int *stat);
+/*
+ * Delete the record whose key is @key.  If @rec is not NULL, the stored
+ * record must equal it byte for byte as well.  *stat = 0 if there is no
+ * such record.  The deleted record is copied to @old if not NULL.
+ */
+int xbt_delete(struct xbt_trans *tp, const void *key, const void *rec,
+		void *old, int *stat);
+/* Replace the record with @rec's key by @rec.  *stat = 0 if none. */
+int xbt_update(struct xbt_trans *tp, const void *rec, int *stat);
+/* Set the header's data_size field (the kv `data` file's size). */
+void xbt_set_data_size(struct xbt_trans *tp, uint64_t size);
+uint64_t xbtree_data_size(const struct xbtree *bt);
+
+/* ---- reads --------------------------------------------------------- */
+
+enum xbt_lookup {
+	XBT_LOOKUP_LE,		/* the last record with key <= the key */
+	XBT_LOOKUP_EQ,		/* the record with exactly the key */
+	XBT_LOOKUP_GE,		/* the first record with key >= the key */
+};
+
+/*
+ * A cursor: a path from the root to one leaf slot.  It lives on the
+ * caller's stack and holds nothing that needs releasing, but it is only
+ * valid while the caller's lock is held and no change runs; re-look up
+ * after any change.
+ */
+struct xbt_cur_level {
+	uint64_t		bno;
+	struct xbt_block	*block;
+	int			slot;	/* 0-based index in the block */
+};
+
+struct xbt_cur {
+	struct xbtree		*bt;
+	struct xbt_trans	*tp;		/* NULL for a reader */
+	unsigned int		nlevels;
+	struct xbt_cur_level	lv[XBT_MAXLEVELS];
+};
+
+void xbt_cur_init(struct xbt_cur *cur, struct xbtree *bt);
+/* Position the cursor.  *stat = 1 if it sits on a matching record. */
+int xbt_lookup(struct xbt_cur *cur, enum xbt_lookup dir, const void *key,
+		int *stat);
+/* Step to the next / previous record.  *stat = 0 past either end. */
+int xbt_increment(struct xbt_cur *cur, int *stat);
+int xbt_decrement(struct xbt_cur *cur, int *stat);
+/* The record under the cursor (a pointer into the block). */
+const void *xbt_cur_rec(const struct xbt_cur *cur);
+
+/* One-shot lookup: copy the record found into @rec. */
+int xbt_get(struct xbtree *bt, enum xbt_lookup dir, const void *key,
+		void *rec, int *stat);
+
+/*
+ * Call @fn on every record whose keys [low key, high key] overlap
+ * [@low, @high], in key order.  @fn returns 0 to go on, XBT_QUERY_STOP to
+ * stop (then xbt_query_range() returns 0), or a negative errno, which is
+ * returned.  @low > @high is -EINVAL.  On an overlapping btree the walk
+ * only enters subtrees whose key range can overlap.
+ */
+#define XBT_QUERY_STOP	1
+typedef int (*xbt_query_fn)(const void *rec, void *priv);
+int xbt_query_range(struct xbtree *bt, const void *low, const void *high,
+		xbt_query_fn fn, void *priv);
+
+/*
+ * Full structure check (see check.c for the list of rules).  @report is
+ * called once per problem with the block number and a message; it may be
+ * NULL.  Returns 0 and sets *@problems (0 means the tree is sound), or a
+ * negative errno if the check itself could not run (-ENOMEM).
+ */
+typedef void (*xbt_check_report_fn)(uint64_t bno, const char *msg,
+		void *priv);
+int xbt_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
+		uint64_t *problems);
+
+/* ---- raw blocks (the pages/ view) ---------------------------------- */
+
+/* Allocated-block iteration: the first allocated block >= @bno. */
+bool xbtree_next_block(struct xbtree *bt, uint64_t bno, uint64_t *next);
+bool xbtree_block_is_allocated(struct xbtree *bt, uint64_t bno);
+unsigned int xbtree_blocksize(const struct xbtree *bt);
+/* Copy block @bno out (0 or -ENOENT if it is not allocated). */
+int xbtree_read_block(struct xbtree *bt, uint64_t bno, void *buf);
+/*
+ * Overwrite bytes of block @bno with no check at all (pages_writable);
+ * the block's checksum is verified again at its next use.
+ */
+int xbtree_write_block(struct xbtree *bt, uint64_t bno, const void *buf,
+		size_t len, size_t off);
+
+#endif /* BTREE_XBTREE_H */
