@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test.sh: install what is missing, build, and run every test, twice: a
+# normal build with warnings as errors, then a build with AddressSanitizer
+# and UndefinedBehaviorSanitizer.  Exits non-zero if anything fails.
+#
+#   scripts/test.sh            everything
+#   XFB_TEST_SEED=random ...   a new seed for the randomized suites
+#   XFB_TEST_SCALE=4 ...       bigger randomized suites
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/deps.sh
+. scripts/lib/deps.sh
+
+# shellcheck disable=SC2086
+xfb_need_packages $XFB_BUILD_PACKAGES $XFB_TEST_PACKAGES
+
+run_suite()
+{
+	local dir=$1
+	shift
+	if [ -d "$dir" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+	ninja -C "$dir"
+	meson test -C "$dir" --print-errorlogs --num-processes 2
+}
+
+start=$(date +%s)
+echo "== build and test (debugoptimized, -Werror)"
+run_suite build-test -Dbuildtype=debugoptimized -Dwerror=true
+
+echo "== build and test (AddressSanitizer + UndefinedBehaviorSanitizer)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+XFB_TEST_SCALE=${XFB_TEST_SCALE:-0.25} \
+	run_suite build-asan -Dbuildtype=debug -Dwerror=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+
+echo "== all tests passed in $(( $(date +%s) - start )) s"
