@@ -3,8 +3,9 @@
  * btree_kv.c: the kv record type, a u64 key mapped to a u64 value.
  *
  * The layout is in btree_kv.h.  Keys are big-endian, so their order is
- * the order of the unsigned integers.  Every record is valid; a kv btree
- * is not overlapping, so a record's high key is its key.
+ * the order of the unsigned integers, and the key is the record's first
+ * eight bytes (XBT_OPS_KEY_PREFIX).  Every record is valid; a kv btree is
+ * not overlapping, so a record's high key is its key.
  */
 #include <string.h>
 
@@ -30,7 +31,7 @@ const struct xbt_ops kvbt_ops = {
 	.magic			= KVBT_MAGIC,
 	.rec_len		= KVBT_REC_LEN,
 	.key_len		= KVBT_KEY_LEN,
-	.flags			= 0,
+	.flags			= XBT_OPS_KEY_PREFIX,
 	.init_key_from_rec	= kvbt_init_key_from_rec,
 	.init_high_key_from_rec	= kvbt_init_key_from_rec,
 	.cmp_keys		= kvbt_cmp_keys,

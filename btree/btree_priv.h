@@ -181,6 +181,9 @@ const char *xbt_verify_block_full(const void *block, uint64_t bno,
 /* Cheap header checks every access runs; NULL or the reason. */
 const char *xbt_verify_block_hdr(struct xbtree *bt,
 		const struct xbt_block *block, uint64_t bno, int level);
+/* The header fields not checked on every access (blkno, uuid, ...). */
+const char *xbt_verify_block_hdr_rest(struct xbtree *bt,
+		const struct xbt_block *block, uint64_t bno);
 /* Checks of the header block. */
 const char *xbt_verify_head(const void *block, uint64_t bno, void *priv,
 		bool *bad_crc);

@@ -144,7 +144,7 @@ static void
 xbt_log_numrecs(struct xbt_trans *tp, uint64_t bno)
 {
 	xbt_log_range(tp, bno, offsetof(struct xbt_block, bb_numrecs),
-		      sizeof(__be16));
+		      sizeof(xfb_be16_t));
 }
 
 /* Insert one entry into a block with room, logging it finely. */
@@ -276,7 +276,7 @@ xbt_relink_left(struct xbt_cur *cur, unsigned int level, uint64_t bno,
 	if (error)
 		return error;
 	xbt_log_range(cur->tp, bno, offsetof(struct xbt_block, bb_leftsib),
-		      sizeof(__be64));
+		      sizeof(xfb_be64_t));
 	xbt_set_leftsib(block, left);
 	return 0;
 }

@@ -77,19 +77,19 @@
 #include <string.h>
 
 /* Endian-typed integers: a struct keeps them from mixing with host ints. */
-typedef struct { uint16_t v; } __be16;
-typedef struct { uint32_t v; } __be32;
-typedef struct { uint64_t v; } __be64;
-typedef struct { uint32_t v; } __le32;
+typedef struct { uint16_t v; } xfb_be16_t;
+typedef struct { uint32_t v; } xfb_be32_t;
+typedef struct { uint64_t v; } xfb_be64_t;
+typedef struct { uint32_t v; } xfb_le32_t;
 
-static inline uint16_t be16_load(__be16 x) { return be16toh(x.v); }
-static inline uint32_t be32_load(__be32 x) { return be32toh(x.v); }
-static inline uint64_t be64_load(__be64 x) { return be64toh(x.v); }
-static inline uint32_t le32_load(__le32 x) { return le32toh(x.v); }
-static inline __be16 be16_store(uint16_t v) { return (__be16){ htobe16(v) }; }
-static inline __be32 be32_store(uint32_t v) { return (__be32){ htobe32(v) }; }
-static inline __be64 be64_store(uint64_t v) { return (__be64){ htobe64(v) }; }
-static inline __le32 le32_store(uint32_t v) { return (__le32){ htole32(v) }; }
+static inline uint16_t be16_load(xfb_be16_t x) { return be16toh(x.v); }
+static inline uint32_t be32_load(xfb_be32_t x) { return be32toh(x.v); }
+static inline uint64_t be64_load(xfb_be64_t x) { return be64toh(x.v); }
+static inline uint32_t le32_load(xfb_le32_t x) { return le32toh(x.v); }
+static inline xfb_be16_t be16_store(uint16_t v) { return (xfb_be16_t){ htobe16(v) }; }
+static inline xfb_be32_t be32_store(uint32_t v) { return (xfb_be32_t){ htobe32(v) }; }
+static inline xfb_be64_t be64_store(uint64_t v) { return (xfb_be64_t){ htobe64(v) }; }
+static inline xfb_le32_t le32_store(uint32_t v) { return (xfb_le32_t){ htole32(v) }; }
 
 /* Unaligned big-endian access into record and key bytes. */
 static inline uint16_t
@@ -153,38 +153,38 @@ put_be64(void *p, uint64_t v)
 #define XBT_UUID_LEN		16
 
 struct xbt_head_block {
-	__be32		hb_magic;
-	__be32		hb_nlevels;
-	__be64		hb_owner;
-	__be64		hb_root;
+	xfb_be32_t		hb_magic;
+	xfb_be32_t		hb_nlevels;
+	xfb_be64_t		hb_owner;
+	xfb_be64_t		hb_root;
 	uint8_t		hb_uuid[XBT_UUID_LEN];
 	/* end of the seed patchset's header */
-	__be32		hb_type;
-	__be32		hb_blocksize;
-	__be64		hb_nrecords;
-	__be64		hb_data_size;
-	__be64		hb_nblocks;
-	__be32		hb_version;
-	__be32		hb_flags;
+	xfb_be32_t		hb_type;
+	xfb_be32_t		hb_blocksize;
+	xfb_be64_t		hb_nrecords;
+	xfb_be64_t		hb_data_size;
+	xfb_be64_t		hb_nblocks;
+	xfb_be32_t		hb_version;
+	xfb_be32_t		hb_flags;
 	uint8_t		hb_pad[44];
-	__le32		hb_crc;
+	xfb_le32_t		hb_crc;
 };
 
 #define XBT_HEAD_LEN		128U
 #define XBT_HEAD_CRC_OFF	offsetof(struct xbt_head_block, hb_crc)
 
 struct xbt_block {
-	__be32		bb_magic;
-	__be16		bb_level;
-	__be16		bb_numrecs;
-	__be64		bb_leftsib;
-	__be64		bb_rightsib;
-	__be64		bb_blkno;
-	__be64		bb_lsn;
+	xfb_be32_t		bb_magic;
+	xfb_be16_t		bb_level;
+	xfb_be16_t		bb_numrecs;
+	xfb_be64_t		bb_leftsib;
+	xfb_be64_t		bb_rightsib;
+	xfb_be64_t		bb_blkno;
+	xfb_be64_t		bb_lsn;
 	uint8_t		bb_uuid[XBT_UUID_LEN];
-	__be64		bb_owner;
-	__le32		bb_crc;
-	__be32		bb_pad;
+	xfb_be64_t		bb_owner;
+	xfb_le32_t		bb_crc;
+	xfb_be32_t		bb_pad;
 };
 
 #define XBT_BLOCK_CRC_OFF	offsetof(struct xbt_block, bb_crc)

@@ -353,6 +353,8 @@ xbt_trans_commit(struct xbt_trans *tp)
 			/* A write verifier: catches engine bugs, not users. */
 			block = xbuf_addr(targ, bno);
 			why = xbt_verify_block_hdr(bt, block, bno, -1);
+			if (!why)
+				why = xbt_verify_block_hdr_rest(bt, block, bno);
 			if (why && !error)
 				error = XBT_CORRUPT(bt, bno, why);
 		}

@@ -55,6 +55,12 @@ struct xbt_trans;
 
 /* Ops flags. */
 #define XBT_OPS_OVERLAPPING	(1U << 0)	/* nodes keep low and high keys */
+/*
+ * The key is the first key_len bytes of the record, and keys order as
+ * unsigned big-endian numbers (memcmp order).  Lets the engine search a
+ * block without calling the ops; cmp_keys must agree with it.
+ */
+#define XBT_OPS_KEY_PREFIX	(1U << 1)
 
 /*
  * What a record type is.  Keys are compared only through cmp_keys; for an

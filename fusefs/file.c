@@ -1,0 +1,1084 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * file.c: open files of a btree directory: what reading and writing each
+ * one means.
+ *
+ * Every open file has a struct xfbfs_handle (fi->fh) with a reference on
+ * its tree, a line assembler for the files that take lines, and an output
+ * window for the files that produce text:
+ *
+ *	writes (insert, delete, lookup)
+ *	    tail | write buffer ...................... |
+ *	    '--- first line ---'  line 2 \n ... \n  new tail (no \n yet)
+ *	    A line split across writes waits in `tail` (at most a line's
+ *	    length); a write's complete lines are parsed first, then applied
+ *	    under the tree's write lock in one transaction, so that a bad
+ *	    line anywhere leaves the tree as it was.  FLUSH (close) takes a
+ *	    pending tail as a last line.
+ *
+ *	reads (records, lookup answers)
+ *	    |<- already read ->|<--- out window ---->|<- not yet made ->|
+ *	                       out_pos        out_pos + out_len
+ *	    Text is made a chunk at a time under the tree's read lock, by a
+ *	    cursor that resumes after the last key it printed, so a read of
+ *	    the whole tree never holds more than a chunk, never holds the
+ *	    lock between reads, and sees every record that existed for the
+ *	    whole read exactly once.
+ *
+ *	snapshots (type, stats, check, errors)
+ *	    made whole at a read at offset 0, as sysfs does.
+ *
+ *	pages/N: the block copied out under the read lock (one consistent
+ *	    image); with pages_writable, written in under the write lock.
+ *
+ * Locking: h->lock serialises requests on one open file and is taken
+ * before tree->lock; no lock is held across a reply.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "fusefs/xfbfs.h"
+
+#define XFBFS_CHUNK		(64 * 1024)	/* text made per lock hold */
+#define XFBFS_QUERIES_MAX	100000		/* per write to `lookup` */
+
+enum xfbfs_query_op {
+	XFBFS_Q_EQ,
+	XFBFS_Q_LE,
+	XFBFS_Q_GE,
+	XFBFS_Q_RANGE,
+};
+
+struct xfbfs_query {
+	enum xfbfs_query_op	op;
+	uint8_t			key[XBT_KEY_MAX];
+	uint8_t			high[XBT_KEY_MAX];
+};
+
+/* One parsed line of an insert or delete: a record, or a key alone. */
+struct xfbfs_item {
+	uint8_t		bytes[XBT_REC_MAX];
+	bool		is_key;
+	unsigned int	line;		/* number within its write */
+};
+
+struct xfbfs_handle {
+	struct xfbfs_tree	*tree;
+	enum xfbfs_file		kind;
+	uint64_t		bno;		/* pages/N */
+	pthread_mutex_t		lock;
+
+	/* line assembly */
+	char			tail[XFBFS_LINE_MAX + 1];
+	size_t			tail_len;
+	struct xfbfs_item	*items;
+	size_t			items_cap;
+
+	/* output window */
+	char			*out;
+	size_t			out_len;
+	size_t			out_cap;
+	uint64_t		out_pos;	/* stream offset of out[0] */
+	bool			eof;		/* nothing more to make */
+
+	/* stream state: records, lookup answers */
+	const struct xfbfs_type	*qtype;		/* type the queries are for */
+	uint8_t			resume[XBT_KEY_MAX];
+	bool			resumed;	/* resume holds a key */
+	struct xfbfs_query	*queries;
+	size_t			nqueries;
+	size_t			qnext;		/* query being answered */
+};
+
+/* ---- output window ----------------------------------------------------- */
+
+static int
+xfbfs_out_reserve(struct xfbfs_handle *h, size_t more)
+{
+	size_t	cap = h->out_cap ? h->out_cap : 4096;
+	char	*p;
+
+	if (h->out_len + more <= h->out_cap)
+		return 0;
+	while (cap < h->out_len + more)
+		cap *= 2;
+	p = realloc(h->out, cap);
+	if (!p)
+		return -ENOMEM;
+	h->out = p;
+	h->out_cap = cap;
+	return 0;
+}
+
+static int __attribute__((format(printf, 2, 3)))
+xfbfs_out_printf(struct xfbfs_handle *h, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n, error;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	error = xfbfs_out_reserve(h, n + 1);
+	if (error)
+		return error;
+	va_start(ap, fmt);
+	vsnprintf(h->out + h->out_len, n + 1, fmt, ap);
+	va_end(ap);
+	h->out_len += n;
+	return 0;
+}
+
+static void
+xfbfs_out_reset(struct xfbfs_handle *h)
+{
+	h->out_len = 0;
+	h->out_pos = 0;
+	h->eof = false;
+	h->resumed = false;
+	h->qnext = 0;
+}
+
+/* Drop the window's first @n bytes (they were read). */
+static void
+xfbfs_out_consume(struct xfbfs_handle *h, size_t n)
+{
+	memmove(h->out, h->out + n, h->out_len - n);
+	h->out_len -= n;
+	h->out_pos += n;
+}
+
+/* ---- snapshots --------------------------------------------------------- */
+
+static int
+xfbfs_make_stats(struct xfbfs_handle *h, struct xbtree *bt)
+{
+	struct xfbfs_tree	*tree = h->tree;
+	struct xbtree_stats	st;
+
+	xbtree_get_stats(bt, &st);
+	return xfbfs_out_printf(h,
+		"type %s\nrecords %llu\nheight %u\nblocks %llu\n"
+		"blocksize %u\nbytes %llu\ndata_size %llu\nhealth %s\n"
+		"maxrecs_leaf %u\nmaxrecs_node %u\n"
+		"inserts %llu\ndeletes %llu\nupdates %llu\nlookups %llu\n"
+		"splits %llu\nmerges %llu\nshifts %llu\nnew_roots %llu\n"
+		"root_kills %llu\ncommits %llu\ncancels %llu\n"
+		"failed_transactions %llu\n",
+		tree->type->name, (unsigned long long)st.records, st.height,
+		(unsigned long long)st.blocks, st.blocksize,
+		(unsigned long long)st.bytes,
+		(unsigned long long)st.data_size,
+		st.corrupt ? "corrupt" : "ok", st.maxrecs[0], st.maxrecs[1],
+		(unsigned long long)st.inserts,
+		(unsigned long long)st.deletes,
+		(unsigned long long)st.updates,
+		(unsigned long long)st.lookups,
+		(unsigned long long)st.splits, (unsigned long long)st.merges,
+		(unsigned long long)st.shifts,
+		(unsigned long long)st.new_roots,
+		(unsigned long long)st.root_kills,
+		(unsigned long long)st.commits,
+		(unsigned long long)st.cancels,
+		(unsigned long long)__atomic_load_n(&tree->nr_failed,
+						    __ATOMIC_RELAXED));
+}
+
+struct xfbfs_check_out {
+	struct xfbfs_handle	*h;
+	uint64_t		lines;
+	int			error;
+};
+
+#define XFBFS_CHECK_LINES_MAX	1000
+
+static void
+xfbfs_check_report(uint64_t bno, const char *msg, void *priv)
+{
+	struct xfbfs_check_out	*c = priv;
+
+	if (c->lines++ < XFBFS_CHECK_LINES_MAX && !c->error)
+		c->error = xfbfs_out_printf(c->h, "block %llu: %s\n",
+					    (unsigned long long)bno, msg);
+}
+
+static int
+xfbfs_make_check(struct xfbfs_handle *h, struct xbtree *bt)
+{
+	struct xfbfs_check_out	c = { .h = h };
+	uint64_t		problems;
+	int			error;
+
+	error = xbt_check(bt, xfbfs_check_report, &c, &problems);
+	if (error)
+		return error;
+	if (c.error)
+		return c.error;
+	if (!problems)
+		return xfbfs_out_printf(h, "ok\n");
+	if (problems > XFBFS_CHECK_LINES_MAX)
+		return xfbfs_out_printf(h, "... %llu more problems\n",
+				(unsigned long long)(problems -
+						     XFBFS_CHECK_LINES_MAX));
+	return 0;
+}
+
+static int
+xfbfs_make_errors(struct xfbfs_handle *h)
+{
+	struct xfbfs_tree	*tree = h->tree;
+	struct xfbfs_error	*e;
+	struct tm		tm;
+	char			when[32];
+	unsigned int		i, idx;
+	int			error = 0;
+
+	pthread_mutex_lock(&tree->err_lock);
+	for (i = 0; i < tree->err_count && !error; i++) {
+		idx = (tree->err_next + XFBFS_ERRORS_MAX - tree->err_count +
+		       i) % XFBFS_ERRORS_MAX;
+		e = &tree->errors[idx];
+		gmtime_r(&e->when.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		error = xfbfs_out_printf(h, "%s %s\n", when, e->text);
+	}
+	pthread_mutex_unlock(&tree->err_lock);
+	return error;
+}
+
+/* Make the whole text of a snapshot file. */
+static int
+xfbfs_make_snapshot(struct xfbfs_handle *h)
+{
+	struct xfbfs_tree	*tree = h->tree;
+	int			error = 0;
+
+	xfbfs_out_reset(h);
+	if (h->kind == XFBFS_F_ERRORS)
+		return xfbfs_make_errors(h);
+	pthread_rwlock_rdlock(&tree->lock);
+	if (tree->dead) {
+		error = -ENOENT;
+		goto out_unlock;
+	}
+	switch (h->kind) {
+	case XFBFS_F_TYPE:
+		error = xfbfs_out_printf(h, "%s\n", tree->type->name);
+		break;
+	case XFBFS_F_STATS:
+		error = xfbfs_make_stats(h, tree->bt);
+		break;
+	case XFBFS_F_CHECK:
+		error = xfbfs_make_check(h, tree->bt);
+		break;
+	default:
+		error = -EINVAL;
+	}
+out_unlock:
+	pthread_rwlock_unlock(&tree->lock);
+	return error;
+}
+
+/* ---- streams: records and lookup answers ------------------------------- */
+
+struct xfbfs_gen {
+	struct xfbfs_handle	*h;
+	const struct xbt_ops	*ops;
+	const struct xfbfs_type	*type;
+	size_t			target;		/* stop once out_len >= this */
+	bool			stopped;	/* stopped for room, not done */
+};
+
+/* Print one record unless it is at or before the resume key. */
+static int
+xfbfs_gen_rec(const void *rec, void *priv)
+{
+	struct xfbfs_gen	*g = priv;
+	struct xfbfs_handle	*h = g->h;
+	uint8_t			key[XBT_KEY_MAX];
+	int			error;
+
+	g->ops->init_key_from_rec(key, rec);
+	if (h->resumed && g->ops->cmp_keys(key, h->resume) <= 0)
+		return 0;
+	error = xfbfs_out_reserve(h, XFBFS_REC_TEXT_MAX);
+	if (error)
+		return error;
+	h->out_len += g->type->format_rec(rec, h->out + h->out_len);
+	memcpy(h->resume, key, g->ops->key_len);
+	h->resumed = true;
+	if (h->out_len >= g->target) {
+		g->stopped = true;
+		return XBT_QUERY_STOP;
+	}
+	return 0;
+}
+
+/* The next chunk of `records`: a cursor walk from the resume key. */
+static int
+xfbfs_gen_records(struct xfbfs_gen *g, struct xbtree *bt)
+{
+	struct xfbfs_handle	*h = g->h;
+	struct xbt_cur		cur;
+	uint8_t			zero[XBT_KEY_MAX] = { 0 };
+	int			stat, error;
+
+	xbt_cur_init(&cur, bt);
+	error = xbt_lookup(&cur, XBT_LOOKUP_GE, h->resumed ? h->resume : zero,
+			   &stat);
+	while (!error && stat) {
+		error = xfbfs_gen_rec(xbt_cur_rec(&cur), g);
+		if (error)
+			break;
+		error = xbt_increment(&cur, &stat);
+	}
+	if (error == XBT_QUERY_STOP)
+		return 0;
+	if (!error)
+		h->eof = true;
+	return error;
+}
+
+/* The next chunk of a lookup answer. */
+static int
+xfbfs_gen_answer(struct xfbfs_gen *g, struct xbtree *bt)
+{
+	struct xfbfs_handle	*h = g->h;
+	static const enum xbt_lookup dirs[] = {
+		[XFBFS_Q_EQ] = XBT_LOOKUP_EQ,
+		[XFBFS_Q_LE] = XBT_LOOKUP_LE,
+		[XFBFS_Q_GE] = XBT_LOOKUP_GE,
+	};
+	struct xfbfs_query	*q;
+	uint8_t			rec[XBT_REC_MAX];
+	int			stat, error = 0;
+
+	if (h->qtype != g->type) {
+		/* The type changed since the queries were parsed. */
+		h->eof = true;
+		return 0;
+	}
+	while (h->qnext < h->nqueries && h->out_len < g->target) {
+		q = &h->queries[h->qnext];
+		if (q->op != XFBFS_Q_RANGE) {
+			error = xbt_get(bt, dirs[q->op], q->key, rec, &stat);
+			if (error)
+				return error;
+			if (stat) {
+				error = xfbfs_out_reserve(h,
+						XFBFS_REC_TEXT_MAX);
+				if (error)
+					return error;
+				h->out_len += g->type->format_rec(rec,
+						h->out + h->out_len);
+			}
+			h->qnext++;
+			continue;
+		}
+		g->stopped = false;
+		error = xbt_query_range(bt, h->resumed ? h->resume : q->key,
+					q->high, xfbfs_gen_rec, g);
+		if (error)
+			return error;
+		if (g->stopped)
+			return 0;
+		h->resumed = false;
+		h->qnext++;
+	}
+	if (h->qnext == h->nqueries)
+		h->eof = true;
+	return 0;
+}
+
+/* Make more of a stream, so the window holds at least @want bytes. */
+static int
+xfbfs_make_more(struct xfbfs_handle *h, size_t want)
+{
+	struct xfbfs_tree	*tree = h->tree;
+	struct xfbfs_gen	g = { .h = h };
+	int			error = 0;
+
+	while (!h->eof && h->out_len < want && !error) {
+		pthread_rwlock_rdlock(&tree->lock);
+		if (tree->dead) {
+			error = -ENOENT;
+		} else {
+			g.type = tree->type;
+			g.ops = g.type->ops;
+			g.target = h->out_len + XFBFS_CHUNK;
+			if (g.target < want)
+				g.target = want;
+			g.stopped = false;
+			if (h->kind == XFBFS_F_RECORDS)
+				error = xfbfs_gen_records(&g, tree->bt);
+			else
+				error = xfbfs_gen_answer(&g, tree->bt);
+		}
+		pthread_rwlock_unlock(&tree->lock);
+	}
+	return error;
+}
+
+/* ---- handles ------------------------------------------------------------ */
+
+static void
+xfbfs_handle_free(struct xfbfs_handle *h)
+{
+	xfbfs_tree_put(h->tree);
+	pthread_mutex_destroy(&h->lock);
+	free(h->items);
+	free(h->out);
+	free(h->queries);
+	free(h);
+}
+
+static int
+xfbfs_do_open(fuse_ino_t ino, int flags, struct xfbfs_handle **hp)
+{
+	uint64_t		sub = xfbfs_ino_sub(ino);
+	enum xfbfs_file		kind = xfbfs_sub_kind(sub);
+	struct xfbfs_tree	*tree;
+	struct xfbfs_handle	*h;
+	mode_t			mode;
+	int			acc = flags & O_ACCMODE;
+	int			error = 0;
+
+	if (ino == XFBFS_ROOT_INO || kind == XFBFS_F_DIR ||
+	    kind == XFBFS_F_PAGES)
+		return -EISDIR;
+	if (kind >= XFBFS_F_NR && kind != XFBFS_F_PAGE)
+		return -ENOENT;
+	tree = xfbfs_tree_get(xfbfs_ino_id(ino));
+	if (!tree)
+		return -ENOENT;
+	pthread_rwlock_rdlock(&tree->lock);
+	if (tree->dead)
+		error = -ENOENT;
+	else if (kind == XFBFS_F_PAGE &&
+		 !xbtree_block_is_allocated(tree->bt, sub - XFBFS_PAGE_BASE))
+		error = -ENOENT;
+	pthread_rwlock_unlock(&tree->lock);
+	if (error)
+		goto out_put;
+
+	/* The mode bits say what a file allows, for root too. */
+	if (kind == XFBFS_F_PAGE)
+		mode = xfbfs.opts.pages_writable ? 0644 : 0444;
+	else
+		mode = xfbfs_files[kind].mode;
+	if (((acc == O_RDONLY || acc == O_RDWR) && !(mode & S_IRUSR)) ||
+	    ((acc == O_WRONLY || acc == O_RDWR) && !(mode & S_IWUSR))) {
+		error = -EACCES;
+		goto out_put;
+	}
+
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		error = -ENOMEM;
+		goto out_put;
+	}
+	h->tree = tree;
+	h->kind = kind;
+	h->bno = sub - XFBFS_PAGE_BASE;
+	pthread_mutex_init(&h->lock, NULL);
+	*hp = h;
+	return 0;
+
+out_put:
+	xfbfs_tree_put(tree);
+	return error;
+}
+
+void
+xfbfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct xfbfs_handle	*h;
+	int			error;
+
+	error = xfbfs_do_open(ino, fi->flags, &h);
+	if (error) {
+		xfbfs_reply_err(req, error);
+		return;
+	}
+	/* Synthetic content: never cached, always read through us. */
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	fi->fh = (uintptr_t)h;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		xfbfs_handle_free(h);	/* interrupted: no release comes */
+}
+
+void
+xfbfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	xfbfs_handle_free((struct xfbfs_handle *)(uintptr_t)fi->fh);
+	xfbfs_reply_err(req, 0);
+}
+
+void
+xfbfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		struct fuse_file_info *fi)
+{
+	(void)ino, (void)datasync, (void)fi;
+	xfbfs_reply_err(req, 0);	/* everything is applied at write */
+}
+
+/* ---- reads ---------------------------------------------------------------- */
+
+static int
+xfbfs_read_page(struct xfbfs_handle *h, char *buf, size_t *sizep, off_t off)
+{
+	struct xfbfs_tree	*tree = h->tree;
+	unsigned int		bs;
+	size_t			size = *sizep;
+	int			error = 0;
+
+	pthread_rwlock_rdlock(&tree->lock);
+	if (tree->dead) {
+		error = -ENOENT;
+		goto out_unlock;
+	}
+	bs = xbtree_blocksize(tree->bt);
+	if ((uint64_t)off >= bs) {
+		*sizep = 0;
+		goto out_unlock;
+	}
+	if (size > bs - (uint64_t)off)
+		size = bs - (uint64_t)off;
+	error = xfbfs_out_reserve(h, bs);
+	if (error)
+		goto out_unlock;
+	error = xbtree_read_block(tree->bt, h->bno, h->out);
+	if (error)
+		goto out_unlock;
+	memcpy(buf, h->out + off, size);
+	*sizep = size;
+out_unlock:
+	pthread_rwlock_unlock(&tree->lock);
+	return error;
+}
+
+/*
+ * A read of @size bytes at @off from a stream or snapshot: the bytes go to
+ * *@datap (inside the window), their number to *@sizep.
+ */
+static int
+xfbfs_do_read(struct xfbfs_handle *h, size_t *sizep, off_t off,
+		const char **datap)
+{
+	size_t		size = *sizep;
+	uint64_t	pos = off;
+	size_t		skip;
+	int		error;
+
+	switch (h->kind) {
+	case XFBFS_F_TYPE:
+	case XFBFS_F_STATS:
+	case XFBFS_F_CHECK:
+	case XFBFS_F_ERRORS:
+		if (off == 0 || !h->out) {
+			error = xfbfs_make_snapshot(h);
+			if (error)
+				return error;
+		}
+		skip = pos < h->out_len ? pos : h->out_len;
+		*datap = h->out + skip;
+		*sizep = size < h->out_len - skip ? size : h->out_len - skip;
+		return 0;
+	case XFBFS_F_LOOKUP:
+		/* The answer reads from its start, whatever the offset. */
+		pos = h->out_pos;
+		break;
+	case XFBFS_F_RECORDS:
+		if (pos == 0 || pos < h->out_pos)
+			xfbfs_out_reset(h);
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	/* Make text up to pos + size and drop what lies before pos. */
+	error = xfbfs_make_more(h, pos - h->out_pos + size);
+	if (error)
+		return error;
+	skip = pos - h->out_pos;
+	if (skip > h->out_len)
+		skip = h->out_len;
+	xfbfs_out_consume(h, skip);
+	*datap = h->out;
+	*sizep = size < h->out_len ? size : h->out_len;
+	return 0;
+}
+
+void
+xfbfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		struct fuse_file_info *fi)
+{
+	struct xfbfs_handle	*h = (struct xfbfs_handle *)(uintptr_t)fi->fh;
+	const char		*data = NULL;
+	char			*pagebuf = NULL;
+	int			error;
+
+	(void)ino;
+	pthread_mutex_lock(&h->lock);
+	if (h->kind == XFBFS_F_PAGE) {
+		pagebuf = malloc(size ? size : 1);
+		error = pagebuf ? xfbfs_read_page(h, pagebuf, &size, off) :
+				  -ENOMEM;
+		data = pagebuf;
+	} else {
+		error = xfbfs_do_read(h, &size, off, &data);
+	}
+	/*
+	 * The window is copied to the kernel before the reply returns, so
+	 * it can be replied from under h->lock; no tree lock is held.
+	 */
+	if (error)
+		xfbfs_reply_err(req, error);
+	else
+		fuse_reply_buf(req, data, size);
+	/* An answer is read once, from its start: drop what was read. */
+	if (!error && h->kind == XFBFS_F_LOOKUP)
+		xfbfs_out_consume(h, size);
+	pthread_mutex_unlock(&h->lock);
+	free(pagebuf);
+}
+
+/* ---- writes ------------------------------------------------------------- */
+
+/* Trim trailing spaces, tabs and a newline (for the `type` value). */
+static size_t
+xfbfs_trim(const char *buf, size_t len)
+{
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' ' ||
+		       buf[len - 1] == '\t'))
+		len--;
+	return len;
+}
+
+static int
+xfbfs_write_type(struct xfbfs_handle *h, const char *buf, size_t size)
+{
+	struct xfbfs_tree	*tree = h->tree;
+	const struct xfbfs_type	*type;
+	size_t			len = xfbfs_trim(buf, size);
+	int			error;
+
+	type = xfbfs_type_find(buf, len);
+	if (!type) {
+		xfbfs_tree_error(tree, "type: unknown type: %.*s",
+				 (int)(len > 64 ? 64 : len), buf);
+		return -EINVAL;
+	}
+	pthread_rwlock_wrlock(&tree->lock);
+	if (tree->dead)
+		error = -ENOENT;
+	else
+		error = xfbfs_tree_set_type(tree, type);
+	pthread_rwlock_unlock(&tree->lock);
+	if (error == -EBUSY)
+		xfbfs_tree_error(tree, "type: btree is not empty");
+	return error;
+}
+
+static int
+xfbfs_write_page(struct xfbfs_handle *h, const char *buf, size_t size,
+		off_t off)
+{
+	struct xfbfs_tree	*tree = h->tree;
+	int			error;
+
+	pthread_rwlock_wrlock(&tree->lock);
+	if (tree->dead)
+		error = -ENOENT;
+	else if ((uint64_t)off >= xbtree_blocksize(tree->bt) ||
+		 size > xbtree_blocksize(tree->bt) - (uint64_t)off)
+		error = -EFBIG;
+	else
+		error = xbtree_write_block(tree->bt, h->bno, buf, size, off);
+	if (!error)
+		xfbfs_tree_touch(tree);
+	pthread_rwlock_unlock(&tree->lock);
+	return error;
+}
+
+static const char *
+xfbfs_kind_name(enum xfbfs_file kind)
+{
+	return kind < XFBFS_F_NR ? xfbfs_files[kind].name : "page";
+}
+
+/* Note a bad line in the tree's errors: file, line number, reason, text. */
+static void
+xfbfs_line_error(struct xfbfs_handle *h, unsigned int lineno,
+		const char *why, const char *line, size_t len)
+{
+	xfbfs_tree_error(h->tree, "%s: line %u: %s: %.*s",
+			 xfbfs_kind_name(h->kind), lineno, why,
+			 (int)(len > 200 ? 200 : len), line);
+}
+
+/* Parse one line of `lookup` into a query.  1 if added, 0 if blank. */
+static int
+xfbfs_parse_query(struct xfbfs_handle *h, const struct xfbfs_type *type,
+		const struct xfbfs_field *f, int nf, const char **why)
+{
+	static const char *const verbs[] = { "eq", "le", "ge", "range" };
+	struct xfbfs_query	*q;
+	unsigned int		op;
+	size_t			cap;
+
+	for (op = 0; op < 4; op++)
+		if (f[0].len == strlen(verbs[op]) &&
+		    !memcmp(f[0].p, verbs[op], f[0].len))
+			break;
+	if (op == 4) {
+		*why = "unknown query (eq, le, ge, range)";
+		return -EINVAL;
+	}
+	if (h->nqueries >= XFBFS_QUERIES_MAX) {
+		*why = "too many queries in one write";
+		return -EINVAL;
+	}
+	cap = h->nqueries + 1;
+	if ((cap & (cap - 1)) == 0 || h->queries == NULL) {
+		q = realloc(h->queries, 2 * cap * sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		h->queries = q;
+	}
+	q = &h->queries[h->nqueries];
+	q->op = op;
+	if (op == XFBFS_Q_RANGE) {
+		if (type->parse_range(f + 1, nf - 1, q->key, q->high, why))
+			return -EINVAL;
+		if (type->ops->cmp_keys(q->key, q->high) > 0) {
+			*why = "LOW is above HIGH";
+			return -EINVAL;
+		}
+	} else if (type->parse_key(f + 1, nf - 1, q->key, why)) {
+		return -EINVAL;
+	}
+	h->nqueries++;
+	return 1;
+}
+
+/* Parse one insert/delete line into the next item.  1 added, 0 blank. */
+static int
+xfbfs_parse_item(struct xfbfs_handle *h, const struct xfbfs_type *type,
+		const struct xfbfs_field *f, int nf, size_t n,
+		const char **why)
+{
+	struct xfbfs_item	*it;
+	size_t			cap;
+
+	if (n >= h->items_cap) {
+		cap = h->items_cap ? 2 * h->items_cap : 256;
+		it = realloc(h->items, cap * sizeof(*it));
+		if (!it)
+			return -ENOMEM;
+		h->items = it;
+		h->items_cap = cap;
+	}
+	it = &h->items[n];
+	it->is_key = false;
+	if (h->kind == XFBFS_F_DELETE && type->delete_by_key &&
+	    type->parse_key(f, nf, it->bytes, why) == 0) {
+		it->is_key = true;
+		return 1;
+	}
+	if (type->parse_rec(f, nf, it->bytes, why))
+		return -EINVAL;
+	if (type->ops->verify_rec) {
+		*why = type->ops->verify_rec(it->bytes);
+		if (*why)
+			return -EINVAL;
+	}
+	return 1;
+}
+
+/*
+ * Parse every complete line of one write (@first, @first_len is the line
+ * completed from the tail, if any; then @buf).  Items (insert, delete) or
+ * queries (lookup) land in the handle.  Returns the number of items, or
+ * -EINVAL with the bad line reported.
+ */
+static int
+xfbfs_parse_lines(struct xfbfs_handle *h, const struct xfbfs_type *type,
+		const char *first, size_t first_len, const char *buf,
+		size_t len, size_t *nitems)
+{
+	struct xfbfs_field	f[XFBFS_FIELDS_MAX];
+	const char		*line = first, *nl;
+	size_t			llen = first_len;
+	unsigned int		lineno = 0;
+	const char		*why = NULL;
+	size_t			n = 0;
+	int			nf, added;
+
+	h->nqueries = 0;
+	for (;;) {
+		if (line) {
+			lineno++;
+			if (llen > XFBFS_LINE_MAX) {
+				why = "line too long";
+				goto out_bad;
+			}
+			nf = xfbfs_split_fields(line, llen, f, &why);
+			if (nf < 0)
+				goto out_bad;
+			if (nf > 0) {
+				if (h->kind == XFBFS_F_LOOKUP)
+					added = xfbfs_parse_query(h, type, f,
+								  nf, &why);
+				else
+					added = xfbfs_parse_item(h, type, f,
+								 nf, n, &why);
+				if (added == -ENOMEM)
+					return -ENOMEM;
+				if (added < 0)
+					goto out_bad;
+				if (h->kind != XFBFS_F_LOOKUP)
+					h->items[n++].line = lineno;
+			}
+		}
+		if (!len)
+			break;
+		nl = memchr(buf, '\n', len);
+		if (!nl)
+			break;
+		line = buf;
+		llen = nl - buf;
+		len -= llen + 1;
+		buf = nl + 1;
+	}
+	*nitems = n;
+	return 0;
+out_bad:
+	xfbfs_line_error(h, lineno, why, line, llen);
+	return -EINVAL;
+}
+
+/* Apply parsed items in one transaction (tree->lock held for writing). */
+static int
+xfbfs_apply_items(struct xfbfs_handle *h, struct xbtree *bt, size_t n)
+{
+	const struct xfbfs_type	*type = h->tree->type;
+	const struct xbt_ops	*ops = type->ops;
+	struct xbt_trans	*tp;
+	struct xfbfs_item	*it = NULL;
+	uint8_t			key[XBT_KEY_MAX];
+	char			text[XFBFS_REC_TEXT_MAX];
+	const char		*why = NULL;
+	size_t			i, tlen;
+	int			stat, error;
+
+	error = xbt_trans_alloc(bt, &tp);
+	if (error)
+		return error;
+	for (i = 0; i < n; i++) {
+		it = &h->items[i];
+		if (h->kind == XFBFS_F_INSERT) {
+			error = xbt_insert(tp, it->bytes, &stat);
+			why = "duplicate key";
+			if (!error && !stat)
+				error = -EEXIST;
+		} else if (it->is_key) {
+			error = xbt_delete(tp, it->bytes, NULL, NULL, &stat);
+			why = "no record with this key";
+			if (!error && !stat)
+				error = -ENOENT;
+		} else {
+			ops->init_key_from_rec(key, it->bytes);
+			error = xbt_delete(tp, key, it->bytes, NULL, &stat);
+			why = "no such record";
+			if (!error && !stat)
+				error = -ENOENT;
+		}
+		if (error)
+			break;
+	}
+	if (error) {
+		xbt_trans_cancel(tp);
+		if (error != -EEXIST && error != -ENOENT)
+			why = strerror(-error);
+		if (it->is_key)
+			tlen = snprintf(text, sizeof(text), "key");
+		else
+			tlen = type->format_rec(it->bytes, text) - 1;
+		xfbfs_tree_error(h->tree, "%s: line %u: %s: %.*s",
+				 xfbfs_kind_name(h->kind), it->line, why,
+				 (int)tlen, text);
+		return error;
+	}
+	error = xbt_trans_commit(tp);
+	if (!error)
+		xfbfs_tree_touch(h->tree);
+	return error;
+}
+
+/*
+ * One write of lines (insert, delete, lookup): assemble, parse, apply.
+ * @final: a FLUSH, the tail is a last line.
+ */
+static int
+xfbfs_write_lines(struct xfbfs_handle *h, const char *buf, size_t size,
+		bool final)
+{
+	struct xfbfs_tree	*tree = h->tree;
+	const struct xfbfs_type	*type;
+	const char		*first = NULL, *nl = NULL, *rest = buf;
+	char			*joined = NULL;
+	size_t			first_len = 0, rest_len = size, keep, n;
+	int			error;
+
+	/* The line completed by this write, if a tail is waiting. */
+	if (h->tail_len) {
+		nl = final ? NULL : memchr(buf, '\n', size);
+		if (!nl && !final) {
+			if (h->tail_len + size > XFBFS_LINE_MAX) {
+				xfbfs_line_error(h, 1, "line too long",
+						 h->tail, h->tail_len);
+				error = -EINVAL;
+				goto out_fail;
+			}
+			memcpy(h->tail + h->tail_len, buf, size);
+			h->tail_len += size;
+			return 0;
+		}
+		first_len = h->tail_len + (nl ? (size_t)(nl - buf) : size);
+		if (first_len > XFBFS_LINE_MAX) {
+			xfbfs_line_error(h, 1, "line too long", h->tail,
+					 h->tail_len);
+			error = -EINVAL;
+			goto out_fail;
+		}
+		joined = malloc(first_len);
+		if (!joined) {
+			error = -ENOMEM;
+			goto out_fail;
+		}
+		memcpy(joined, h->tail, h->tail_len);
+		memcpy(joined + h->tail_len, buf, first_len - h->tail_len);
+		first = joined;
+		rest = nl ? nl + 1 : buf + size;
+		rest_len = buf + size - rest;
+	}
+	/* What follows the last newline waits for the next write. */
+	if (final) {
+		if (!first && rest_len) {
+			first = rest;
+			first_len = rest_len;
+		}
+		rest_len = 0;
+		keep = 0;
+	} else {
+		const char	*last = memrchr(rest, '\n', rest_len);
+
+		keep = last ? (size_t)(rest + rest_len - (last + 1)) : rest_len;
+		if (keep > XFBFS_LINE_MAX) {
+			xfbfs_line_error(h, 1, "line too long",
+					 rest + rest_len - keep, keep);
+			error = -EINVAL;
+			goto out_fail;
+		}
+		rest_len -= keep;
+	}
+	if (!first && !rest_len)
+		goto out_keep;		/* no complete line yet */
+
+	for (;;) {
+		type = __atomic_load_n(&tree->type, __ATOMIC_ACQUIRE);
+		error = xfbfs_parse_lines(h, type, first, first_len, rest,
+					  rest_len, &n);
+		if (error)
+			goto out_fail;
+		if (h->kind == XFBFS_F_LOOKUP)
+			break;
+		pthread_rwlock_wrlock(&tree->lock);
+		if (tree->dead) {
+			error = -ENOENT;
+		} else if (tree->type != type) {
+			/* Parsed for another type: parse again. */
+			pthread_rwlock_unlock(&tree->lock);
+			continue;
+		} else {
+			error = n ? xfbfs_apply_items(h, tree->bt, n) : 0;
+		}
+		pthread_rwlock_unlock(&tree->lock);
+		break;
+	}
+	if (error)
+		goto out_fail;
+	if (h->kind == XFBFS_F_LOOKUP && (first || rest_len)) {
+		/* A write with queries replaces the answer. */
+		xfbfs_out_reset(h);
+		h->qtype = type;
+	}
+out_keep:
+	memcpy(h->tail, buf + size - keep, keep);
+	h->tail_len = keep;
+	free(joined);
+	return 0;
+
+out_fail:
+	free(joined);
+	h->tail_len = 0;
+	if (h->kind == XFBFS_F_LOOKUP) {
+		h->nqueries = 0;
+		xfbfs_out_reset(h);
+		h->eof = true;
+	}
+	__atomic_add_fetch(&tree->nr_failed, 1, __ATOMIC_RELAXED);
+	return error;
+}
+
+void
+xfbfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+		off_t off, struct fuse_file_info *fi)
+{
+	struct xfbfs_handle	*h = (struct xfbfs_handle *)(uintptr_t)fi->fh;
+	int			error;
+
+	(void)ino;
+	pthread_mutex_lock(&h->lock);
+	switch (h->kind) {
+	case XFBFS_F_INSERT:
+	case XFBFS_F_DELETE:
+	case XFBFS_F_LOOKUP:
+		error = xfbfs_write_lines(h, buf, size, false);
+		break;
+	case XFBFS_F_TYPE:
+		error = xfbfs_write_type(h, buf, size);
+		break;
+	case XFBFS_F_PAGE:
+		error = xfbfs_write_page(h, buf, size, off);
+		break;
+	default:
+		error = -EBADF;
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (error)
+		xfbfs_reply_err(req, error);
+	else
+		fuse_reply_write(req, size);
+}
+
+void
+xfbfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct xfbfs_handle	*h = (struct xfbfs_handle *)(uintptr_t)fi->fh;
+	int			error = 0;
+
+	(void)ino;
+	pthread_mutex_lock(&h->lock);
+	if (h->tail_len)
+		error = xfbfs_write_lines(h, "", 0, true);
+	pthread_mutex_unlock(&h->lock);
+	xfbfs_reply_err(req, error);
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * text.c: parsing and printing record text (see text.h).
+ *
+ * Hot paths: a million-line insert parses every line here, and reading
+ * `records` prints every record, so numbers are parsed by hand (no
+ * strtoull, no locale) and printed two digits at a time.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "btree/btree_kv.h"
+#include "fusefs/text.h"
+
+int
+xfbfs_split_fields(const char *line, size_t len, struct xfbfs_field *f,
+		const char **why)
+{
+	size_t		i = 0, start;
+	int		nf = 0;
+	unsigned char	c;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i == len || line[i] == '#')
+		return 0;
+	while (i < len) {
+		start = i;
+		while (i < len && line[i] != ' ' && line[i] != '\t') {
+			c = line[i];
+			if (c < 0x20 || c == 0x7f) {
+				*why = "control character in line";
+				return -EINVAL;
+			}
+			i++;
+		}
+		if (nf == XFBFS_FIELDS_MAX) {
+			*why = "too many fields";
+			return -EINVAL;
+		}
+		f[nf].p = line + start;
+		f[nf].len = i - start;
+		nf++;
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+	}
+	return nf;
+}
+
+static int
+xfbfs_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+xfbfs_parse_u64(const struct xfbfs_field *f, uint64_t *v, const char **why)
+{
+	const char	*p = f->p;
+	size_t		len = f->len, i;
+	uint64_t	x = 0;
+	int		d;
+
+	if (len > 2 && p[0] == '0' && (p[1] | 0x20) == 'x') {
+		if (len - 2 > 16)
+			goto out_range;
+		for (i = 2; i < len; i++) {
+			d = xfbfs_hexval(p[i]);
+			if (d < 0)
+				goto out_bad;
+			x = x << 4 | d;
+		}
+		*v = x;
+		return 0;
+	}
+	if (len == 0)
+		goto out_bad;
+	for (i = 0; i < len; i++) {
+		d = (unsigned char)p[i] - '0';
+		if (d < 0 || d > 9)
+			goto out_bad;
+		if (x > (UINT64_MAX - d) / 10)
+			goto out_range;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return 0;
+out_range:
+	*why = "number out of range";
+	return -EINVAL;
+out_bad:
+	*why = "not a number";
+	return -EINVAL;
+}
+
+static const char xfbfs_digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+size_t
+xfbfs_format_u64(char *buf, uint64_t v)
+{
+	char	tmp[20];
+	char	*p = tmp + sizeof(tmp);
+	size_t	n;
+
+	while (v >= 100) {
+		unsigned int	r = v % 100;
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, xfbfs_digits2 + 2 * r, 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, xfbfs_digits2 + 2 * v, 2);
+	} else {
+		*--p = '0' + v;
+	}
+	n = tmp + sizeof(tmp) - p;
+	memcpy(buf, p, n);
+	return n;
+}
+
+/* ---- kv: "KEY VALUE" -------------------------------------------------- */
+
+static int
+kv_parse_rec(const struct xfbfs_field *f, int nf, void *rec, const char **why)
+{
+	uint64_t	k, v;
+
+	if (nf != 2) {
+		*why = "expected KEY VALUE";
+		return -EINVAL;
+	}
+	if (xfbfs_parse_u64(&f[0], &k, why) || xfbfs_parse_u64(&f[1], &v, why))
+		return -EINVAL;
+	kvbt_rec_init(rec, k, v);
+	return 0;
+}
+
+static int
+kv_parse_key(const struct xfbfs_field *f, int nf, void *key, const char **why)
+{
+	uint64_t	k;
+
+	if (nf != 1) {
+		*why = "expected KEY";
+		return -EINVAL;
+	}
+	if (xfbfs_parse_u64(&f[0], &k, why))
+		return -EINVAL;
+	kvbt_key_init(key, k);
+	return 0;
+}
+
+static int
+kv_parse_range(const struct xfbfs_field *f, int nf, void *low, void *high,
+		const char **why)
+{
+	if (nf != 2) {
+		*why = "expected LOW HIGH";
+		return -EINVAL;
+	}
+	if (kv_parse_key(&f[0], 1, low, why) ||
+	    kv_parse_key(&f[1], 1, high, why))
+		return -EINVAL;
+	return 0;
+}
+
+static size_t
+kv_format_rec(const void *rec, char *buf)
+{
+	size_t	n;
+
+	n = xfbfs_format_u64(buf, kvbt_rec_key(rec));
+	buf[n++] = ' ';
+	n += xfbfs_format_u64(buf + n, kvbt_rec_val(rec));
+	buf[n++] = '\n';
+	return n;
+}
+
+const struct xfbfs_type xfbfs_type_kv = {
+	.name		= "kv",
+	.ops		= &kvbt_ops,
+	.delete_by_key	= true,
+	.parse_rec	= kv_parse_rec,
+	.parse_key	= kv_parse_key,
+	.parse_range	= kv_parse_range,
+	.format_rec	= kv_format_rec,
+};
+
+static const struct xfbfs_type *const xfbfs_types[] = {
+	&xfbfs_type_kv,
+};
+
+const struct xfbfs_type *
+xfbfs_type_find(const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(xfbfs_types) / sizeof(xfbfs_types[0]); i++)
+		if (strlen(xfbfs_types[i]->name) == len &&
+		    !memcmp(xfbfs_types[i]->name, name, len))
+			return xfbfs_types[i];
+	return NULL;
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xfbfs.h: the xfbtreefs daemon's shared structures.
+ *
+ * The mount is a root directory of btree directories.  Each btree
+ * directory is a struct xfbfs_tree around one struct xbtree; its files
+ * are not objects at all: an inode number says which tree and which file,
+ *
+ *	ino = 1                          the root
+ *	ino = id << 40 | 0               btree directory of tree @id
+ *	ino = id << 40 | XFBFS_F_*       one of its files (type, insert, ...)
+ *	ino = id << 40 | (16 + N)        pages/N
+ *
+ * so inode numbers live as long as the tree, and the kernel's lookup
+ * counts need no bookkeeping: an inode of a removed tree simply fails
+ * with ENOENT.
+ *
+ * Locks, in the order they nest:
+ *	fs->names_lock    (rwlock) the name and id tables, tree->name
+ *	tree->lock        (rwlock, writers preferred) tree->bt, tree->type,
+ *	                  tree->dead and everything in the btree's blocks;
+ *	                  writers: insert, delete, type, page writes;
+ *	                  readers: records, lookup, stats, check, pages
+ *	tree->err_lock    (mutex) the error ring
+ *	h->lock           (mutex) one open file's buffers; taken before the
+ *	                  tree lock, never while holding it
+ * Nothing takes tree->lock while holding names_lock, so names_lock may be
+ * read-locked under tree->lock (to copy a name for a message).
+ * No lock is held while replying to the kernel.  tree->refs is atomic.
+ *
+ * Errors: functions return 0 or a negative errno; xfbfs_reply_err() is the
+ * one place a negative errno turns into FUSE's positive one.
+ */
+#ifndef FUSEFS_XFBFS_H
+#define FUSEFS_XFBFS_H
+
+#define FUSE_USE_VERSION 314
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "btree/xbtree.h"
+#include "fusefs/text.h"
+
+#define XFBFS_ROOT_INO		1ULL
+#define XFBFS_ID_SHIFT		40
+#define XFBFS_SUB_MASK		((1ULL << XFBFS_ID_SHIFT) - 1)
+#define XFBFS_PAGE_BASE		16ULL
+#define XFBFS_NAME_MAX		255
+#define XFBFS_ERRORS_MAX	64	/* entries kept in `errors` */
+
+/* The files of a btree directory (the low bits of their inode numbers). */
+enum xfbfs_file {
+	XFBFS_F_DIR = 0,
+	XFBFS_F_TYPE,
+	XFBFS_F_INSERT,
+	XFBFS_F_DELETE,
+	XFBFS_F_LOOKUP,
+	XFBFS_F_RECORDS,
+	XFBFS_F_STATS,
+	XFBFS_F_CHECK,
+	XFBFS_F_ERRORS,
+	XFBFS_F_PAGES,
+	XFBFS_F_NR,
+	XFBFS_F_PAGE = 15,	/* any pages/N */
+};
+
+struct xfbfs_file_info {
+	const char	*name;
+	mode_t		mode;		/* S_IF* and permission bits */
+};
+
+extern const struct xfbfs_file_info xfbfs_files[XFBFS_F_NR];
+
+/* Mount options. */
+struct xfbfs_opts {
+	unsigned int	blocksize;	/* 0: page size */
+	uint64_t	max_memory;	/* 0: none */
+	char		*max_memory_str;
+	char		*tmpdir;
+	int		pages_writable;
+	int		allow_other;
+};
+
+struct xfbfs_error {
+	struct timespec	when;
+	char		text[320];
+};
+
+struct xfbfs_tree {
+	uint32_t		id;		/* immutable */
+	int			refs;		/* atomic */
+	char			*name;		/* names_lock */
+
+	pthread_rwlock_t	lock;
+	struct xbtree		*bt;		/* lock */
+	const struct xfbfs_type	*type;		/* lock; atomic for peeks */
+	bool			dead;		/* lock */
+	struct timespec		mtime;		/* lock */
+	struct timespec		ctime;		/* immutable */
+	uint64_t		nr_failed;	/* atomic */
+
+	pthread_mutex_t		err_lock;
+	struct xfbfs_error	errors[XFBFS_ERRORS_MAX];	/* err_lock */
+	unsigned int		err_next;	/* err_lock */
+	unsigned int		err_count;	/* err_lock */
+};
+
+struct xfbfs {
+	struct xfbfs_opts	opts;
+	struct fuse_session	*se;
+	uid_t			uid;
+	gid_t			gid;
+	struct timespec		mount_time;
+	pthread_rwlock_t	names_lock;
+	void			*by_name;	/* GHashTable: name -> tree */
+	void			*by_id;		/* GHashTable: id -> tree */
+	uint32_t		next_id;	/* names_lock */
+};
+
+extern struct xfbfs xfbfs;
+
+/* ---- inode numbers ------------------------------------------------------ */
+
+static inline fuse_ino_t
+xfbfs_ino(uint32_t id, uint64_t sub)
+{
+	return ((uint64_t)id << XFBFS_ID_SHIFT) | sub;
+}
+
+static inline uint32_t
+xfbfs_ino_id(fuse_ino_t ino)
+{
+	return ino >> XFBFS_ID_SHIFT;
+}
+
+static inline uint64_t
+xfbfs_ino_sub(fuse_ino_t ino)
+{
+	return ino & XFBFS_SUB_MASK;
+}
+
+/* The file kind of a sub number: XFBFS_F_* or XFBFS_F_PAGE. */
+static inline enum xfbfs_file
+xfbfs_sub_kind(uint64_t sub)
+{
+	return sub >= XFBFS_PAGE_BASE ? XFBFS_F_PAGE : (enum xfbfs_file)sub;
+}
+
+/* ---- trees (tree.c) ----------------------------------------------------- */
+
+int xfbfs_trees_init(void);
+void xfbfs_trees_destroy(void);
+/* Find a tree by id / name and take a reference; NULL if none. */
+struct xfbfs_tree *xfbfs_tree_get(uint32_t id);
+struct xfbfs_tree *xfbfs_tree_get_name(const char *name);
+void xfbfs_tree_put(struct xfbfs_tree *tree);
+/* mkdir / rmdir / rename in the root; 0 or -errno. */
+int xfbfs_tree_create(const char *name, struct xfbfs_tree **treep);
+int xfbfs_tree_remove(const char *name);
+int xfbfs_tree_rename(const char *old, const char *new, unsigned int flags);
+/* A snapshot of the names and ids, for readdir of the root. */
+struct xfbfs_dirent {
+	char		*name;
+	uint32_t	id;
+};
+int xfbfs_tree_list(struct xfbfs_dirent **list, size_t *n);
+void xfbfs_tree_list_free(struct xfbfs_dirent *list, size_t n);
+size_t xfbfs_tree_count(void);
+/* Is @name an acceptable btree name?  0, -EINVAL or -ENAMETOOLONG. */
+int xfbfs_check_name(const char *name);
+/* Change the type of an empty tree (tree->lock held for writing). */
+int xfbfs_tree_set_type(struct xfbfs_tree *tree,
+		const struct xfbfs_type *type);
+/* Record an error in the tree's ring and the log. */
+void xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Bump mtime after a change (tree->lock held for writing). */
+void xfbfs_tree_touch(struct xfbfs_tree *tree);
+
+/* ---- open files (file.c) ------------------------------------------------ */
+
+void xfbfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void xfbfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		struct fuse_file_info *fi);
+void xfbfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		size_t size, off_t off, struct fuse_file_info *fi);
+void xfbfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void xfbfs_release(fuse_req_t req, fuse_ino_t ino,
+		struct fuse_file_info *fi);
+void xfbfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		struct fuse_file_info *fi);
+
+/* ---- replies and logging (main.c) --------------------------------------- */
+
+/* Reply with a negative errno (or 0 for success without data). */
+void xfbfs_reply_err(fuse_req_t req, int error);
+void xfbfs_log(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The lowlevel ops table (ops.c). */
+extern const struct fuse_lowlevel_ops xfbfs_ops;
+
+#endif /* FUSEFS_XFBFS_H */

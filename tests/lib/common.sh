@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# common.sh: what every integration test (tests/integration/*.sh) sources.
+#
+# A test mounts xfbtreefs on a temporary directory, drives it with the
+# shell and with xfbt_probe (one system call per step, exact errno names),
+# and checks the result against SPEC.md.  Whatever happens, the EXIT trap
+# stops the background jobs the test started, unmounts, waits for the
+# daemon it started (killing that PID alone if it hangs) and removes the
+# temporary directory.  The daemon must exit with status 0 after the
+# unmount and its log must hold no sanitizer report; otherwise the test
+# fails even if every check passed.
+#
+# Environment (meson sets all of them; only XFBTREEFS is needed by hand):
+#   XFBTREEFS    the daemon
+#   XFBT_PROBE   xfbt_probe   (default: next to the daemon's build tree)
+#   XFBT_PAGE    xfbt_page    (likewise)
+#   XFBT_SRCDIR  the source tree, for scripts/ (default: from this file)
+#
+# Functions:
+#   _fail MSG...            print MSG and the caller's line, exit 1
+#   _notrun MSG...          exit 77: meson counts the test as skipped
+#   _mount [OPT...]         mount with "-o OPT" each; sets MNT
+#   _umount                 unmount now (also done by the EXIT trap)
+#   _mount_fails [OPT...]   the daemon must refuse these options
+#   _track PID...           background jobs to stop at exit
+#   _probe STEP...          run xfbt_probe, print its tokens
+#   _expect TOKENS STEP...  xfbt_probe must print exactly TOKENS
+#   _expect_errno E STEP... every step OK but the last, which fails with E
+#   _write FILE TEXT        open, one write() of TEXT, close: all OK
+#   _stat DIR NAME          one value from DIR/stats
+#   _check DIR              DIR/check must read exactly "ok"
+#   _snap DIR               a fingerprint of the btree's state (records,
+#                           shape, every page byte for byte)
+#   _unchanged DIR SNAP     the fingerprint must equal SNAP
+
+set -eEuo pipefail
+shopt -s inherit_errexit
+export LC_ALL=C
+
+_XFBT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+XFBT_SRCDIR=${XFBT_SRCDIR:-$(cd "$_XFBT_LIB_DIR/../.." && pwd)}
+
+_fail()
+{
+	echo "FAIL (${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]}): $*" >&2
+	exit 1
+}
+
+_notrun()
+{
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# An unexpected failing command (set -e) says where it was.
+_xfbt_on_err()
+{
+	echo "error: '$2' exited $1 at ${BASH_SOURCE[2]##*/}:$3" >&2
+}
+trap '_xfbt_on_err $? "$BASH_COMMAND" $LINENO' ERR
+
+[ -n "${XFBTREEFS:-}" ] || _notrun "XFBTREEFS is not set"
+[ -x "$XFBTREEFS" ] || _notrun "no daemon at $XFBTREEFS"
+[ -c /dev/fuse ] || _notrun "no /dev/fuse"
+command -v fusermount3 >/dev/null || _notrun "no fusermount3"
+_xfbt_helpers="$(dirname "$XFBTREEFS")/../tests/integration"
+XFBT_PROBE=${XFBT_PROBE:-$_xfbt_helpers/xfbt_probe}
+XFBT_PAGE=${XFBT_PAGE:-$_xfbt_helpers/xfbt_page}
+[ -x "$XFBT_PROBE" ] || _fail "no xfbt_probe at $XFBT_PROBE"
+[ -x "$XFBT_PAGE" ] || _fail "no xfbt_page at $XFBT_PAGE"
+
+_XFBT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/xfbt-itest.XXXXXX")
+_XFBT_LOG=$_XFBT_TMP/daemon.log
+_XFBT_PID=
+_XFBT_BG=()
+_XFBT_CLEANING=
+MNT=
+# Scratch space for the test's own files.
+T=$_XFBT_TMP/work
+mkdir "$T"
+: >"$_XFBT_LOG"
+
+_xfbt_is_mounted()
+{
+	awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/mounts
+}
+
+_track()
+{
+	_XFBT_BG+=("$@")
+}
+
+# Stop the background jobs this test started (by PID, never by name).
+_xfbt_stop_bg()
+{
+	local pid
+
+	for pid in "${_XFBT_BG[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${_XFBT_BG[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	_XFBT_BG=()
+}
+
+# Print the daemon's log (on failure).
+_xfbt_show_log()
+{
+	if [ -s "$_XFBT_LOG" ]; then
+		echo "---- daemon log (last 60 lines) ----" >&2
+		tail -n 60 "$_XFBT_LOG" >&2
+		echo "------------------------------------" >&2
+	fi
+}
+
+_mount()
+{
+	local opts=() opt i status=0
+
+	[ -z "$_XFBT_PID" ] || _fail "_mount: already mounted on $MNT"
+	for opt in "$@"; do
+		opts+=(-o "$opt")
+	done
+	MNT=$(mktemp -d "$_XFBT_TMP/mnt.XXXXXX")
+	echo "== mount ${*:-(defaults)}" >>"$_XFBT_LOG"
+	"$XFBTREEFS" -f "${opts[@]}" "$MNT" >>"$_XFBT_LOG" 2>&1 &
+	_XFBT_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		_xfbt_is_mounted "$MNT" && return 0
+		if ! kill -0 "$_XFBT_PID" 2>/dev/null; then
+			wait "$_XFBT_PID" || status=$?
+			_XFBT_PID=
+			_xfbt_show_log
+			_fail "daemon exited ($status) before mounting ($*)"
+		fi
+		sleep 0.1
+	done
+	_fail "$MNT not mounted after 10 s"
+}
+
+# Unmount, wait for the daemon (10 s), kill only its PID if it hangs.
+# Prints what went wrong and returns 1 if the daemon did not exit cleanly.
+_xfbt_umount()
+{
+	local pid=$_XFBT_PID status=0 i problem=
+
+	[ -n "$pid" ] || return 0
+	_xfbt_stop_bg
+	if _xfbt_is_mounted "$MNT"; then
+		if ! fusermount3 -u "$MNT" 2>>"$_XFBT_LOG"; then
+			sleep 1
+			fusermount3 -u "$MNT" 2>>"$_XFBT_LOG" ||
+				fusermount3 -uz "$MNT" 2>>"$_XFBT_LOG" || true
+		fi
+	fi
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		problem="daemon $pid still running 10 s after unmount"
+		kill -TERM "$pid" 2>/dev/null || true
+		sleep 2
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" || status=$?
+	_XFBT_PID=
+	if _xfbt_is_mounted "$MNT"; then
+		fusermount3 -uz "$MNT" 2>>"$_XFBT_LOG" || true
+		problem=${problem:-"$MNT still mounted after the daemon exited"}
+	fi
+	rmdir "$MNT" 2>/dev/null || true
+	if [ -z "$problem" ] && [ "$status" -ne 0 ]; then
+		problem="daemon exited with status $status after unmount"
+	fi
+	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:|Assertion .* failed' \
+			"$_XFBT_LOG"; then
+		problem=${problem:-"sanitizer or assertion report in daemon log"}
+	fi
+	if [ -n "$problem" ]; then
+		_xfbt_show_log
+		echo "FAIL: $problem" >&2
+		return 1
+	fi
+}
+
+_umount()
+{
+	_xfbt_umount || _fail "unmount of $MNT"
+}
+
+_xfbt_cleanup()
+{
+	local status=$?
+
+	trap - ERR
+	set +e
+	[ -z "$_XFBT_CLEANING" ] || return 0
+	_XFBT_CLEANING=1
+	# Descriptors the test left open on the mount would block unmount.
+	exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+	if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
+		_xfbt_show_log
+	fi
+	if ! _xfbt_umount && [ "$status" -eq 0 ]; then
+		status=1
+	fi
+	if ! grep -q " ${_XFBT_TMP}/" /proc/mounts; then
+		rm -rf --one-file-system "$_XFBT_TMP"
+	else
+		echo "leaving $_XFBT_TMP: still mounted" >&2
+	fi
+	exit "$status"
+}
+trap _xfbt_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The daemon must refuse OPTS: exit non-zero without leaving a mount.
+_mount_fails()
+{
+	local opts=() opt dir status=0
+
+	for opt in "$@"; do
+		opts+=(-o "$opt")
+	done
+	dir=$(mktemp -d "$_XFBT_TMP/bad.XXXXXX")
+	timeout -k 2 10 "$XFBTREEFS" -f "${opts[@]}" "$dir" \
+		>>"$_XFBT_LOG" 2>&1 || status=$?
+	if _xfbt_is_mounted "$dir"; then
+		fusermount3 -u "$dir" || fusermount3 -uz "$dir" || true
+		_fail "options '$*' were accepted and mounted"
+	fi
+	rmdir "$dir"
+	[ "$status" -ne 0 ] || _fail "options '$*': daemon exited 0"
+	case $status in
+	124 | 137) _fail "options '$*': daemon hung instead of refusing" ;;
+	esac
+	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+			"$_XFBT_LOG"; then
+		_fail "options '$*': sanitizer report"
+	fi
+}
+
+_probe()
+{
+	"$XFBT_PROBE" "$@"
+}
+
+# _expect "OK OK EINVAL" STEP...: the probe's tokens, exactly.
+_expect()
+{
+	local want=$1 got
+
+	shift
+	got=$("$XFBT_PROBE" "$@") || _fail "xfbt_probe failed: $*"
+	got=${got% }
+	[ "$got" = "$want" ] ||
+		_fail "expected '$want', got '$got' from: $(_xfbt_quote "$@")"
+}
+
+# _expect_errno ENAME STEP...: all steps OK but the last, which fails
+# with exactly ENAME.
+_expect_errno()
+{
+	local want=$1 got n i expect='' toks
+
+	shift
+	[ "$want" != ENOTSUP ] || want=EOPNOTSUPP
+	got=$("$XFBT_PROBE" "$@") || _fail "xfbt_probe failed: $*"
+	read -r -a toks <<<"$got"
+	n=${#toks[@]}
+	for ((i = 1; i < n; i++)); do
+		expect+="OK "
+	done
+	expect+=$want
+	[ "${got% }" = "$expect" ] ||
+		_fail "expected '$expect', got '${got% }' from: $(_xfbt_quote "$@")"
+}
+
+# Quote a command line for messages, newlines shown as \n.
+_xfbt_quote()
+{
+	local a out=
+
+	for a in "$@"; do
+		a=${a//$'\n'/\\n}
+		a=${a//$'\t'/\\t}
+		out+="'${a:0:120}' "
+	done
+	echo "${out% }"
+}
+
+_write()
+{
+	_expect "OK OK OK" open "$1" w write "$2" close
+}
+
+_stat()
+{
+	awk -v n="$2" '$1 == n { print $2; found = 1 } END { exit !found }' \
+		"$1/stats" || _fail "no '$2' in $1/stats"
+}
+
+_check()
+{
+	local got
+
+	got=$(cat "$1/check") || _fail "reading $1/check failed"
+	[ "$got" = ok ] || _fail "check of $1 says: $(head -n 5 <<<"$got")"
+}
+
+_snap()
+{
+	local d=$1 n v pages
+
+	v=$(md5sum <"$d/records")
+	echo "records text $v"
+	for n in records height blocks data_size health; do
+		v=$(_stat "$d" "$n")
+		echo "$n $v"
+	done
+	pages=$(cd "$d/pages" && printf '%s\n' * | sort -n)
+	echo "pages ${pages//$'\n'/ }"
+	v=$(cd "$d/pages" && xargs cat <<<"$pages" | md5sum)
+	echo "page bytes $v"
+}
+
+_unchanged()
+{
+	local now
+
+	now=$(_snap "$1")
+	[ "$now" = "$2" ] || {
+		diff <(echo "$2") <(echo "$now") >&2 || true
+		_fail "$1 changed"
+	}
+	_check "$1"
+}
