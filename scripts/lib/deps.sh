@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # deps.sh: install the Debian packages a script needs, if any is missing.
@@ -6,8 +7,10 @@
 #   xfb_need_packages PKG...   installs the missing ones with apt-get
 #                              (root), or says which to install (others)
 
+# shellcheck disable=SC2034
 XFB_BUILD_PACKAGES="gcc meson ninja-build pkg-config libglib2.0-dev check
 libfuse3-dev fuse3"
+# shellcheck disable=SC2034
 XFB_TEST_PACKAGES="fio psmisc procps"
 
 xfb_need_packages()
