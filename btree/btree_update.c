@@ -491,6 +491,55 @@ xbt_insrec(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 	return xbt_split(cur, level, entry, ptr);
 }
 
+/*
+ * XBT_OPS_DISJOINT: would @rec, inserted at the cursor's leaf slot (or,
+ * @replacing, put in place of the record under the cursor), overlap the
+ * record before or after it?  Sets *@overlaps.
+ */
+static int
+xbt_check_disjoint(const struct xbt_cur *cur, const void *rec,
+		bool replacing, bool *overlaps)
+{
+	struct xbtree		*bt = cur->bt;
+	const struct xbt_ops	*ops = bt->ops;
+	struct xbt_cur		nb = *cur;
+	uint8_t			lo[XBT_KEY_MAX], hi[XBT_KEY_MAX];
+	uint8_t			k[XBT_KEY_MAX];
+	int			stat, error;
+
+	*overlaps = false;
+	ops->init_key_from_rec(lo, rec);
+	ops->init_high_key_from_rec(hi, rec);
+
+	/* The next record starts after our last key... */
+	if (replacing ||
+	    nb.lv[0].slot >= (int)xbt_numrecs(nb.lv[0].block)) {
+		if (!replacing)
+			nb.lv[0].slot--;	/* past this leaf's end */
+		error = xbt_increment(&nb, &stat);
+	} else {
+		error = 0;
+		stat = 1;
+	}
+	if (error)
+		return error;
+	if (stat) {
+		ops->init_key_from_rec(k, xbt_cur_rec(&nb));
+		if (ops->cmp_keys(k, hi) <= 0) {
+			*overlaps = true;
+			return 0;
+		}
+	}
+	/* ...and the previous one ends before our first. */
+	nb = *cur;
+	error = xbt_decrement(&nb, &stat);
+	if (error || !stat)
+		return error;
+	ops->init_high_key_from_rec(k, xbt_cur_rec(&nb));
+	*overlaps = ops->cmp_keys(k, lo) >= 0;
+	return 0;
+}
+
 int
 xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 {
@@ -514,6 +563,13 @@ xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 		xbt_entry_low_key(bt, leaf, 0, cur.lv[0].slot, k);
 		if (ops->cmp_keys(k, key) == 0)
 			return 0;
+	}
+	if (ops->flags & XBT_OPS_DISJOINT) {
+		bool	overlaps;
+
+		error = xbt_check_disjoint(&cur, rec, false, &overlaps);
+		if (error || overlaps)
+			return error;
 	}
 	error = xbt_trans_reserve(tp, cur.nlevels);
 	if (error)
@@ -725,6 +781,15 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 	xbt_entry_low_key(bt, leaf, 0, cur.lv[0].slot, k);
 	if (ops->cmp_keys(k, key) != 0)
 		return 0;
+	if (ops->flags & XBT_OPS_DISJOINT) {
+		bool	overlaps;
+
+		error = xbt_check_disjoint(&cur, rec, true, &overlaps);
+		if (error)
+			return error;
+		if (overlaps)
+			return -EEXIST;
+	}
 	error = xbt_trans_reserve(tp, cur.nlevels);
 	if (error)
 		return error;

@@ -344,7 +344,11 @@ xbt_trans_commit(struct xbt_trans *tp)
 	uint64_t		bno;
 	struct xbt_block	*block;
 
-	for (i = 0; i < tp->ndirty; i++) {
+	/*
+	 * Newest first: the blocks touched last are the likeliest to still
+	 * be in cache, and the checksum reads every byte.
+	 */
+	for (i = tp->ndirty; i-- > 0;) {
 		bno = tp->dirty[i];
 		if (xbuf_state(targ, bno) & XBUF_FREEING)
 			continue;	/* xbuf_free() below resets its state */

@@ -61,6 +61,12 @@ struct xbt_trans;
  * block without calling the ops; cmp_keys must agree with it.
  */
 #define XBT_OPS_KEY_PREFIX	(1U << 1)
+/*
+ * Records cover key ranges [low key, high key] that never overlap: an
+ * insert whose range overlaps a neighbour's fails like a duplicate key
+ * (*stat = 0).  XFS refcount extents of one domain are like this.
+ */
+#define XBT_OPS_DISJOINT	(1U << 2)
 
 /*
  * What a record type is.  Keys are compared only through cmp_keys; for an
@@ -138,7 +144,10 @@ void xbt_trans_cancel(struct xbt_trans *tp);
 
 /* ---- changes (inside a transaction) ------------------------------- */
 
-/* Insert @rec.  *stat = 0 if a record with the same key exists. */
+/*
+ * Insert @rec.  *stat = 0 if a record with the same key exists (or, for
+ * XBT_OPS_DISJOINT types, one whose key range overlaps @rec's).
+ */
 int xbt_insert(struct xbt_trans *tp, const void *rec, int *stat);
 /*
  * Delete the record whose key is @key.  If @rec is not NULL, the stored
@@ -147,7 +156,10 @@ int xbt_insert(struct xbt_trans *tp, const void *rec, int *stat);
  */
 int xbt_delete(struct xbt_trans *tp, const void *key, const void *rec,
 		void *old, int *stat);
-/* Replace the record with @rec's key by @rec.  *stat = 0 if none. */
+/*
+ * Replace the record with @rec's key by @rec.  *stat = 0 if none;
+ * -EEXIST if @rec would overlap a neighbour (XBT_OPS_DISJOINT).
+ */
 int xbt_update(struct xbt_trans *tp, const void *rec, int *stat);
 /* Set the header's data_size field (the kv `data` file's size). */
 void xbt_set_data_size(struct xbt_trans *tp, uint64_t size);

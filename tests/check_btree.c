@@ -433,6 +433,55 @@ START_TEST(test_overlapping_range)
 }
 END_TEST
 
+/* XBT_OPS_DISJOINT: an extent overlapping a neighbour is refused. */
+START_TEST(test_disjoint)
+{
+	struct xbtree		*bt = bt_create(&ivlbt_disjoint_ops, 512);
+	struct xbt_trans	*tp;
+	uint8_t			rec[16];
+	uint32_t		s;
+	int			stat;
+
+	tp = begin(bt);
+	/* Many extents [10s, 10s + 4], so neighbours sit in other leaves. */
+	for (s = 1; s < 2000; s++) {
+		ivlbt_rec_init(rec, 10 * s, 5, 0);
+		ck_assert_int_eq(xbt_insert(tp, rec, &stat), 0);
+		ck_assert_int_eq(stat, 1);
+	}
+	for (s = 1; s < 1999; s++) {
+		/* Reaching into the next extent, or back into the last. */
+		ivlbt_rec_init(rec, 10 * s + 5, 6, 0);
+		ck_assert_int_eq(xbt_insert(tp, rec, &stat), 0);
+		ck_assert_int_eq(stat, 0);
+		ivlbt_rec_init(rec, 10 * s + 4, 1, 0);
+		ck_assert_int_eq(xbt_insert(tp, rec, &stat), 0);
+		ck_assert_int_eq(stat, 0);
+		/* The gap between them is free. */
+		ivlbt_rec_init(rec, 10 * s + 6, 3, 0);
+		ck_assert_int_eq(xbt_insert(tp, rec, &stat), 0);
+		ck_assert_int_eq(stat, 1);
+	}
+	ivlbt_rec_init(rec, 0, 11, 0);
+	ck_assert_int_eq(xbt_insert(tp, rec, &stat), 0);
+	ck_assert_int_eq(stat, 0);
+	ivlbt_rec_init(rec, 0, 5, 0);
+	ck_assert_int_eq(xbt_insert(tp, rec, &stat), 0);
+	ck_assert_int_eq(stat, 1);
+	ivlbt_rec_init(rec, 3, 3, 0);
+	ck_assert_int_eq(xbt_insert(tp, rec, &stat), 0);
+	ck_assert_int_eq(stat, 0);
+	/* Growing an extent by update into its neighbour: EEXIST. */
+	ivlbt_rec_init(rec, 10, 6, 0);
+	ck_assert_int_eq(xbt_update(tp, rec, &stat), 0);
+	ck_assert_int_eq(stat, 1);
+	ivlbt_rec_init(rec, 10, 7, 0);
+	ck_assert_int_eq(xbt_update(tp, rec, &stat), -EEXIST);
+	xbt_trans_cancel(tp);
+	xbtree_destroy(bt);
+}
+END_TEST
+
 /* Cancel puts every byte back, at every block size. */
 START_TEST(test_cancel_restores_bytes)
 {
@@ -672,6 +721,7 @@ btree_suite(void)
 	tcase_add_test(tc, test_cursor_walks);
 	tcase_add_test(tc, test_kv_range);
 	tcase_add_loop_test(tc, test_overlapping_range, 0, 2);
+	tcase_add_test(tc, test_disjoint);
 	tcase_add_loop_test(tc, test_cancel_restores_bytes, 0, 4);
 	tcase_add_loop_test(tc, test_verifiers, 0,
 			    2 * sizeof(damages) / sizeof(damages[0]));

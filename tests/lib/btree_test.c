@@ -74,6 +74,19 @@ const struct xbt_ops ivlbt_ops = {
 	.verify_rec		= ivlbt_verify_rec,
 };
 
+/* The same records as extents that may not overlap (XBT_OPS_DISJOINT). */
+const struct xbt_ops ivlbt_disjoint_ops = {
+	.name			= "ivl-disjoint",
+	.magic			= IVLBT_MAGIC,
+	.rec_len		= 16,
+	.key_len		= 12,
+	.flags			= XBT_OPS_DISJOINT,
+	.init_key_from_rec	= ivlbt_init_key_from_rec,
+	.init_high_key_from_rec	= ivlbt_init_high_key_from_rec,
+	.cmp_keys		= ivlbt_cmp_keys,
+	.verify_rec		= ivlbt_verify_rec,
+};
+
 /* ---- btrees ---------------------------------------------------------- */
 
 struct xbtree *

@@ -46,6 +46,8 @@
 
 #define IVLBT_MAGIC	0x49564C33U	/* "IVL3" */
 extern const struct xbt_ops ivlbt_ops;
+/* Not overlapping, and records' extents may not overlap each other. */
+extern const struct xbt_ops ivlbt_disjoint_ops;
 
 void ivlbt_rec_init(void *rec, uint32_t start, uint32_t len, uint64_t id);
 void ivlbt_key_init(void *key, uint32_t start, uint64_t id);
