@@ -291,15 +291,17 @@ static int
 xbt_new_root(struct xbt_cur *cur)
 {
 	struct xbtree		*bt = cur->bt;
-	unsigned int		level = cur->nlevels - 1;
-	struct xbt_cur_level	*old = &cur->lv[level];
-	struct xbt_cur_level	*root = &cur->lv[level + 1];
+	unsigned int		level;
+	struct xbt_cur_level	*old, *root;
 	uint8_t			keys[2 * XBT_KEY_MAX];
 	uint64_t		bno;
 	int			error;
 
-	if (cur->nlevels >= XBT_MAXLEVELS)
+	if (cur->nlevels == 0 || cur->nlevels >= XBT_MAXLEVELS)
 		return -ENOSPC;
+	level = cur->nlevels - 1;
+	old = &cur->lv[level];
+	root = &cur->lv[level + 1];
 	error = xbt_trans_alloc_block(cur->tp, &bno);
 	if (error)
 		return error;
