@@ -573,7 +573,7 @@ xbt_cur_init(struct xbt_cur *cur, struct xbtree *bt)
  * Compare two keys of an XBT_OPS_KEY_PREFIX type: memcmp order, with the
  * common 8- and 4-byte keys as single big-endian loads.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 xbt_cmp_prefix(unsigned int key_len, const uint8_t *a, const uint8_t *b)
 {
 	uint64_t	x, y;
@@ -600,7 +600,7 @@ xbt_cmp_prefix(unsigned int key_len, const uint8_t *a, const uint8_t *b)
  * usually cold, and its eight probes would otherwise be eight cache misses
  * in a row.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 xbt_bsearch_prefix(const uint8_t *first, unsigned int stride, int n,
 		unsigned int key_len, const uint8_t *key, bool strict)
 {
@@ -636,10 +636,29 @@ xbt_bsearch(struct xbtree *bt, struct xbt_block *block, unsigned int level,
 	uint8_t			k[XBT_KEY_MAX];
 	int			mid, c;
 
-	if (ops->flags & XBT_OPS_KEY_PREFIX)
-		return xbt_bsearch_prefix(xbt_entry_addr(bt, block, level, 0),
-				xbt_entry_len(bt, level), hi, ops->key_len,
-				key, strict);
+	if (ops->flags & XBT_OPS_KEY_PREFIX) {
+		const uint8_t	*first = xbt_entry_addr(bt, block, level, 0);
+		unsigned int	stride = xbt_entry_len(bt, level);
+
+		/* Constant key lengths and strictness: specialised loops. */
+		switch (ops->key_len * 2 + strict) {
+		case 16:
+			return xbt_bsearch_prefix(first, stride, hi, 8, key,
+						  false);
+		case 17:
+			return xbt_bsearch_prefix(first, stride, hi, 8, key,
+						  true);
+		case 8:
+			return xbt_bsearch_prefix(first, stride, hi, 4, key,
+						  false);
+		case 9:
+			return xbt_bsearch_prefix(first, stride, hi, 4, key,
+						  true);
+		default:
+			return xbt_bsearch_prefix(first, stride, hi,
+						  ops->key_len, key, strict);
+		}
+	}
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
 		if (level) {
