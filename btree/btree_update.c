@@ -34,8 +34,9 @@
  * because a non-root node holds at least minrecs >= 2 entries.
  *
  * Delete from block B.  If B falls below minrecs (the root is exempt):
- * borrow one entry from the right sibling if it has more than minrecs,
- * else from the left; else join B into its left sibling (or the right
+ * borrow from the right sibling if it has more than minrecs, else from
+ * the left, as many entries as even the two out (one at a time, as XFS
+ * borrows, would have the next delete borrow again); else join B into its left sibling (or the right
  * sibling into B), free the emptied block and delete its entry from the
  * parent, recursively.  A node root left with one child is freed and the
  * child becomes the root.
@@ -647,12 +648,14 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 		if (error)
 			return error;
 		if (xbt_numrecs(right) > min) {
-			/* Borrow R's first entry. */
+			/* Borrow R's first k entries, evening the two out. */
+			unsigned int	k = (xbt_numrecs(right) - n) / 2;
+
 			xbt_log_block(cur->tp, lv->bno);
 			xbt_log_block(cur->tp, rbno);
-			xbt_arr_open(bt, lv->block, level, n, 1);
-			xbt_arr_copy(bt, level, lv->block, n, right, 0, 1);
-			xbt_arr_close(bt, right, level, 0, 1);
+			xbt_arr_open(bt, lv->block, level, n, k);
+			xbt_arr_copy(bt, level, lv->block, n, right, 0, k);
+			xbt_arr_close(bt, right, level, 0, k);
 			XBT_STAT_INC(bt, nr_shifts);
 			xbt_fix_keys(cur, level);
 			xbt_fix_sibling_keys(cur, level, rbno, right, p + 1);
@@ -664,14 +667,15 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 		if (error)
 			return error;
 		if (xbt_numrecs(left) > min) {
-			/* Borrow L's last entry. */
+			/* Borrow L's last k entries. */
 			unsigned int	ln = xbt_numrecs(left);
+			unsigned int	k = (ln - n) / 2;
 
 			xbt_log_block(cur->tp, lv->bno);
 			xbt_log_block(cur->tp, lbno);
-			xbt_arr_open(bt, lv->block, level, 0, 1);
-			xbt_arr_copy(bt, level, lv->block, 0, left, ln - 1, 1);
-			xbt_arr_close(bt, left, level, ln - 1, 1);
+			xbt_arr_open(bt, lv->block, level, 0, k);
+			xbt_arr_copy(bt, level, lv->block, 0, left, ln - k, k);
+			xbt_arr_close(bt, left, level, ln - k, k);
 			XBT_STAT_INC(bt, nr_shifts);
 			xbt_fix_keys(cur, level);
 			xbt_fix_sibling_keys(cur, level, lbno, left, p - 1);
