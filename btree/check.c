@@ -13,7 +13,8 @@
  *    lsn and pad, numrecs between minrecs and maxrecs (the root is exempt,
  *    but a root node needs two entries), record contents (ops->verify_rec),
  *    keys strictly increasing inside the block and across leaves, unused
- *    space zeroed;
+ *    space zeroed; for XBT_OPS_DISJOINT types, no record's key range
+ *    reaching into the next one's;
  *  - every parent key slot equal to the keys of the child it points at
  *    (low key, and for overlapping btrees the highest high key);
  *  - sibling pointers: each level, left to right, is a doubly linked list
@@ -44,6 +45,7 @@ struct xbt_checker {
 	uint64_t		blocks;
 	uint64_t		prev_bno[XBT_MAXLEVELS];	/* per level */
 	uint8_t			last_key[XBT_KEY_MAX];
+	uint8_t			last_high[XBT_KEY_MAX];	/* DISJOINT */
 	bool			have_last_key;
 };
 
@@ -149,6 +151,18 @@ xbt_check_block(struct xbt_checker *ck, uint64_t bno, unsigned int level,
 		if (ck->have_last_key && ops->cmp_keys(ck->last_key, k) >= 0)
 			xbt_check_problem(ck, bno,
 					  "first key not above the previous leaf's last");
+		if (ops->flags & XBT_OPS_DISJOINT) {
+			for (i = 0; i < n; i++) {
+				xbt_entry_low_key(bt, block, 0, i, k);
+				if ((i || ck->have_last_key) &&
+				    ops->cmp_keys(ck->last_high, k) >= 0)
+					xbt_check_problem(ck, bno,
+						"record %u overlaps the one before it",
+						i);
+				ops->init_high_key_from_rec(ck->last_high,
+						xbt_rec_addr(bt, block, i));
+			}
+		}
 		xbt_entry_low_key(bt, block, 0, n - 1, ck->last_key);
 		ck->have_last_key = true;
 		ck->records += n;

@@ -91,6 +91,7 @@ struct xfbfs_handle {
 	bool			resumed;	/* resume holds a key */
 	struct xfbfs_query	*queries;
 	size_t			nqueries;
+	size_t			queries_cap;
 	size_t			qnext;		/* query being answered */
 };
 
@@ -291,6 +292,7 @@ struct xfbfs_gen {
 	const struct xfbfs_type	*type;
 	size_t			target;		/* stop once out_len >= this */
 	bool			stopped;	/* stopped for room, not done */
+	const uint8_t		*qlow;		/* range: the query's low key */
 };
 
 /* Print one record unless it is at or before the resume key. */
@@ -305,6 +307,17 @@ xfbfs_gen_rec(const void *rec, void *priv)
 	g->ops->init_key_from_rec(key, rec);
 	if (h->resumed && g->ops->cmp_keys(key, h->resume) <= 0)
 		return 0;
+	if (g->qlow) {
+		/*
+		 * A resumed range walks from the last key printed, which may
+		 * lie below the query: keep only records reaching into it.
+		 */
+		uint8_t	hk[XBT_KEY_MAX];
+
+		g->ops->init_high_key_from_rec(hk, rec);
+		if (g->ops->cmp_keys(hk, g->qlow) < 0)
+			return 0;
+	}
 	error = xfbfs_out_reserve(h, XFBFS_REC_TEXT_MAX);
 	if (error)
 		return error;
@@ -380,8 +393,10 @@ xfbfs_gen_answer(struct xfbfs_gen *g, struct xbtree *bt)
 			continue;
 		}
 		g->stopped = false;
+		g->qlow = q->key;
 		error = xbt_query_range(bt, h->resumed ? h->resume : q->key,
 					q->high, xfbfs_gen_rec, g);
+		g->qlow = NULL;
 		if (error)
 			return error;
 		if (g->stopped)
@@ -745,26 +760,56 @@ xfbfs_parse_query(struct xfbfs_handle *h, const struct xfbfs_type *type,
 		*why = "too many queries in one write";
 		return -EINVAL;
 	}
-	cap = h->nqueries + 1;
-	if ((cap & (cap - 1)) == 0 || h->queries == NULL) {
-		q = realloc(h->queries, 2 * cap * sizeof(*q));
+	if (h->nqueries >= h->queries_cap) {
+		cap = h->queries_cap ? 2 * h->queries_cap : 16;
+		q = realloc(h->queries, cap * sizeof(*q));
 		if (!q)
 			return -ENOMEM;
 		h->queries = q;
+		h->queries_cap = cap;
 	}
 	q = &h->queries[h->nqueries];
 	q->op = op;
-	if (op == XFBFS_Q_RANGE) {
-		if (type->parse_range(f + 1, nf - 1, q->key, q->high, why))
+	if (op != XFBFS_Q_RANGE) {
+		if (type->parse_key(f + 1, nf - 1, q->key, why))
 			return -EINVAL;
-		if (type->ops->cmp_keys(q->key, q->high) > 0) {
-			*why = "LOW is above HIGH";
+		h->nqueries++;
+		return 1;
+	}
+	/* A range is one query per key interval the type makes of it. */
+	{
+		uint8_t	lo[XFBFS_RANGES_MAX][XBT_KEY_MAX];
+		uint8_t	hi[XFBFS_RANGES_MAX][XBT_KEY_MAX];
+		int	i, n;
+
+		n = type->parse_range(f + 1, nf - 1, lo, hi, why);
+		if (n < 0)
+			return -EINVAL;
+		for (i = 0; i < n; i++) {
+			if (type->ops->cmp_keys(lo[i], hi[i]) > 0) {
+				*why = "LOW is above HIGH";
+				return -EINVAL;
+			}
+		}
+		if (h->nqueries + n > XFBFS_QUERIES_MAX) {
+			*why = "too many queries in one write";
 			return -EINVAL;
 		}
-	} else if (type->parse_key(f + 1, nf - 1, q->key, why)) {
-		return -EINVAL;
+		if (h->nqueries + n > h->queries_cap) {
+			cap = h->queries_cap + n;
+			q = realloc(h->queries, cap * sizeof(*q));
+			if (!q)
+				return -ENOMEM;
+			h->queries = q;
+			h->queries_cap = cap;
+		}
+		for (i = 0; i < n; i++) {
+			q = &h->queries[h->nqueries++];
+			q->op = XFBFS_Q_RANGE;
+			memcpy(q->key, lo[i], XBT_KEY_MAX);
+			memcpy(q->high, hi[i], XBT_KEY_MAX);
+		}
 	}
-	h->nqueries++;
 	return 1;
 }
 
@@ -885,7 +930,9 @@ xfbfs_apply_items(struct xfbfs_handle *h, struct xbtree *bt, size_t n)
 		it = &h->items[i];
 		if (h->kind == XFBFS_F_INSERT) {
 			error = xbt_insert(tp, it->bytes, &stat);
-			why = "duplicate key";
+			why = (ops->flags & XBT_OPS_DISJOINT) ?
+			      "duplicate key or overlapping extent" :
+			      "duplicate key";
 			if (!error && !stat)
 				error = -EEXIST;
 		} else if (it->is_key) {

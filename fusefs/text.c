@@ -161,17 +161,22 @@ kv_parse_key(const struct xfbfs_field *f, int nf, void *key, const char **why)
 }
 
 static int
-kv_parse_range(const struct xfbfs_field *f, int nf, void *low, void *high,
+kv_parse_range(const struct xfbfs_field *f, int nf,
+		uint8_t low[][XBT_KEY_MAX], uint8_t high[][XBT_KEY_MAX],
 		const char **why)
 {
 	if (nf != 2) {
 		*why = "expected LOW HIGH";
 		return -EINVAL;
 	}
-	if (kv_parse_key(&f[0], 1, low, why) ||
-	    kv_parse_key(&f[1], 1, high, why))
+	if (kv_parse_key(&f[0], 1, low[0], why) ||
+	    kv_parse_key(&f[1], 1, high[0], why))
 		return -EINVAL;
-	return 0;
+	if (kvbt_rec_key(low[0]) > kvbt_rec_key(high[0])) {
+		*why = "LOW is above HIGH";
+		return -EINVAL;
+	}
+	return 1;
 }
 
 static size_t
@@ -198,6 +203,8 @@ const struct xfbfs_type xfbfs_type_kv = {
 
 static const struct xfbfs_type *const xfbfs_types[] = {
 	&xfbfs_type_kv,
+	&xfbfs_type_rmap,
+	&xfbfs_type_refcount,
 };
 
 const struct xfbfs_type *

@@ -23,6 +23,7 @@
 #define XFBFS_LINE_MAX		4095	/* longest line, newline excluded */
 #define XFBFS_FIELDS_MAX	8
 #define XFBFS_REC_TEXT_MAX	256	/* longest printed record */
+#define XFBFS_RANGES_MAX	2	/* key intervals of one range query */
 
 struct xfbfs_field {
 	const char	*p;
@@ -39,14 +40,21 @@ struct xfbfs_type {
 	/* A key, as lookup queries and key-only deletes write it. */
 	int	(*parse_key)(const struct xfbfs_field *f, int nf, void *key,
 			     const char **why);
-	/* The low and high keys of `range LOW HIGH`. */
-	int	(*parse_range)(const struct xfbfs_field *f, int nf, void *low,
-			       void *high, const char **why);
+	/*
+	 * `range LOW HIGH` as key intervals [low[i], high[i]], in key order:
+	 * returns how many (1..XFBFS_RANGES_MAX).  One for most types;
+	 * refcount's range covers both domains, two intervals.
+	 */
+	int	(*parse_range)(const struct xfbfs_field *f, int nf,
+			       uint8_t low[][XBT_KEY_MAX],
+			       uint8_t high[][XBT_KEY_MAX], const char **why);
 	/* Print a record and its newline; returns the bytes written. */
 	size_t	(*format_rec)(const void *rec, char *buf);
 };
 
 extern const struct xfbfs_type xfbfs_type_kv;
+extern const struct xfbfs_type xfbfs_type_rmap;
+extern const struct xfbfs_type xfbfs_type_refcount;
 
 /* The type called @name (@len bytes), or NULL. */
 const struct xfbfs_type *xfbfs_type_find(const char *name, size_t len);

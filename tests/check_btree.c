@@ -482,6 +482,32 @@ START_TEST(test_disjoint)
 }
 END_TEST
 
+/* The check catches extents made to overlap behind the engine's back. */
+START_TEST(test_disjoint_check)
+{
+	struct xbtree		*bt = bt_create(&ivlbt_disjoint_ops, 512);
+	struct xbt_trans	*tp = begin(bt);
+	uint8_t			rec[16], blk[512];
+	uint32_t		crc;
+	int			stat;
+
+	ivlbt_rec_init(rec, 10, 5, 0);
+	ck_assert_int_eq(xbt_insert(tp, rec, &stat), 0);
+	ivlbt_rec_init(rec, 20, 5, 0);
+	ck_assert_int_eq(xbt_insert(tp, rec, &stat), 0);
+	commit(tp);
+	bt_assert_ok(bt);
+	/* Stretch the first extent over the second, checksum fixed up. */
+	ck_assert_int_eq(xbtree_read_block(bt, 1, blk), 0);
+	put_be32(blk + 72 + 4, 20);
+	crc = htole32(xbt_crc32c_block(blk, 512, 64));
+	memcpy(blk + 64, &crc, 4);
+	ck_assert_int_eq(xbtree_write_block(bt, 1, blk, 512, 0), 0);
+	ck_assert_uint_eq(bt_problems(bt), 1);
+	xbtree_destroy(bt);
+}
+END_TEST
+
 /* Cancel puts every byte back, at every block size. */
 START_TEST(test_cancel_restores_bytes)
 {
@@ -722,6 +748,7 @@ btree_suite(void)
 	tcase_add_test(tc, test_kv_range);
 	tcase_add_loop_test(tc, test_overlapping_range, 0, 2);
 	tcase_add_test(tc, test_disjoint);
+	tcase_add_test(tc, test_disjoint_check);
 	tcase_add_loop_test(tc, test_cancel_restores_bytes, 0, 4);
 	tcase_add_loop_test(tc, test_verifiers, 0,
 			    2 * sizeof(damages) / sizeof(damages[0]));
