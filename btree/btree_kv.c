@@ -5,8 +5,10 @@
  * The layout is in btree_kv.h.  Keys are big-endian, so their order is
  * the order of the unsigned integers, and the key is the record's first
  * eight bytes (XBT_OPS_KEY_PREFIX).  Every record is valid; a kv btree is
- * not overlapping, so a record's high key is its key.
+ * not overlapping, so a record's high key is its key.  Printed for people
+ * (tree.dot, the page decoder) as "42" (a key) and "key 42 value 7".
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "btree/btree_kv.h"
@@ -26,6 +28,23 @@ kvbt_cmp_keys(const void *k1, const void *k2)
 	return (a > b) - (a < b);
 }
 
+/* A key for people: the number, e.g. "42". */
+static size_t
+kvbt_print_key(const void *key, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%llu",
+			(unsigned long long)get_be64(key));
+}
+
+/* A record for people: "key 42 value 7". */
+static size_t
+kvbt_print_rec(const void *rec, char *buf, size_t len)
+{
+	return snprintf(buf, len, "key %llu value %llu",
+			(unsigned long long)kvbt_rec_key(rec),
+			(unsigned long long)kvbt_rec_val(rec));
+}
+
 const struct xbt_ops kvbt_ops = {
 	.name			= "kv",
 	.magic			= KVBT_MAGIC,
@@ -36,4 +55,6 @@ const struct xbt_ops kvbt_ops = {
 	.init_high_key_from_rec	= kvbt_init_key_from_rec,
 	.cmp_keys		= kvbt_cmp_keys,
 	.verify_rec		= NULL,
+	.print_key		= kvbt_print_key,
+	.print_rec		= kvbt_print_rec,
 };

@@ -88,7 +88,37 @@ struct xbt_ops {
 	int		(*cmp_keys)(const void *k1, const void *k2);
 	/* Content rules of one record: NULL if fine, else the reason. */
 	const char	*(*verify_rec)(const void *rec);
+
+	/*
+	 * Text for people (tree.dot, the page decoder); either may be NULL,
+	 * and the callers then print the bytes in hex.  Both work like
+	 * snprintf(): they write at most @len bytes into @buf, always
+	 * NUL-terminated when @len > 0, and return the length of the whole
+	 * text (so a return >= @len means it was cut).  They must accept any
+	 * bytes, damaged ones included, and never fail.
+	 *
+	 * print_key: one key, short, e.g. kv "42", rmap "100/133/5 attr",
+	 * refcount "100" or "100 cow".
+	 * print_rec: one record's fields by name, e.g. rmap "startblock 100
+	 * blockcount 10 owner 133 offset 5 unwritten".
+	 */
+	size_t		(*print_key)(const void *key, char *buf, size_t len);
+	size_t		(*print_rec)(const void *rec, char *buf, size_t len);
 };
+
+/*
+ * The ops of a built-in record type (kv, rmap, refcount) by its block
+ * magic, or NULL if no built-in type has it (types.c).
+ */
+const struct xbt_ops *xbt_ops_by_magic(uint32_t magic);
+/*
+ * @ops->print_key / print_rec, or "0x" and the bytes in hex when the op
+ * is NULL; snprintf() conventions as above (types.c).
+ */
+size_t xbt_print_key(const struct xbt_ops *ops, const void *key, char *buf,
+		size_t len);
+size_t xbt_print_rec(const struct xbt_ops *ops, const void *rec, char *buf,
+		size_t len);
 
 struct xbtree_params {
 	unsigned int	blocksize;	/* power of two 512..65536; 0: page */
@@ -228,6 +258,45 @@ typedef void (*xbt_check_report_fn)(uint64_t bno, const char *msg,
 		void *priv);
 int xbt_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
 		uint64_t *problems);
+
+/* ---- text for people: tree.dot and the page decoder --------------- */
+
+/*
+ * Where text goes, piece by piece: @len bytes at @text (not
+ * NUL-terminated; usually one line with its newline).  Return 0 to go on
+ * or a negative errno to stop; the producer stops at once and returns it.
+ */
+typedef int (*xbt_text_fn)(const char *text, size_t len, void *priv);
+
+/*
+ * Draw the btree in Graphviz dot (dot.c): the header block, then one node
+ * per btree block (block number, level, numrecs, key range), parent edges
+ * and dashed sibling edges, a rank per level.  Whole levels are drawn top
+ * down while they fit in @max_blocks btree blocks (0: no limit; the root
+ * is always drawn); what is left out is said in a note node.  Every block
+ * is verified before it is used: a damaged one is drawn red with the
+ * reason (and reported like any damage a reader finds) and not descended
+ * into.
+ *
+ * The caller holds the btree's read lock.  Returns 0, -ENOMEM, or the
+ * first error @out returned.
+ */
+int xbt_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
+		void *priv);
+
+/*
+ * Decode one page (decode.c) the way a developer reads it: the header
+ * block's fields, or a btree block's header fields, checksum, and every
+ * record or key and pointer, per type (by magic, xbt_ops_by_magic());
+ * unknown pages as a hex dump.  @len is the block size.  Every problem
+ * found gets a line starting with "warning:".  Any bytes are fine: it
+ * never reads outside [@buf, @buf + @len).
+ *
+ * Returns the number of problems found (0: the page is sound), or the
+ * first error @out returned.  No locks; @buf is the caller's.
+ */
+int xbt_decode_block(const void *buf, size_t len, xbt_text_fn out,
+		void *priv);
 
 /* ---- raw blocks (the pages/ view) ---------------------------------- */
 

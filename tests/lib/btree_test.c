@@ -49,6 +49,23 @@ ivlbt_cmp_keys(const void *k1, const void *k2)
 	return memcmp(k1, k2, 12);
 }
 
+/* Key text: "start/id". */
+static size_t
+ivlbt_print_key(const void *key, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%u/%llu", get_be32(key),
+			(unsigned long long)get_be64((const uint8_t *)key + 4));
+}
+
+/* Record text: "start 100 len 10 id 7". */
+static size_t
+ivlbt_print_rec(const void *rec, char *buf, size_t len)
+{
+	return snprintf(buf, len, "start %u len %u id %llu", get_be32(rec),
+			get_be32((const uint8_t *)rec + 4),
+			(unsigned long long)get_be64((const uint8_t *)rec + 8));
+}
+
 static const char *
 ivlbt_verify_rec(const void *rec)
 {
@@ -72,6 +89,8 @@ const struct xbt_ops ivlbt_ops = {
 	.init_high_key_from_rec	= ivlbt_init_high_key_from_rec,
 	.cmp_keys		= ivlbt_cmp_keys,
 	.verify_rec		= ivlbt_verify_rec,
+	.print_key		= ivlbt_print_key,
+	.print_rec		= ivlbt_print_rec,
 };
 
 /* The same records as extents that may not overlap (XBT_OPS_DISJOINT). */
@@ -85,6 +104,8 @@ const struct xbt_ops ivlbt_disjoint_ops = {
 	.init_high_key_from_rec	= ivlbt_init_high_key_from_rec,
 	.cmp_keys		= ivlbt_cmp_keys,
 	.verify_rec		= ivlbt_verify_rec,
+	.print_key		= ivlbt_print_key,
+	.print_rec		= ivlbt_print_rec,
 };
 
 /* ---- btrees ---------------------------------------------------------- */
