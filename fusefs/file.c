@@ -25,7 +25,7 @@
  *	    lock between reads, and sees every record that existed for the
  *	    whole read exactly once.
  *
- *	snapshots (type, stats, check, errors)
+ *	snapshots (type, stats, check, errors, tree.dot)
  *	    made whole at a read at offset 0, as sysfs does.
  *
  *	pages/N: the block copied out under the read lock (one consistent
@@ -251,6 +251,22 @@ xfbfs_make_errors(struct xfbfs_handle *h)
 	return error;
 }
 
+#define XFBFS_DOT_BLOCKS	300	/* tree.dot draws at most this many */
+
+static int
+xfbfs_dot_out(const char *text, size_t len, void *priv)
+{
+	struct xfbfs_handle	*h = priv;
+	int			error;
+
+	error = xfbfs_out_reserve(h, len);
+	if (error)
+		return error;
+	memcpy(h->out + h->out_len, text, len);
+	h->out_len += len;
+	return 0;
+}
+
 /* Make the whole text of a snapshot file. */
 static int
 xfbfs_make_snapshot(struct xfbfs_handle *h)
@@ -275,6 +291,10 @@ xfbfs_make_snapshot(struct xfbfs_handle *h)
 		break;
 	case XFBFS_F_CHECK:
 		error = xfbfs_make_check(h, tree->bt);
+		break;
+	case XFBFS_F_TREEDOT:
+		error = xbt_dump_dot(tree->bt, XFBFS_DOT_BLOCKS, xfbfs_dot_out,
+				     h);
 		break;
 	default:
 		error = -EINVAL;
@@ -596,6 +616,7 @@ xfbfs_do_read(struct xfbfs_handle *h, size_t *sizep, off_t off,
 	case XFBFS_F_STATS:
 	case XFBFS_F_CHECK:
 	case XFBFS_F_ERRORS:
+	case XFBFS_F_TREEDOT:
 		if (off == 0 || !h->out) {
 			error = xfbfs_make_snapshot(h);
 			if (error)

@@ -39,6 +39,7 @@ const struct xfbfs_file_info xfbfs_files[XFBFS_F_NR] = {
 	[XFBFS_F_STATS]		= { "stats",	S_IFREG | 0444 },
 	[XFBFS_F_CHECK]		= { "check",	S_IFREG | 0444 },
 	[XFBFS_F_ERRORS]	= { "errors",	S_IFREG | 0444 },
+	[XFBFS_F_TREEDOT]	= { "tree.dot",	S_IFREG | 0444 },
 	[XFBFS_F_PAGES]		= { "pages",	S_IFDIR | 0555 },
 };
 

@@ -63,6 +63,7 @@ enum xfbfs_file {
 	XFBFS_F_STATS,
 	XFBFS_F_CHECK,
 	XFBFS_F_ERRORS,
+	XFBFS_F_TREEDOT,
 	XFBFS_F_PAGES,
 	XFBFS_F_NR,
 	XFBFS_F_PAGE = 15,	/* any pages/N */
