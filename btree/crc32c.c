@@ -9,14 +9,15 @@
  * modulo P; no inversion happens in here, callers seed with ~0 and invert
  * the end result themselves (xbt_crc32c_block() does both).
  *
- * Two implementations, always both built:
+ * Five implementations, all built on x86-64 (see enum xbt_crc32c_which):
  *
  * Table: slicing-by-8.  Table 0 maps a byte b to the CRC of b alone (from
  * a zero register); table k maps b to the CRC of b followed by k zero
  * bytes.  XORing the register into the next 8 input bytes and looking each
  * of the 8 resulting bytes up in the table that accounts for the bytes
  * still to come after it does 8 bytes with 8 independent lookups.  The
- * 8 KiB of tables are computed on first use (pthread_once).
+ * 8 KiB of tables, and the constants of the other implementations, are
+ * computed on first use (pthread_once).
  *
  * SSE4.2: the crc32 instruction does 8 bytes per issue, but its result is
  * only ready about 3 cycles later while a new one can start every cycle.
@@ -50,7 +51,72 @@
  * done bit by bit; that is slow enough (hundreds of cycles per pass) that
  * the 3-stream path only starts at 3 KiB there instead of 256 bytes.
  *
- * On other architectures the hw entry point is the table code.
+ * Folding (PCLMUL with 128-bit lanes, VPCLMUL with 512-bit registers):
+ * the crc32 unit tops out at 8 bytes a cycle, the carry-less multipliers
+ * can go well beyond that.  Think of the message as a polynomial M, the
+ * first byte's lowest bit the highest coefficient; the CRC from a zero
+ * register is M * x^32 mod P, and only that remainder matters.  Cut M
+ * into 16-byte lanes; a lane V followed by t more bits adds V * x^t.
+ * Since only the remainder matters, V can be swapped for anything that
+ * is congruent to it mod P, and V * x^D for anything congruent to that
+ * D bits further on: "folding V forward by D" is adding into the lane
+ * that ends D bits later a value congruent to V * x^D, then forgetting V.
+ * With V = V1 * x^64 + V0 (V1 the first eight bytes),
+ *
+ *	V * x^D  ==  V1 * (x^(D+64) mod P)  +  V0 * (x^D mod P)   (mod P)
+ *
+ * and each product, 64 by 32 bits, fits in 96 bits: two PCLMULQDQ and an
+ * XOR, nothing reduced.  Everything is XOR-linear, so a long buffer can
+ * be run as several interleaved accumulators (8 lanes of 16 bytes, or 4
+ * registers of 64 bytes) that each jump over the others every step,
+ * which keeps the multiplier latency out of the critical path.  At the
+ * end each accumulator lane is folded by its own distance to the end of
+ * the data and the results XORed into one 128-bit value; the lane that
+ * already is at the end is "folded" by D = 0 (multipliers x^64 and x^0,
+ * constants x^63 and x^-1 as explained below), which turns it into
+ * something congruent to itself, so that every lane takes the same two
+ * multiplies.  Feeding the 128
+ * bits to two crc32 instructions from a zero register gives the value
+ * times x^32 mod P, which is the CRC of what came before; any last bytes
+ * that do not fill a lane go through crc32 from there.  The caller's
+ * register enters by XORing it into the first four bytes: a register r
+ * in front of n bytes is exactly the same as r in the data.
+ *
+ * Two details of the reflected order.  A reflected 32-bit constant put
+ * in the upper half of a 64-bit operand (shifted left by 32) is the same
+ * polynomial read as 64 bits.  And PCLMULQDQ of two reflected 64-bit
+ * operands yields their product times x: the product has degree at most
+ * 126, and bit k of the result holds its x^(126-k) coefficient while a
+ * reflected 128-bit lane reads bit k as x^(127-k).  The folding
+ * constants absorb that: for a distance of D bits they are x^(D+63) mod
+ * P (for the first eight bytes of a lane, the low qword) and x^(D-1) mod
+ * P (for the other eight).  They are computed once at start-up, for D a
+ * multiple of 128 bits up to the longest jump, by square-and-multiply on
+ * x mod P; x^-1 mod P exists because P has a constant term: x times
+ * (P - 1) / x is P - 1, which is 1 mod P.
+ *
+ * Long buffers also keep the crc32 unit busy beside the multiplier (which
+ * on AMD Zen 4 takes a PCLMULQDQ only every other cycle, whatever the
+ * width, so that 512-bit folding tops out at 16 bytes a cycle and 128-bit
+ * folding at 4): a couple of crc32 streams run over the front part of
+ * the buffer while the folding loop does the rest, and join the folded
+ * value at the end through one more carry-less multiply each (see
+ * crc32c_hyb_start()).
+ *
+ * The dispatcher uses the crc32-instruction code for buffers shorter
+ * than the measured crossover and folding above it (512-bit if the CPU
+ * has AVX-512 and VPCLMULQDQ, else 128-bit if it has PCLMULQDQ).
+ *
+ * xbt_crc32c_zeros(r, n) is r * x^(8n) mod P, one multiply by a constant
+ * that depends only on n.  Three 256-entry tables hold x^(8 i 256^k - 33)
+ * mod P for the three low bytes of n (the higher bits, if any, use the
+ * x^(2^j) table), so n below 64 KiB costs two multiplies.  The block
+ * checksum uses it: checksumming the whole block as it is and then
+ * cancelling the contribution of the four CRC field bytes, which is
+ * crc(0, field) * x^(8 * bytes after it), keeps the long run of data in
+ * one piece for the folding code.
+ *
+ * On other architectures everything is the table code.
  */
 #include <pthread.h>
 #include <string.h>
@@ -58,14 +124,19 @@
 #include "btree/crc32c.h"
 
 #if defined(__x86_64__)
-#include <nmmintrin.h>
-#include <wmmintrin.h>
+#include <immintrin.h>
 #endif
 
 #define CRC32C_POLY	0x82F63B78U	/* reflected, x^32 implied */
 
 /* x^k mod P in the reflected form has only bit 31 - k set, for k < 32. */
 #define CRC32C_XPOW(k)	(0x80000000U >> (k))
+
+/*
+ * x^-1 mod P is (P - 1) / x: P without its x^0 term (bit 31 here), every
+ * exponent lowered by one (a left shift), and x^32 becoming x^31 (bit 0).
+ */
+#define CRC32C_XINV	((uint32_t)(CRC32C_POLY << 1) | 1U)
 
 /* ---- GF(2) arithmetic mod P, bit by bit --------------------------------- */
 
@@ -101,6 +172,22 @@ crc32c_gf2_mulx(uint32_t a, uint32_t b)
 	return crc32c_gf2_mul(crc32c_gf2_mul(a, b), x33);
 }
 
+/* x^e mod P for any e, negative ones through x^-1. */
+static uint32_t
+crc32c_gf2_xpow(int64_t e)
+{
+	uint32_t	r = CRC32C_XPOW(0);
+	uint32_t	b = e < 0 ? CRC32C_XINV : CRC32C_XPOW(1);
+	uint64_t	u = e < 0 ? -(uint64_t)e : (uint64_t)e;
+
+	for (; u; u >>= 1) {
+		if (u & 1)
+			r = crc32c_gf2_mul(r, b);
+		b = crc32c_gf2_mul(b, b);
+	}
+	return r;
+}
+
 /* ---- one-time setup ---------------------------------------------------- */
 
 /* Slicing-by-8 tables, see the top of the file. */
@@ -112,29 +199,53 @@ static uint32_t crc32c_tab[8][256];
  * mulx(a / x^33, b / x^33) = (a * b) / x^33, so multiplying entries
  * together with mulx() gives the pre-divided shift multipliers directly.
  * Stream lengths are whole words, so shifts are multiples of 64 bits and
- * j < 6 is never needed; streams of at most 64 KiB need j < 20.
+ * j < 6 is never needed; streams of at most 64 KiB need j < 20, and
+ * xbt_crc32c_zeros() goes up to 2^64 bytes, so j < 67.
  */
 #define CRC32C_XPOW_MIN	6
-#define CRC32C_XPOW_MAX	32
+#define CRC32C_XPOW_MAX	67
 static uint32_t crc32c_xpow[CRC32C_XPOW_MAX];
 
-enum crc32c_impl {
-	CRC32C_IMPL_UNSET = 0,
-	CRC32C_IMPL_TABLE,		/* no SSE4.2 */
-	CRC32C_IMPL_SSE42,		/* SSE4.2 without PCLMULQDQ */
-	CRC32C_IMPL_SSE42_CLMUL,	/* SSE4.2 and PCLMULQDQ */
-};
+/*
+ * crc32c_ztab[k][i] = x^(8 * i * 256^k - 33) mod P: the pre-divided
+ * multiplier for i * 256^k zero bytes, for the three low bytes of a
+ * count of zero bytes.
+ */
+#define CRC32C_ZTAB_BYTES	3
+static uint32_t crc32c_ztab[CRC32C_ZTAB_BYTES][256];
 
-/* Set last by crc32c_setup(); read with acquire to see the tables. */
-static int crc32c_impl;
+/*
+ * Folding constants, see the top of the file: the entry for a distance
+ * of d lanes (d * 128 bits) holds x^(128d + 63) mod P and x^(128d - 1)
+ * mod P, each shifted into the upper half of a 64-bit word, the first
+ * for the low (earlier) qword of a lane and the second for the high one.
+ * They are stored by decreasing d, so that four consecutive entries,
+ * loaded as one 512-bit value, fold the four lanes of a register whose
+ * last lane is at some distance to the end.  d runs up to 18: the loop
+ * of four 512-bit registers jumps 16 lanes, and at the end the first lane
+ * of a register can have 3 more registers and 3 lanes after it.  The
+ * entries after d = 0 are zero: they only meet the zero lanes of a
+ * partly loaded register.
+ */
+#define CRC32C_FOLD_DMAX	18
+#define CRC32C_FOLD_NK		(CRC32C_FOLD_DMAX + 4)
+static uint64_t crc32c_foldk[CRC32C_FOLD_NK][2] __attribute__((aligned(64)));
+#define CRC32C_FOLDK(d)		(crc32c_foldk[CRC32C_FOLD_DMAX - (d)])
+
+/* Bit (1 << which) set for each implementation this CPU can run. */
+static unsigned int crc32c_have;
+
+/* Set last by crc32c_setup() to the best one plus 1; read with acquire. */
+static int crc32c_best;
 static pthread_once_t crc32c_once = PTHREAD_ONCE_INIT;
 
 static void
 crc32c_setup(void)
 {
-	int		impl = CRC32C_IMPL_TABLE;
-	uint32_t	c;
-	int		b, i, k;
+	enum xbt_crc32c_which	best = XBT_CRC32C_TABLE;
+	unsigned int		have = 1U << XBT_CRC32C_TABLE;
+	uint32_t		c, step, klo, khi, *z;
+	int			b, i, k, d;
 
 	for (b = 0; b < 256; b++) {
 		c = b;
@@ -156,28 +267,64 @@ crc32c_setup(void)
 		crc32c_xpow[k] = crc32c_gf2_mulx(crc32c_xpow[k - 1],
 						 crc32c_xpow[k - 1]);
 
+	/*
+	 * Entry 0 is x^-33; each next one is the one before times the step,
+	 * x^(8 * 256^k).  For k = 0 that is one zero byte, one table step.
+	 */
+	for (k = 0; k < CRC32C_ZTAB_BYTES; k++) {
+		z = crc32c_ztab[k];
+		step = crc32c_gf2_xpow(8LL << (8 * k));
+		z[0] = crc32c_gf2_xpow(-33);
+		for (i = 1; i < 256; i++)
+			z[i] = k ? crc32c_gf2_mul(z[i - 1], step) :
+				   (z[i - 1] >> 8) ^
+				   crc32c_tab[0][z[i - 1] & 0xFF];
+	}
+
+	/* x^(128d + 63) and x^(128d - 1), one more lane each time. */
+	klo = crc32c_gf2_xpow(63);
+	khi = crc32c_gf2_xpow(-1);
+	step = crc32c_gf2_xpow(128);
+	for (d = 0; d <= CRC32C_FOLD_DMAX; d++) {
+		CRC32C_FOLDK(d)[0] = (uint64_t)klo << 32;
+		CRC32C_FOLDK(d)[1] = (uint64_t)khi << 32;
+		klo = crc32c_gf2_mul(klo, step);
+		khi = crc32c_gf2_mul(khi, step);
+	}
+
 #if defined(__x86_64__)
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("sse4.2")) {
-		impl = CRC32C_IMPL_SSE42;
-		if (__builtin_cpu_supports("pclmul"))
-			impl = CRC32C_IMPL_SSE42_CLMUL;
+		have |= 1U << XBT_CRC32C_SSE42;
+		best = XBT_CRC32C_SSE42;
+		if (__builtin_cpu_supports("pclmul")) {
+			have |= 1U << XBT_CRC32C_SSE42_CLMUL;
+			have |= 1U << XBT_CRC32C_PCLMUL;
+			best = XBT_CRC32C_PCLMUL;
+			if (__builtin_cpu_supports("avx512f") &&
+			    __builtin_cpu_supports("avx512vl") &&
+			    __builtin_cpu_supports("vpclmulqdq")) {
+				have |= 1U << XBT_CRC32C_VPCLMUL;
+				best = XBT_CRC32C_VPCLMUL;
+			}
+		}
 	}
 #endif
-	__atomic_store_n(&crc32c_impl, impl, __ATOMIC_RELEASE);
+	crc32c_have = have;
+	__atomic_store_n(&crc32c_best, (int)best + 1, __ATOMIC_RELEASE);
 }
 
-/* Which implementation to use; sets everything up on the first call. */
-static inline int
+/* The implementation to use; sets everything up on the first call. */
+static inline enum xbt_crc32c_which
 crc32c_get_impl(void)
 {
-	int	impl = __atomic_load_n(&crc32c_impl, __ATOMIC_ACQUIRE);
+	int	best = __atomic_load_n(&crc32c_best, __ATOMIC_ACQUIRE);
 
-	if (__builtin_expect(impl == CRC32C_IMPL_UNSET, 0)) {
+	if (__builtin_expect(best == 0, 0)) {
 		pthread_once(&crc32c_once, crc32c_setup);
-		impl = __atomic_load_n(&crc32c_impl, __ATOMIC_ACQUIRE);
+		best = __atomic_load_n(&crc32c_best, __ATOMIC_ACQUIRE);
 	}
-	return impl;
+	return (enum xbt_crc32c_which)(best - 1);
 }
 
 /* ---- slicing-by-8 ------------------------------------------------------ */
@@ -435,6 +582,557 @@ crc32c_block_plain(const void *buf, size_t len, size_t off)
 
 #endif /* __x86_64__ */
 
+/* ---- zero bytes -------------------------------------------------------- */
+
+/*
+ * The pre-divided multiplier for @n zero bytes, x^(8n - 33) mod P, with
+ * @mulx the multiply to use (constant, so that this inlines away).
+ */
+static inline __attribute__((always_inline)) uint32_t
+crc32c_zconst(uint64_t n, uint32_t (*mulx)(uint32_t, uint32_t))
+{
+	uint32_t	k = crc32c_ztab[0][n & 0xFF];
+	int		j;
+
+	if (n >> 8) {
+		k = mulx(k, crc32c_ztab[1][(n >> 8) & 0xFF]);
+		if (n >> 16) {
+			k = mulx(k, crc32c_ztab[2][(n >> 16) & 0xFF]);
+			/* Bit b of n is 2^(b + 3) zero bits: xpow[b + 3]. */
+			for (n >>= 24, j = 24 + 3; n; n >>= 1, j++)
+				if (n & 1)
+					k = mulx(k, crc32c_xpow[j]);
+		}
+	}
+	return k;
+}
+
+/* Without PCLMULQDQ: a few hundred cycles a multiply. */
+static uint32_t
+crc32c_zeros_soft(uint32_t crc, uint64_t n)
+{
+	return crc32c_gf2_mulx(crc, crc32c_zconst(n, crc32c_gf2_mulx));
+}
+
+/* ---- folding ----------------------------------------------------------- */
+
+#if defined(__x86_64__)
+
+/*
+ * Below these lengths the dispatcher leaves a buffer to the 3-stream
+ * crc32 code.  The 512-bit figure is measured on AMD Zen 4; there the
+ * 128-bit code (with its crc32 streams) only about ties with the 3-stream
+ * code from 2 KiB up, so its figure is a guess for CPUs that only have
+ * PCLMULQDQ, most of which issue it twice as fast.
+ */
+#define CRC32C_FOLD128_MIN	1024
+#define CRC32C_FOLD512_MIN	256
+
+static inline __attribute__((always_inline, target("sse4.2,pclmul"))) uint32_t
+crc32c_zeros_clmul_inl(uint32_t crc, uint64_t n)
+{
+	return crc32c_clmul_mulx(crc, crc32c_zconst(n, crc32c_clmul_mulx));
+}
+
+static __attribute__((target("sse4.2,pclmul"))) uint32_t
+crc32c_zeros_clmul(uint32_t crc, uint64_t n)
+{
+	return crc32c_zeros_clmul_inl(crc, n);
+}
+
+/* The last @len < 16 bytes, with the crc32 instruction. */
+static inline __attribute__((always_inline, target("sse4.2"))) uint32_t
+crc32c_sse42_tail(uint32_t crc, const unsigned char *p, size_t len)
+{
+	uint64_t	v;
+	uint32_t	v32;
+	uint16_t	v16;
+
+	if (len & 8) {
+		memcpy(&v, p, 8);
+		crc = (uint32_t)_mm_crc32_u64(crc, v);
+		p += 8;
+	}
+	if (len & 4) {
+		memcpy(&v32, p, 4);
+		crc = _mm_crc32_u32(crc, v32);
+		p += 4;
+	}
+	if (len & 2) {
+		memcpy(&v16, p, 2);
+		crc = _mm_crc32_u16(crc, v16);
+		p += 2;
+	}
+	if (len & 1)
+		crc = _mm_crc32_u8(crc, *p);
+	return crc;
+}
+
+/*
+ * The CRC, from a zero register, of the 16 bytes of @x: its remainder
+ * times x^32, which is what all the folding was heading for.
+ */
+static inline __attribute__((always_inline, target("sse4.2"))) uint32_t
+crc32c_fold_finish(__m128i x)
+{
+	uint64_t	lo = (uint64_t)_mm_cvtsi128_si64(x);
+	uint64_t	hi = (uint64_t)_mm_extract_epi64(x, 1);
+
+	return (uint32_t)_mm_crc32_u64(_mm_crc32_u64(0, lo), hi);
+}
+
+/* @a folded by the distance whose constants are at @k. */
+static inline __attribute__((always_inline, target("sse4.2,pclmul"))) __m128i
+crc32c_fold16(__m128i a, const uint64_t *k)
+{
+	__m128i	kk = _mm_load_si128((const __m128i *)k);
+
+	return _mm_xor_si128(_mm_clmulepi64_si128(a, kk, 0x00),
+			     _mm_clmulepi64_si128(a, kk, 0x11));
+}
+
+/* @a folded by the constants in @k, then the 16 bytes at @p added. */
+static inline __attribute__((always_inline, target("sse4.2,pclmul"))) __m128i
+crc32c_fold16_add(__m128i a, __m128i k, const unsigned char *p)
+{
+	return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, k, 0x00),
+					   _mm_clmulepi64_si128(a, k, 0x11)),
+			     _mm_loadu_si128((const __m128i *)p));
+}
+
+/*
+ * Folding alone leaves the crc32 unit idle, and on some CPUs (AMD Zen 4:
+ * one PCLMULQDQ every two cycles, whatever the width) the multiplier is
+ * the limit.  So long buffers are laid out as
+ *
+ *	[head][stream 0][stream 1]...[folded part]
+ *
+ * The folded part is a whole number m of folding steps, so that there is
+ * no ragged end to fold separately.  The streams, of equal whole words,
+ * take the rest but for a head of fewer bytes than a word per stream,
+ * which goes through crc32 first, from the caller's register; stream 0
+ * continues from there, the others start from zero.  Each of the m - 1
+ * steps of the folding loop also feeds @w words to each stream; the few
+ * words per stream that this does not cover run before the loop (the
+ * streams have time to spare while the multiplier is busy, not at the
+ * end, where their results are awaited).
+ *
+ * A stream ending t bytes before the end of the data contributes its
+ * register c times x^(8t) mod P to the result.  That is added to the
+ * folded 128 bits before the final reduction as c times x^(8t - 33):
+ * the final crc32 multiplies by x^32 and PCLMULQDQ by one more x, so
+ * the multiplier is the same pre-divided constant as for the 3-stream
+ * joins, and the product needs no reduction of its own.
+ */
+struct crc32c_hyb {
+	const unsigned char	*r;	/* stream 0; the others follow */
+	size_t			s;	/* bytes per stream */
+	size_t			rest;	/* words per stream before the loop */
+	uint64_t		c[3];	/* the streams' registers */
+	uint32_t		k[3];	/* and their multipliers */
+};
+
+/*
+ * Set up @h for @*len bytes at @*p: folding steps of @step bytes, @ns
+ * streams of @w words per step; leaves @*p and @*len on the folded part
+ * and returns the number of steps after the first one.
+ */
+static inline __attribute__((always_inline, target("sse4.2,pclmul"))) size_t
+crc32c_hyb_start(struct crc32c_hyb *h, uint32_t crc, const unsigned char **p,
+		 size_t *len, size_t step, size_t ns, size_t w)
+{
+	/* The most steps m with step * m + 8 ns w (m - 1) <= len. */
+	size_t		m = (*len + 8 * ns * w) / (step + 8 * ns * w);
+	size_t		f = step * m;
+	size_t		head = (*len - f) % (8 * ns);
+	size_t		s = (*len - f - head) / ns;
+	uint64_t	v;
+	size_t		i;
+
+	/* The multipliers only depend on lengths: out of the way early. */
+	for (i = 0; i < ns; i++)
+		h->k[i] = crc32c_zconst(f + (ns - 1 - i) * s,
+					crc32c_clmul_mulx);
+	while (head >= 8) {
+		memcpy(&v, *p, 8);
+		crc = (uint32_t)_mm_crc32_u64(crc, v);
+		*p += 8;
+		head -= 8;
+	}
+	h->c[0] = crc32c_sse42_tail(crc, *p, head);
+	for (i = 1; i < ns; i++)
+		h->c[i] = 0;
+	h->r = *p + head;
+	h->s = s;
+	h->rest = s / 8 - w * (m - 1);
+	*p = h->r + ns * s;
+	*len = f;
+	return m - 1;
+}
+
+/* @w more words of each of the @ns streams. */
+static inline __attribute__((always_inline, target("sse4.2"))) void
+crc32c_hyb_step(struct crc32c_hyb *h, size_t ns, size_t w)
+{
+	uint64_t	v;
+	size_t		i, j;
+
+#pragma GCC unroll 8
+	for (j = 0; j < w; j++) {
+#pragma GCC unroll 3
+		for (i = 0; i < ns; i++) {
+			memcpy(&v, h->r + i * h->s + 8 * j, 8);
+			h->c[i] = _mm_crc32_u64(h->c[i], v);
+		}
+	}
+	h->r += 8 * w;
+}
+
+/* The streams' first words, those the loop does not cover. */
+static inline __attribute__((always_inline, target("sse4.2"))) void
+crc32c_hyb_rest(struct crc32c_hyb *h, size_t ns)
+{
+	size_t	j;
+
+	for (j = 0; j < h->rest; j++)
+		crc32c_hyb_step(h, ns, 1);
+}
+
+/* The @ns streams as 128 bits to XOR into the folded remainder. */
+static inline __attribute__((always_inline, target("sse4.2,pclmul"))) __m128i
+crc32c_hyb_end(const struct crc32c_hyb *h, size_t ns)
+{
+	__m128i	c, k, r;
+
+	c = _mm_cvtsi64_si128((long long)(h->c[0] << 32));
+	k = _mm_cvtsi64_si128((long long)((uint64_t)h->k[0] << 32));
+	if (ns > 1) {
+		c = _mm_insert_epi64(c, (long long)(h->c[1] << 32), 1);
+		k = _mm_insert_epi64(k, (long long)((uint64_t)h->k[1] << 32),
+				     1);
+	}
+	r = _mm_clmulepi64_si128(c, k, 0x00);
+	if (ns > 1)
+		r = _mm_xor_si128(r, _mm_clmulepi64_si128(c, k, 0x11));
+	if (ns > 2) {
+		c = _mm_cvtsi64_si128((long long)(h->c[2] << 32));
+		k = _mm_cvtsi64_si128((long long)((uint64_t)h->k[2] << 32));
+		r = _mm_xor_si128(r, _mm_clmulepi64_si128(c, k, 0x00));
+	}
+	return r;
+}
+
+/*
+ * Streams, stream words per folding step, and the length from which
+ * streams are worth setting up.  Measured on Zen 4, where a step of 8 x
+ * 128-bit lanes is 16 PCLMULQDQ (32 cycles) and a step of 4 x 512 bits
+ * is 8 (16 cycles).  More crc32 than this starts to slow the multiplies
+ * down; a CPU with twice the PCLMULQDQ rate (1 a cycle) would be
+ * balanced with 8 x 128-bit lanes and 2 x 8 words.  The minimum lengths
+ * must be at least one folding step.
+ */
+#define CRC32C_HYB128_NS	2
+#define CRC32C_HYB128_W		8
+#define CRC32C_HYB128_MIN	1024
+#define CRC32C_HYB512_NS	2
+#define CRC32C_HYB512_W		5
+#define CRC32C_HYB512_MIN	3072
+
+_Static_assert(CRC32C_HYB128_MIN >= 128 && CRC32C_HYB512_MIN >= 256,
+	       "a hybrid buffer must hold one folding step");
+_Static_assert(CRC32C_HYB128_NS <= 3 && CRC32C_HYB512_NS <= 3,
+	       "struct crc32c_hyb has room for 3 streams");
+
+/*
+ * 128-bit folding: eight accumulators x0..x7 on consecutive 16-byte
+ * lanes, each folded forward by 128 bytes per step, with crc32 streams
+ * alongside for long buffers.  Any length; below 16 bytes it is only
+ * crc32 instructions.
+ */
+static __attribute__((target("sse4.2,pclmul"))) uint32_t
+crc32c_fold128(uint32_t crc, const unsigned char *p, size_t len)
+{
+	__m128i			x0, x1, x2, x3, x4, x5, x6, x7, cv, kw, s;
+	__m128i			hs = _mm_setzero_si128();
+	struct crc32c_hyb	h = { 0 };
+	size_t			k, n;
+	bool			hyb;
+
+	if (len < 16)
+		return crc32c_sse42_tail(crc, p, len);
+
+	kw = _mm_load_si128((const __m128i *)CRC32C_FOLDK(8));
+	n = 0;
+	hyb = len >= CRC32C_HYB128_MIN;
+	if (hyb) {
+		n = crc32c_hyb_start(&h, crc, &p, &len, 128,
+				     CRC32C_HYB128_NS, CRC32C_HYB128_W);
+		crc = 0;
+	}
+
+	/* The register goes into the first four bytes, whichever lane. */
+	cv = _mm_cvtsi32_si128((int)crc);
+	if (len >= 128) {
+		x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), cv);
+		x1 = _mm_loadu_si128((const __m128i *)(p + 16));
+		x2 = _mm_loadu_si128((const __m128i *)(p + 32));
+		x3 = _mm_loadu_si128((const __m128i *)(p + 48));
+		x4 = _mm_loadu_si128((const __m128i *)(p + 64));
+		x5 = _mm_loadu_si128((const __m128i *)(p + 80));
+		x6 = _mm_loadu_si128((const __m128i *)(p + 96));
+		x7 = _mm_loadu_si128((const __m128i *)(p + 112));
+		cv = _mm_setzero_si128();
+		p += 128;
+		len -= 128;
+		if (hyb) {
+			crc32c_hyb_rest(&h, CRC32C_HYB128_NS);
+			for (; n; n--) {
+				x0 = crc32c_fold16_add(x0, kw, p);
+				x1 = crc32c_fold16_add(x1, kw, p + 16);
+				x2 = crc32c_fold16_add(x2, kw, p + 32);
+				x3 = crc32c_fold16_add(x3, kw, p + 48);
+				x4 = crc32c_fold16_add(x4, kw, p + 64);
+				x5 = crc32c_fold16_add(x5, kw, p + 80);
+				x6 = crc32c_fold16_add(x6, kw, p + 96);
+				x7 = crc32c_fold16_add(x7, kw, p + 112);
+				crc32c_hyb_step(&h, CRC32C_HYB128_NS,
+						CRC32C_HYB128_W);
+				p += 128;
+				len -= 128;
+			}
+			hs = crc32c_hyb_end(&h, CRC32C_HYB128_NS);
+		}
+		while (len >= 128) {
+			x0 = crc32c_fold16_add(x0, kw, p);
+			x1 = crc32c_fold16_add(x1, kw, p + 16);
+			x2 = crc32c_fold16_add(x2, kw, p + 32);
+			x3 = crc32c_fold16_add(x3, kw, p + 48);
+			x4 = crc32c_fold16_add(x4, kw, p + 64);
+			x5 = crc32c_fold16_add(x5, kw, p + 80);
+			x6 = crc32c_fold16_add(x6, kw, p + 96);
+			x7 = crc32c_fold16_add(x7, kw, p + 112);
+			p += 128;
+			len -= 128;
+		}
+	} else {
+		/* Zero accumulators: as if the buffer had zeros in front. */
+		x0 = x1 = x2 = x3 = x4 = x5 = x6 = x7 = _mm_setzero_si128();
+	}
+
+	/*
+	 * k < 8 whole lanes are left: one more step for x0..x(k-1) only.
+	 * The window has then moved on by k lanes, x(k) being its first.
+	 */
+	k = len / 16;
+	if (k > 0)
+		x0 = _mm_xor_si128(crc32c_fold16_add(x0, kw, p), cv);
+	if (k > 1)
+		x1 = crc32c_fold16_add(x1, kw, p + 16);
+	if (k > 2)
+		x2 = crc32c_fold16_add(x2, kw, p + 32);
+	if (k > 3)
+		x3 = crc32c_fold16_add(x3, kw, p + 48);
+	if (k > 4)
+		x4 = crc32c_fold16_add(x4, kw, p + 64);
+	if (k > 5)
+		x5 = crc32c_fold16_add(x5, kw, p + 80);
+	if (k > 6)
+		x6 = crc32c_fold16_add(x6, kw, p + 96);
+	p += 16 * k;
+	len -= 16 * k;
+
+	/* xi has (k - i - 1) mod 8 lanes after it. */
+	s = _mm_xor_si128(crc32c_fold16(x0, CRC32C_FOLDK((k - 1) & 7)),
+			  crc32c_fold16(x1, CRC32C_FOLDK((k - 2) & 7)));
+	s = _mm_xor_si128(s, crc32c_fold16(x2, CRC32C_FOLDK((k - 3) & 7)));
+	s = _mm_xor_si128(s, crc32c_fold16(x3, CRC32C_FOLDK((k - 4) & 7)));
+	s = _mm_xor_si128(s, crc32c_fold16(x4, CRC32C_FOLDK((k - 5) & 7)));
+	s = _mm_xor_si128(s, crc32c_fold16(x5, CRC32C_FOLDK((k - 6) & 7)));
+	s = _mm_xor_si128(s, crc32c_fold16(x6, CRC32C_FOLDK((k - 7) & 7)));
+	s = _mm_xor_si128(s, crc32c_fold16(x7, CRC32C_FOLDK((k - 8) & 7)));
+	s = _mm_xor_si128(s, hs);
+
+	return crc32c_sse42_tail(crc32c_fold_finish(s), p, len);
+}
+
+#define CRC32C_VTARGET	"sse4.2,pclmul,avx2,avx512f,avx512vl,vpclmulqdq"
+
+/* The four lanes of @a, each folded by its constants in @k. */
+static inline __attribute__((always_inline, target(CRC32C_VTARGET))) __m512i
+crc32c_fold64(__m512i a, const uint64_t *k)
+{
+	__m512i	kk = _mm512_loadu_si512(k);
+
+	return _mm512_xor_si512(_mm512_clmulepi64_epi128(a, kk, 0x00),
+				_mm512_clmulepi64_epi128(a, kk, 0x11));
+}
+
+/* @a folded by the constants in @k, then the 64 bytes at @p added. */
+static inline __attribute__((always_inline, target(CRC32C_VTARGET))) __m512i
+crc32c_fold64_add(__m512i a, __m512i k, const unsigned char *p)
+{
+	return _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(a, k, 0x00),
+					 _mm512_clmulepi64_epi128(a, k, 0x11),
+					 _mm512_loadu_si512(p), 0x96);
+}
+
+/*
+ * 512-bit folding: four accumulators a0..a3 on consecutive 64-byte
+ * chunks, each folded forward by 256 bytes per step, with crc32 streams
+ * alongside for long buffers; then the last whole chunks, the last whole
+ * lanes (one masked load) and finally the last bytes with crc32.  Any
+ * length; below 16 bytes it is only crc32.
+ */
+static __attribute__((target(CRC32C_VTARGET))) uint32_t
+crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
+{
+	__m512i			a0, a1, a2, a3, y, cv, kw, s;
+	__m512i			hz = _mm512_setzero_si512();
+	__m256i			t;
+	__m128i			hs;
+	struct crc32c_hyb	h = { 0 };
+	size_t			k, b, n;
+	bool			hyb;
+
+	if (len < 16)
+		return crc32c_sse42_tail(crc, p, len);
+
+	kw = _mm512_broadcast_i32x4(
+		_mm_load_si128((const __m128i *)CRC32C_FOLDK(16)));
+	n = 0;
+	hyb = len >= CRC32C_HYB512_MIN;
+	if (hyb) {
+		n = crc32c_hyb_start(&h, crc, &p, &len, 256,
+				     CRC32C_HYB512_NS, CRC32C_HYB512_W);
+		crc = 0;
+	}
+
+	/* The register goes into the first four bytes, whichever chunk. */
+	cv = _mm512_maskz_set1_epi32(1, (int)crc);
+	if (len >= 256) {
+		a0 = _mm512_xor_si512(_mm512_loadu_si512(p), cv);
+		a1 = _mm512_loadu_si512(p + 64);
+		a2 = _mm512_loadu_si512(p + 128);
+		a3 = _mm512_loadu_si512(p + 192);
+		cv = _mm512_setzero_si512();
+		p += 256;
+		len -= 256;
+		if (hyb) {
+			crc32c_hyb_rest(&h, CRC32C_HYB512_NS);
+			for (; n; n--) {
+				a0 = crc32c_fold64_add(a0, kw, p);
+				a1 = crc32c_fold64_add(a1, kw, p + 64);
+				a2 = crc32c_fold64_add(a2, kw, p + 128);
+				a3 = crc32c_fold64_add(a3, kw, p + 192);
+				crc32c_hyb_step(&h, CRC32C_HYB512_NS,
+						CRC32C_HYB512_W);
+				p += 256;
+				len -= 256;
+			}
+			hz = _mm512_zextsi128_si512(
+				crc32c_hyb_end(&h, CRC32C_HYB512_NS));
+		}
+		while (len >= 256) {
+			a0 = crc32c_fold64_add(a0, kw, p);
+			a1 = crc32c_fold64_add(a1, kw, p + 64);
+			a2 = crc32c_fold64_add(a2, kw, p + 128);
+			a3 = crc32c_fold64_add(a3, kw, p + 192);
+			p += 256;
+			len -= 256;
+		}
+	} else {
+		/* Zero accumulators: as if the buffer had zeros in front. */
+		a0 = a1 = a2 = a3 = _mm512_setzero_si512();
+	}
+
+	/* As in crc32c_fold128(), k < 4 more steps for a0..a(k-1) only. */
+	k = len / 64;
+	if (k > 0) {
+		a0 = _mm512_xor_si512(crc32c_fold64_add(a0, kw, p), cv);
+		cv = _mm512_setzero_si512();
+	}
+	if (k > 1)
+		a1 = crc32c_fold64_add(a1, kw, p + 64);
+	if (k > 2)
+		a2 = crc32c_fold64_add(a2, kw, p + 128);
+	p += 64 * k;
+	len -= 64 * k;
+
+	/*
+	 * ai has (k - i - 1) mod 4 chunks and b < 4 lanes after its last
+	 * lane; those b lanes, if any, go into y, zero above them, whose
+	 * first lane has b - 1 lanes after it.
+	 */
+	b = len / 16;
+	s = _mm512_ternarylogic_epi64(
+		crc32c_fold64(a0, CRC32C_FOLDK(4 * ((k - 1) & 3) + b + 3)),
+		crc32c_fold64(a1, CRC32C_FOLDK(4 * ((k - 2) & 3) + b + 3)),
+		crc32c_fold64(a2, CRC32C_FOLDK(4 * ((k - 3) & 3) + b + 3)),
+		0x96);
+	s = _mm512_ternarylogic_epi64(s,
+		crc32c_fold64(a3, CRC32C_FOLDK(4 * ((k - 4) & 3) + b + 3)),
+		hz, 0x96);
+	if (b) {
+		y = _mm512_maskz_loadu_epi64((__mmask8)((1U << (2 * b)) - 1),
+					     p);
+		y = _mm512_xor_si512(y, cv);
+		s = _mm512_xor_si512(s, crc32c_fold64(y, CRC32C_FOLDK(b - 1)));
+		p += 16 * b;
+		len -= 16 * b;
+	}
+
+	t = _mm256_xor_si256(_mm512_castsi512_si256(s),
+			     _mm512_extracti64x4_epi64(s, 1));
+	hs = _mm_xor_si128(_mm256_castsi256_si128(t),
+			   _mm256_extracti128_si256(t, 1));
+	return crc32c_sse42_tail(crc32c_fold_finish(hs), p, len);
+}
+
+/*
+ * Block checksum with a folding @body: the whole block as it is, then
+ * the field's own contribution taken back out.  Folding likes one long
+ * run better than two pieces with a field in between.
+ */
+static inline __attribute__((always_inline, target("sse4.2,pclmul"))) uint32_t
+crc32c_fold_block(const unsigned char *p, size_t len, size_t off,
+		  uint32_t (*body)(uint32_t, const unsigned char *, size_t))
+{
+	size_t		pre, nz, i;
+	uint32_t	crc, f;
+
+	if (len >= 4 && off <= len - 4) {
+		crc = body(XBT_CRC_SEED, p, len);
+		memcpy(&f, p + off, 4);
+		crc ^= crc32c_zeros_clmul_inl(_mm_crc32_u32(0, f),
+					      len - off - 4);
+		return ~crc;
+	}
+
+	/* The field is clipped by the end: the data, then zeros. */
+	pre = off < len ? off : len;
+	nz = len - pre;
+	crc = body(XBT_CRC_SEED, p, pre);
+	for (i = 0; i < nz; i++)
+		crc = _mm_crc32_u8(crc, 0);
+	return ~crc;
+}
+
+static __attribute__((target("sse4.2,pclmul"))) uint32_t
+crc32c_block_fold128(const void *buf, size_t len, size_t off)
+{
+	return crc32c_fold_block(buf, len, off, crc32c_fold128);
+}
+
+static __attribute__((target(CRC32C_VTARGET))) uint32_t
+crc32c_block_fold512(const void *buf, size_t len, size_t off)
+{
+	return crc32c_fold_block(buf, len, off, crc32c_fold512);
+}
+
+#endif /* __x86_64__ */
+
+/* ---- entry points ------------------------------------------------------ */
+
 /*
  * The SSE4.2 implementation, with PCLMULQDQ for the joins if present.
  * Where there is no SSE4.2 (see xbt_crc32c_hw_available()), and on other
@@ -445,9 +1143,11 @@ xbt_crc32c_hw(uint32_t crc, const void *buf, size_t len)
 {
 	switch (crc32c_get_impl()) {
 #if defined(__x86_64__)
-	case CRC32C_IMPL_SSE42_CLMUL:
+	case XBT_CRC32C_VPCLMUL:
+	case XBT_CRC32C_PCLMUL:
+	case XBT_CRC32C_SSE42_CLMUL:
 		return crc32c_sse42_clmul(crc, buf, len);
-	case CRC32C_IMPL_SSE42:
+	case XBT_CRC32C_SSE42:
 		return crc32c_sse42_plain(crc, buf, len);
 #endif
 	default:
@@ -458,12 +1158,112 @@ xbt_crc32c_hw(uint32_t crc, const void *buf, size_t len)
 bool
 xbt_crc32c_hw_available(void)
 {
+	return xbt_crc32c_impl_available(XBT_CRC32C_SSE42);
+}
+
+bool
+xbt_crc32c_impl_available(enum xbt_crc32c_which which)
+{
+	crc32c_get_impl();
+	return (unsigned int)which < XBT_CRC32C_NR_IMPLS &&
+	       (crc32c_have & (1U << which));
+}
+
+const char *
+xbt_crc32c_impl_name(enum xbt_crc32c_which which)
+{
+	static const char * const	names[XBT_CRC32C_NR_IMPLS] = {
+		[XBT_CRC32C_TABLE]	= "table",
+		[XBT_CRC32C_SSE42]	= "sse42",
+		[XBT_CRC32C_SSE42_CLMUL] = "sse42-clmul",
+		[XBT_CRC32C_PCLMUL]	= "pclmul-fold",
+		[XBT_CRC32C_VPCLMUL]	= "vpclmul-fold",
+	};
+
+	if ((unsigned int)which >= XBT_CRC32C_NR_IMPLS)
+		return "?";
+	return names[which];
+}
+
+enum xbt_crc32c_which
+xbt_crc32c_impl_best(void)
+{
+	return crc32c_get_impl();
+}
+
+uint32_t
+xbt_crc32c_impl(enum xbt_crc32c_which which, uint32_t crc, const void *buf,
+		size_t len)
+{
+	if (!xbt_crc32c_impl_available(which))
+		which = XBT_CRC32C_TABLE;
+
+	switch (which) {
 #if defined(__x86_64__)
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("sse4.2");
-#else
-	return false;
+	case XBT_CRC32C_VPCLMUL:
+		return crc32c_fold512(crc, buf, len);
+	case XBT_CRC32C_PCLMUL:
+		return crc32c_fold128(crc, buf, len);
+	case XBT_CRC32C_SSE42_CLMUL:
+		return crc32c_sse42_clmul(crc, buf, len);
+	case XBT_CRC32C_SSE42:
+		return crc32c_sse42_plain(crc, buf, len);
 #endif
+	default:
+		return crc32c_sb8(crc, buf, len);
+	}
+}
+
+/* The block checksum, three pieces with the table code. */
+static uint32_t
+crc32c_block_table(const unsigned char *p, size_t len, size_t off)
+{
+	static const unsigned char	zero[4];
+	size_t				pre, nz;
+	uint32_t			crc;
+
+	pre = off < len ? off : len;
+	nz = len - pre < 4 ? len - pre : 4;
+	crc = crc32c_sb8(XBT_CRC_SEED, p, pre);
+	crc = crc32c_sb8(crc, zero, nz);
+	crc = crc32c_sb8(crc, p + pre + nz, len - pre - nz);
+	return ~crc;
+}
+
+uint32_t
+xbt_crc32c_block_impl(enum xbt_crc32c_which which, const void *buf,
+		      size_t len, size_t crc_off)
+{
+	if (!xbt_crc32c_impl_available(which))
+		which = XBT_CRC32C_TABLE;
+
+	switch (which) {
+#if defined(__x86_64__)
+	case XBT_CRC32C_VPCLMUL:
+		return crc32c_block_fold512(buf, len, crc_off);
+	case XBT_CRC32C_PCLMUL:
+		return crc32c_block_fold128(buf, len, crc_off);
+	case XBT_CRC32C_SSE42_CLMUL:
+		return crc32c_block_clmul(buf, len, crc_off);
+	case XBT_CRC32C_SSE42:
+		return crc32c_block_plain(buf, len, crc_off);
+#endif
+	default:
+		return crc32c_block_table(buf, len, crc_off);
+	}
+}
+
+uint32_t
+xbt_crc32c_zeros_impl(enum xbt_crc32c_which which, uint32_t crc,
+		      uint64_t n)
+{
+	if (!xbt_crc32c_impl_available(which))
+		which = XBT_CRC32C_TABLE;
+#if defined(__x86_64__)
+	if (which >= XBT_CRC32C_SSE42_CLMUL)
+		return crc32c_zeros_clmul(crc, n);
+#endif
+	return crc32c_zeros_soft(crc, n);
 }
 
 /* ---- dispatch ---------------------------------------------------------- */
@@ -473,9 +1273,17 @@ xbt_crc32c(uint32_t crc, const void *buf, size_t len)
 {
 	switch (crc32c_get_impl()) {
 #if defined(__x86_64__)
-	case CRC32C_IMPL_SSE42_CLMUL:
+	case XBT_CRC32C_VPCLMUL:
+		if (len >= CRC32C_FOLD512_MIN)
+			return crc32c_fold512(crc, buf, len);
 		return crc32c_sse42_clmul(crc, buf, len);
-	case CRC32C_IMPL_SSE42:
+	case XBT_CRC32C_PCLMUL:
+		if (len >= CRC32C_FOLD128_MIN)
+			return crc32c_fold128(crc, buf, len);
+		return crc32c_sse42_clmul(crc, buf, len);
+	case XBT_CRC32C_SSE42_CLMUL:
+		return crc32c_sse42_clmul(crc, buf, len);
+	case XBT_CRC32C_SSE42:
 		return crc32c_sse42_plain(crc, buf, len);
 #endif
 	default:
@@ -486,26 +1294,34 @@ xbt_crc32c(uint32_t crc, const void *buf, size_t len)
 uint32_t
 xbt_crc32c_block(const void *buf, size_t len, size_t crc_off)
 {
-	static const unsigned char	zero[4];
-	const unsigned char		*p = buf;
-	size_t				pre, nz;
-	uint32_t			crc;
-
 	switch (crc32c_get_impl()) {
 #if defined(__x86_64__)
-	case CRC32C_IMPL_SSE42_CLMUL:
+	case XBT_CRC32C_VPCLMUL:
+		if (len >= CRC32C_FOLD512_MIN)
+			return crc32c_block_fold512(buf, len, crc_off);
 		return crc32c_block_clmul(buf, len, crc_off);
-	case CRC32C_IMPL_SSE42:
+	case XBT_CRC32C_PCLMUL:
+		if (len >= CRC32C_FOLD128_MIN)
+			return crc32c_block_fold128(buf, len, crc_off);
+		return crc32c_block_clmul(buf, len, crc_off);
+	case XBT_CRC32C_SSE42_CLMUL:
+		return crc32c_block_clmul(buf, len, crc_off);
+	case XBT_CRC32C_SSE42:
 		return crc32c_block_plain(buf, len, crc_off);
 #endif
 	default:
-		break;
+		return crc32c_block_table(buf, len, crc_off);
 	}
+}
 
-	pre = crc_off < len ? crc_off : len;
-	nz = len - pre < 4 ? len - pre : 4;
-	crc = crc32c_sb8(XBT_CRC_SEED, p, pre);
-	crc = crc32c_sb8(crc, zero, nz);
-	crc = crc32c_sb8(crc, p + pre + nz, len - pre - nz);
-	return ~crc;
+uint32_t
+xbt_crc32c_zeros(uint32_t crc, uint64_t n)
+{
+#if defined(__x86_64__)
+	if (crc32c_get_impl() >= XBT_CRC32C_SSE42_CLMUL)
+		return crc32c_zeros_clmul(crc, n);
+#else
+	crc32c_get_impl();
+#endif
+	return crc32c_zeros_soft(crc, n);
 }
