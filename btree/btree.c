@@ -810,7 +810,6 @@ xbt_lookup(struct xbt_cur *cur, enum xbt_lookup dir, const void *key,
 	int		n, error;
 
 	*stat = 0;
-	XBT_STAT_INC(bt, nr_lookups);
 	error = xbt_lookup_path(cur, key);
 	if (error)
 		return error;
@@ -846,6 +845,7 @@ xbt_get(struct xbtree *bt, enum xbt_lookup dir, const void *key, void *rec,
 	struct xbt_cur	cur;
 	int		error;
 
+	XBT_STAT_INC(bt, nr_lookups);
 	xbt_cur_init(&cur, bt);
 	error = xbt_lookup(&cur, dir, key, stat);
 	if (!error && *stat)
@@ -953,6 +953,7 @@ xbt_query_range(struct xbtree *bt, const void *low, const void *high,
 
 	if (bt->ops->cmp_keys(low, high) > 0)
 		return -EINVAL;
+	XBT_STAT_INC(bt, nr_lookups);
 	if (xbt_is_overlapping(bt)) {
 		error = xbt_check_head(bt);
 		if (!error)

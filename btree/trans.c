@@ -319,6 +319,40 @@ xbt_set_data_size(struct xbt_trans *tp, uint64_t size)
 	}
 }
 
+/*
+ * The checksum of btree block @block: the used bytes are hashed, and the
+ * runs the engine keeps zeroed (past the records, between the keys and
+ * the pointers, past the pointers) are skipped with xbt_crc32c_zeros(),
+ * which costs a couple of multiplies whatever their length.  The result
+ * is the checksum of the whole block, bit for bit.
+ */
+static uint32_t
+xbt_block_checksum(struct xbtree *bt, struct xbt_block *block)
+{
+	const uint8_t	*p = (const uint8_t *)block;
+	unsigned int	n = xbt_numrecs(block);
+	unsigned int	level = xbt_level(block);
+	unsigned int	end, pend;
+	uint32_t	crc;
+
+	if (n > xbt_maxrecs(bt, level))
+		n = xbt_maxrecs(bt, level);	/* the write verifier said */
+	crc = xbt_crc32c(XBT_CRC_SEED, p, XBT_BLOCK_CRC_OFF);
+	crc = xbt_crc32c_zeros(crc, 4);
+	end = XBT_BLOCK_HDR_LEN + n * xbt_entry_len(bt, level);
+	crc = xbt_crc32c(crc, p + XBT_BLOCK_CRC_OFF + 4,
+			 end - XBT_BLOCK_CRC_OFF - 4);
+	if (level) {
+		pend = bt->ptr_off + n * XBT_PTR_LEN;
+		crc = xbt_crc32c_zeros(crc, bt->ptr_off - end);
+		crc = xbt_crc32c(crc, p + bt->ptr_off, pend - bt->ptr_off);
+		end = pend;
+	}
+	crc = xbt_crc32c_zeros(crc, bt->blksize - end);
+	ASSERT(~crc == xbt_crc32c_block(p, bt->blksize, XBT_BLOCK_CRC_OFF));
+	return ~crc;
+}
+
 /* Store the checksum of dirty block @bno. */
 static void
 xbt_trans_checksum(struct xbtree *bt, uint64_t bno)
@@ -327,10 +361,27 @@ xbt_trans_checksum(struct xbtree *bt, uint64_t bno)
 	size_t		off;
 	uint32_t	crc;
 
-	off = bno == XBT_HEAD_BLOCK ? XBT_HEAD_CRC_OFF : XBT_BLOCK_CRC_OFF;
-	crc = xbt_crc32c_block(addr, bt->blksize, off);
+	if (bno == XBT_HEAD_BLOCK) {
+		off = XBT_HEAD_CRC_OFF;
+		crc = xbt_crc32c_block(addr, bt->blksize, off);
+	} else {
+		off = XBT_BLOCK_CRC_OFF;
+		crc = xbt_block_checksum(bt, (struct xbt_block *)addr);
+	}
 	crc = htole32(crc);
 	memcpy(addr + off, &crc, sizeof(crc));
+}
+
+/* Start fetching the used part of a block we are about to checksum. */
+static void
+xbt_prefetch_block(struct xbtree *bt, uint64_t bno)
+{
+	const uint8_t	*p = xbuf_addr(&bt->targ, bno);
+	unsigned int	len = bt->blksize < 8192 ? bt->blksize : 8192;
+	unsigned int	off;
+
+	for (off = 0; off < len; off += 64)
+		__builtin_prefetch(p + off);
 }
 
 int
@@ -350,6 +401,8 @@ xbt_trans_commit(struct xbt_trans *tp)
 	 */
 	for (i = tp->ndirty; i-- > 0;) {
 		bno = tp->dirty[i];
+		if (i > 0)
+			xbt_prefetch_block(bt, tp->dirty[i - 1]);
 		if (xbuf_state(targ, bno) & XBUF_FREEING)
 			continue;	/* xbuf_free() below resets its state */
 		xbuf_state_clear(targ, bno, XBUF_DIRTY | XBUF_LOGGED);

@@ -232,7 +232,11 @@ int xbt_decrement(struct xbt_cur *cur, int *stat);
 /* The record under the cursor (a pointer into the block). */
 const void *xbt_cur_rec(const struct xbt_cur *cur);
 
-/* One-shot lookup: copy the record found into @rec. */
+/*
+ * One-shot lookup: copy the record found into @rec.  This and
+ * xbt_query_range() count as lookups in the statistics; cursor moves do
+ * not.
+ */
 int xbt_get(struct xbtree *bt, enum xbt_lookup dir, const void *key,
 		void *rec, int *stat);
 

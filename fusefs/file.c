@@ -41,6 +41,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "btree/btree_kv.h"
 #include "fusefs/xfbfs.h"
 
 #define XFBFS_CHUNK		(64 * 1024)	/* text made per lock hold */
@@ -64,6 +65,8 @@ struct xfbfs_item {
 	uint8_t		bytes[XBT_REC_MAX];
 	bool		is_key;
 	unsigned int	line;		/* number within its write */
+	const char	*text;		/* the line as written (for errors) */
+	size_t		text_len;
 };
 
 struct xfbfs_handle {
@@ -148,12 +151,42 @@ xfbfs_out_reset(struct xfbfs_handle *h)
 static void
 xfbfs_out_consume(struct xfbfs_handle *h, size_t n)
 {
+	if (!n)
+		return;
 	memmove(h->out, h->out + n, h->out_len - n);
 	h->out_len -= n;
 	h->out_pos += n;
 }
 
 /* ---- snapshots --------------------------------------------------------- */
+
+/*
+ * Size of a kv btree's `data` view: the larger of 8 x (highest key + 1),
+ * counting keys below 2^60 (the largest file size), and the size it was
+ * last given (kept in the header block).  Caller holds tree->lock.
+ */
+static int
+xfbfs_kv_data_size(struct xbtree *bt, uint64_t *sizep)
+{
+	struct xbt_cur	cur;
+	uint8_t		key[XBT_KEY_MAX];
+	uint64_t	size = xbtree_data_size(bt);
+	uint64_t	k;
+	int		stat, error;
+
+	xbt_cur_init(&cur, bt);
+	kvbt_key_init(key, XFBFS_DATA_KEYS - 1);
+	error = xbt_lookup(&cur, XBT_LOOKUP_LE, key, &stat);
+	if (error)
+		return error;
+	if (stat) {
+		k = kvbt_rec_key(xbt_cur_rec(&cur));
+		if (8 * (k + 1) > size)
+			size = 8 * (k + 1);
+	}
+	*sizep = size;
+	return 0;
+}
 
 static int
 xfbfs_make_stats(struct xfbfs_handle *h, struct xbtree *bt)
@@ -162,6 +195,9 @@ xfbfs_make_stats(struct xfbfs_handle *h, struct xbtree *bt)
 	struct xbtree_stats	st;
 
 	xbtree_get_stats(bt, &st);
+	/* A damaged btree still has stats: then the header's size. */
+	if (tree->type == &xfbfs_type_kv)
+		xfbfs_kv_data_size(bt, &st.data_size);
 	return xfbfs_out_printf(h,
 		"type %s\nrecords %llu\nheight %u\nblocks %llu\n"
 		"blocksize %u\nbytes %llu\ndata_size %llu\nhealth %s\n"
@@ -611,6 +647,10 @@ xfbfs_do_read(struct xfbfs_handle *h, size_t *sizep, off_t off,
 	size_t		skip;
 	int		error;
 
+	/* Once the btree is removed, its open files only say ENOENT. */
+	if (xfbfs_tree_is_dead(h->tree))
+		return -ENOENT;
+
 	switch (h->kind) {
 	case XFBFS_F_TYPE:
 	case XFBFS_F_STATS:
@@ -909,8 +949,12 @@ xfbfs_parse_lines(struct xfbfs_handle *h, const struct xfbfs_type *type,
 					return -ENOMEM;
 				if (added < 0)
 					goto out_bad;
-				if (h->kind != XFBFS_F_LOOKUP)
-					h->items[n++].line = lineno;
+				if (h->kind != XFBFS_F_LOOKUP) {
+					h->items[n].line = lineno;
+					h->items[n].text = line;
+					h->items[n].text_len = llen;
+					n++;
+				}
 			}
 		}
 		if (!len)
@@ -939,9 +983,8 @@ xfbfs_apply_items(struct xfbfs_handle *h, struct xbtree *bt, size_t n)
 	struct xbt_trans	*tp;
 	struct xfbfs_item	*it = NULL;
 	uint8_t			key[XBT_KEY_MAX];
-	char			text[XFBFS_REC_TEXT_MAX];
 	const char		*why = NULL;
-	size_t			i, tlen;
+	size_t			i;
 	int			stat, error;
 
 	error = xbt_trans_alloc(bt, &tp);
@@ -975,13 +1018,7 @@ xfbfs_apply_items(struct xfbfs_handle *h, struct xbtree *bt, size_t n)
 		xbt_trans_cancel(tp);
 		if (error != -EEXIST && error != -ENOENT)
 			why = strerror(-error);
-		if (it->is_key)
-			tlen = snprintf(text, sizeof(text), "key");
-		else
-			tlen = type->format_rec(it->bytes, text) - 1;
-		xfbfs_tree_error(h->tree, "%s: line %u: %s: %.*s",
-				 xfbfs_kind_name(h->kind), it->line, why,
-				 (int)tlen, text);
+		xfbfs_line_error(h, it->line, why, it->text, it->text_len);
 		return error;
 	}
 	error = xbt_trans_commit(tp);
@@ -1060,6 +1097,10 @@ xfbfs_write_lines(struct xfbfs_handle *h, const char *buf, size_t size,
 	if (!first && !rest_len)
 		goto out_keep;		/* no complete line yet */
 
+	if (xfbfs_tree_is_dead(tree)) {
+		error = -ENOENT;
+		goto out_fail;
+	}
 	for (;;) {
 		type = __atomic_load_n(&tree->type, __ATOMIC_ACQUIRE);
 		error = xfbfs_parse_lines(h, type, first, first_len, rest,

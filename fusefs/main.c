@@ -81,6 +81,7 @@ enum {
 
 static const struct fuse_opt xfbfs_opt_spec[] = {
 	{ "blocksize=%u", offsetof(struct xfbfs_opts, blocksize), 0 },
+	XFBFS_OPT("blocksize=", blocksize_set),
 	{ "max_memory=%s", offsetof(struct xfbfs_opts, max_memory_str), 0 },
 	{ "tmpdir=%s", offsetof(struct xfbfs_opts, tmpdir), 0 },
 	XFBFS_OPT("pages_writable", pages_writable),
@@ -108,6 +109,8 @@ xfbfs_parse_size(const char *s, uint64_t *bytes)
 	unsigned long long	v;
 	unsigned int		shift = 0;
 
+	if (*s < '0' || *s > '9')
+		return -EINVAL;		/* strtoull would take "-1" */
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)
@@ -151,7 +154,7 @@ xfbfs_check_opts(struct xfbfs_opts *o)
 	unsigned int	bs = o->blocksize;
 	int		fd;
 
-	if (bs && (bs < 512 || bs > 65536 || (bs & (bs - 1)))) {
+	if (o->blocksize_set && (bs < 512 || bs > 65536 || (bs & (bs - 1)))) {
 		fprintf(stderr, "xfbtreefs: blocksize must be a power of two "
 			"from 512 to 65536\n");
 		return -EINVAL;

@@ -197,7 +197,7 @@ xfbfs_tree_remove(const char *name)
 
 	/* Requests on open files see dead and fail; free the memory now. */
 	pthread_rwlock_wrlock(&tree->lock);
-	tree->dead = true;
+	__atomic_store_n(&tree->dead, true, __ATOMIC_RELEASE);
 	bt = tree->bt;
 	tree->bt = NULL;
 	pthread_rwlock_unlock(&tree->lock);
@@ -321,10 +321,10 @@ xfbfs_tree_set_type(struct xfbfs_tree *tree, const struct xfbfs_type *type)
 	struct xbtree	*bt;
 	int		error;
 
-	if (type == tree->type)
-		return 0;
 	if (xbtree_nrecords(tree->bt) != 0)
 		return -EBUSY;
+	if (type == tree->type)
+		return 0;
 	error = xfbfs_make_btree(tree, type, &bt);
 	if (error)
 		return error;

@@ -51,6 +51,7 @@
 #define XFBFS_PAGE_BASE		16ULL
 #define XFBFS_NAME_MAX		255
 #define XFBFS_ERRORS_MAX	64	/* entries kept in `errors` */
+#define XFBFS_DATA_KEYS		(1ULL << 60)	/* kv keys `data` reaches */
 
 /* The files of a btree directory (the low bits of their inode numbers). */
 enum xfbfs_file {
@@ -79,6 +80,7 @@ extern const struct xfbfs_file_info xfbfs_files[XFBFS_F_NR];
 /* Mount options. */
 struct xfbfs_opts {
 	unsigned int	blocksize;	/* 0: page size */
+	int		blocksize_set;	/* given: must be valid */
 	uint64_t	max_memory;	/* 0: none */
 	char		*max_memory_str;
 	char		*tmpdir;
@@ -179,6 +181,12 @@ int xfbfs_tree_set_type(struct xfbfs_tree *tree,
 /* Record an error in the tree's ring and the log. */
 void xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Has the tree been removed?  (A peek without tree->lock.) */
+static inline bool
+xfbfs_tree_is_dead(struct xfbfs_tree *tree)
+{
+	return __atomic_load_n(&tree->dead, __ATOMIC_ACQUIRE);
+}
 /* Bump mtime after a change (tree->lock held for writing). */
 void xfbfs_tree_touch(struct xfbfs_tree *tree);
 
