@@ -1,47 +1,102 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# bench.sh: build tests/bench/bench_engines with optimisation and run it.
+# bench.sh: build the benchmarks with optimisation and run them.
 #
-# It measures xfbtree against GLib GTree, LMDB and SQLite (ns/op per
-# workload, median of the runs, and bytes/record; see the header of
-# tests/bench/bench_engines.c for how to read the table).  Run as root,
-# it first installs the Debian packages the build needs if any is missing.
+#   engines  tests/bench/bench_engines: xfbtree against GLib GTree, LMDB
+#            and SQLite (ns/op per workload, median of the runs, and
+#            bytes/record; see the header of tests/bench/bench_engines.c).
+#   fuse     tests/bench/bench_fuse: the mount's interface (records/s
+#            through `insert`, queries/s through `lookup`, MB/s reading
+#            `records`) beside a file on /dev/shm, tests/bench/discardfs
+#            (a FUSE filesystem that discards writes: the FUSE ceiling)
+#            and the engine in-process; see the header of
+#            tests/bench/bench_fuse.c.  Needs /dev/fuse and fusermount3;
+#            it mounts under /tmp and always unmounts.
 #
-# Usage: scripts/bench.sh [bench_engines options]
-#	scripts/bench.sh                      # n = 1M and 10M, 3 runs each
-#	scripts/bench.sh -n 100000 -r 1       # a quick pass
-#	scripts/bench.sh -e xfbtree,lmdb --json results.json
+# Run as root, it first installs the Debian packages the build needs if any
+# is missing (scripts/lib/deps.sh).
+#
+# Usage: scripts/bench.sh                   # both, with their defaults
+#	scripts/bench.sh engines [bench_engines options]
+#	scripts/bench.sh fuse [bench_fuse options]
+# For example:
+#	scripts/bench.sh engines -n 100000 -r 1    # a quick pass
+#	scripts/bench.sh engines -e xfbtree,lmdb --json results.json
+#	scripts/bench.sh fuse -n 100000 -r 1 --json fuse.json
 # Environment: BENCH_BUILD_DIR (default: build-bench in the source tree).
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 builddir=${BENCH_BUILD_DIR:-$src/build-bench}
+# shellcheck source=scripts/lib/deps.sh
+. "$src/scripts/lib/deps.sh"
 
-pkgs=(meson ninja-build gcc pkg-config libglib2.0-dev liblmdb-dev
+usage()
+{
+	sed -n '/^# Usage:/,/^# Environment:/s/^#//p' "${BASH_SOURCE[0]}"
+}
+
+run_engines=false
+run_fuse=false
+case ${1:-} in
+'')
+	run_engines=true
+	run_fuse=true
+	;;
+engines)
+	run_engines=true
+	shift
+	;;
+fuse)
+	run_fuse=true
+	shift
+	;;
+-h | --help | help)
+	usage
+	exit 0
+	;;
+*)
+	echo "bench.sh: unknown subcommand '$1' (engines or fuse, or none" \
+		"for both)" >&2
+	usage >&2
+	exit 2
+	;;
+esac
+
+pkgs=(gcc meson ninja-build pkg-config libglib2.0-dev liblmdb-dev
 	libsqlite3-dev)
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-	if [[ $(id -u) -eq 0 ]]; then
-		echo "bench.sh: installing ${missing[*]}" >&2
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get update
-		apt-get install -y "${missing[@]}"
-	else
-		echo "bench.sh: missing packages: ${missing[*]}" \
-			"(run as root to install them); trying anyway" >&2
-	fi
+targets=(tests/bench/bench_engines)
+opts=(-Dbuildtype=release -Dbench=true -Dtests=false)
+if $run_fuse; then
+	pkgs+=(fuse3 libfuse3-dev)
+	targets+=(fusefs/xfbtreefs tests/bench/discardfs tests/bench/bench_fuse)
+	opts+=(-Dfuse=true)
+else
+	opts+=(-Dfuse=false)
+fi
+if ! xfb_need_packages "${pkgs[@]}"; then
+	echo "bench.sh: trying anyway" >&2
 fi
 
-opts=(-Dbuildtype=release -Dbench=true -Dfuse=false -Dtests=false)
 if [[ -f $builddir/build.ninja ]]; then
 	meson configure "$builddir" "${opts[@]}"
 else
 	meson setup "$builddir" "$src" "${opts[@]}"
 fi
-ninja -C "$builddir" tests/bench/bench_engines
+ninja -C "$builddir" "${targets[@]}"
 
-exec "$builddir/tests/bench/bench_engines" "$@"
+engines=$builddir/tests/bench/bench_engines
+fuse=("$builddir/tests/bench/bench_fuse"
+	--daemon "$builddir/fusefs/xfbtreefs"
+	--discardfs "$builddir/tests/bench/discardfs")
+
+if $run_engines && $run_fuse; then
+	"$engines"
+	echo
+	exec "${fuse[@]}"
+elif $run_engines; then
+	exec "$engines" "$@"
+else
+	exec "${fuse[@]}" "$@"
+fi
