@@ -567,6 +567,8 @@ xbt_cur_init(struct xbt_cur *cur, struct xbtree *bt)
 	cur->bt = bt;
 	cur->tp = bt->trans;
 	cur->nlevels = 0;
+	cur->rec_len = bt->ops->rec_len;
+	cur->leaf_nrecs = 0;
 }
 
 /*
@@ -697,6 +699,7 @@ xbt_descend_edge(struct xbt_cur *cur, int level, bool right)
 		cur->lv[level - 1].bno = bno;
 		cur->lv[level - 1].slot = right ? n - 1 : 0;
 	}
+	cur->leaf_nrecs = xbt_numrecs(cur->lv[0].block);
 	return 0;
 }
 
@@ -706,6 +709,64 @@ xbt_descend_edge(struct xbt_cur *cur, int level, bool right)
  * stop at the first record whose key is >= @key (numrecs if none is): the
  * insertion point.
  */
+/*
+ * Can the writer's hint serve a walk to @key?  Only for the writer (an
+ * open transaction), only while nothing changed shape since it was taken,
+ * and only for a key the same descent would bring to the same leaf.
+ */
+static bool
+xbt_hint_covers(struct xbtree *bt, const void *key)
+{
+	const struct xbt_ops	*ops = bt->ops;
+
+	if (!bt->trans || bt->hint_gen != bt->shape_gen || !bt->hint.nlevels)
+		return false;
+	if (bt->hint_has_low && ops->cmp_keys(key, bt->hint_low) < 0)
+		return false;
+	if (bt->hint_has_high && ops->cmp_keys(key, bt->hint_high) >= 0)
+		return false;
+	return true;
+}
+
+/*
+ * Remember the path just walked as the writer's hint.  The leaf is where
+ * the descent goes for every key from the key of the nearest entry taken
+ * at a slot > 0 (else no lower bound) up to, not including, the key of
+ * the nearest entry after one taken (else no upper bound).
+ */
+static void
+xbt_hint_save(struct xbtree *bt, const struct xbt_cur *cur)
+{
+	unsigned int	level, klen = bt->ops->key_len;
+
+	bt->hint_has_low = bt->hint_has_high = false;
+	for (level = 1; level < cur->nlevels; level++) {
+		const struct xbt_cur_level	*lv = &cur->lv[level];
+
+		if (!bt->hint_has_low && lv->slot > 0) {
+			memcpy(bt->hint_low,
+			       xbt_key_addr(bt, lv->block, lv->slot), klen);
+			bt->hint_has_low = true;
+		}
+		if (!bt->hint_has_high &&
+		    lv->slot + 1 < (int)xbt_numrecs(lv->block)) {
+			memcpy(bt->hint_high,
+			       xbt_key_addr(bt, lv->block, lv->slot + 1),
+			       klen);
+			bt->hint_has_high = true;
+		}
+	}
+	bt->hint.nlevels = cur->nlevels;
+	memcpy(bt->hint.lv, cur->lv, cur->nlevels * sizeof(cur->lv[0]));
+	bt->hint_gen = bt->shape_gen;
+}
+
+/*
+ * Walk from the root to the leaf where @key belongs.  At each node take
+ * the last entry whose key is <= @key (the first if none is); at the leaf
+ * stop at the first record whose key is >= @key (numrecs if none is): the
+ * insertion point.  The writer starts from its hint when it can.
+ */
 int
 xbt_lookup_path(struct xbt_cur *cur, const void *key)
 {
@@ -714,10 +775,19 @@ xbt_lookup_path(struct xbt_cur *cur, const void *key)
 	uint64_t		bno;
 	int			level, error, i;
 
+	cur->tp = bt->trans;
+	if (xbt_hint_covers(bt, key)) {
+		cur->nlevels = bt->hint.nlevels;
+		memcpy(cur->lv, bt->hint.lv,
+		       cur->nlevels * sizeof(cur->lv[0]));
+		cur->lv[0].slot = xbt_bsearch(bt, cur->lv[0].block, 0, key,
+					      true);
+		cur->leaf_nrecs = xbt_numrecs(cur->lv[0].block);
+		return 0;
+	}
 	error = xbt_check_head(bt);
 	if (error)
 		return error;
-	cur->tp = bt->trans;
 	cur->nlevels = xbt_nlevels(bt);
 	bno = xbt_root(bt);
 	for (level = cur->nlevels - 1; level >= 0; level--) {
@@ -741,11 +811,14 @@ xbt_lookup_path(struct xbt_cur *cur, const void *key)
 		cur->lv[level].slot = i;
 		bno = xbt_ptr(bt, block, i);
 	}
+	cur->leaf_nrecs = xbt_numrecs(cur->lv[0].block);
+	if (bt->trans)
+		xbt_hint_save(bt, cur);
 	return 0;
 }
 
 int
-xbt_increment(struct xbt_cur *cur, int *stat)
+xbt_increment_slow(struct xbt_cur *cur, int *stat)
 {
 	unsigned int	level;
 
@@ -795,11 +868,6 @@ xbt_decrement(struct xbt_cur *cur, int *stat)
 	return xbt_descend_edge(cur, level, true);
 }
 
-const void *
-xbt_cur_rec(const struct xbt_cur *cur)
-{
-	return xbt_rec_addr(cur->bt, cur->lv[0].block, cur->lv[0].slot);
-}
 
 int
 xbt_lookup(struct xbt_cur *cur, enum xbt_lookup dir, const void *key,
@@ -998,5 +1066,6 @@ xbtree_write_block(struct xbtree *bt, uint64_t bno, const void *buf,
 		return -EFBIG;
 	memcpy((uint8_t *)xbuf_addr(&bt->targ, bno) + off, buf, len);
 	xbuf_state_clear(&bt->targ, bno, XBUF_TRUSTED);
+	xbt_shape_changed(bt);
 	return 0;
 }

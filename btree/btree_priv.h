@@ -49,6 +49,21 @@ struct xbtree {
 
 	struct xbt_trans	*trans;		/* the open one, writer only */
 
+	/*
+	 * The writer's path hint: the root-to-leaf path of the last change
+	 * and the key range [hint_low, hint_high) that leads to that leaf.
+	 * A change whose key falls in the range starts at the leaf instead
+	 * of descending again (sequential inserts, data file runs).  Any
+	 * change that can move a key between blocks or alter a parent key
+	 * bumps shape_gen, which voids the hint.  Writer only.
+	 */
+	struct xbt_cur		hint;
+	uint64_t		hint_gen;	/* shape_gen the hint is for */
+	uint64_t		shape_gen;
+	bool			hint_has_low, hint_has_high;
+	uint8_t			hint_low[XBT_KEY_MAX];
+	uint8_t			hint_high[XBT_KEY_MAX];
+
 	/* statistics, atomic */
 	uint64_t		nr_inserts, nr_deletes, nr_updates;
 	uint64_t		nr_lookups, nr_splits, nr_merges, nr_shifts;
@@ -202,6 +217,13 @@ int xbt_get_block(struct xbtree *bt, uint64_t bno, int level,
  * record >= @key (the insertion point, possibly numrecs).
  */
 int xbt_lookup_path(struct xbt_cur *cur, const void *key);
+
+/* Something moved keys between blocks or changed a parent key. */
+static inline void
+xbt_shape_changed(struct xbtree *bt)
+{
+	bt->shape_gen++;
+}
 
 /* Format a fresh (zeroed) block as an empty block at @level. */
 void xbt_init_block(struct xbtree *bt, struct xbt_block *block, uint64_t bno,

@@ -214,6 +214,7 @@ xbt_fix_keys(struct xbt_cur *cur, unsigned int level)
 		xbt_log_range(cur->tp, pv->bno,
 			      slot - (uint8_t *)pv->block, bt->keyslot);
 		memcpy(slot, keys, bt->keyslot);
+		xbt_shape_changed(bt);
 	}
 }
 
@@ -315,6 +316,7 @@ xbt_new_root(struct xbt_cur *cur)
 	xbt_arr_set(bt, root->block, level + 1, 0, keys, old->bno);
 	xbt_trans_set_root(cur->tp, bno, cur->nlevels + 1);
 	cur->nlevels++;
+	xbt_shape_changed(bt);
 	XBT_STAT_INC(bt, nr_new_roots);
 	return 0;
 }
@@ -333,6 +335,7 @@ xbt_shift_right(struct xbt_cur *cur, unsigned int level, uint64_t rbno,
 				     xbt_numrecs(right) + 1) / 2;
 	unsigned int		first = n + 1 - k;	/* C index moving first */
 
+	xbt_shape_changed(bt);
 	xbt_log_block(cur->tp, lv->bno);
 	xbt_log_block(cur->tp, rbno);
 	xbt_arr_open(bt, right, level, 0, k);
@@ -369,6 +372,7 @@ xbt_shift_left(struct xbt_cur *cur, unsigned int level, uint64_t lbno,
 	unsigned int		s = lv->slot;
 	unsigned int		k = (xbt_maxrecs(bt, level) - ln + 1) / 2;
 
+	xbt_shape_changed(bt);
 	xbt_log_block(cur->tp, lv->bno);
 	xbt_log_block(cur->tp, lbno);
 	xbt_arr_open(bt, left, level, ln, k);
@@ -407,6 +411,7 @@ xbt_split(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 	uint64_t		nbno;
 	int			error;
 
+	xbt_shape_changed(bt);
 	error = xbt_trans_alloc_block(cur->tp, &nbno);
 	if (error)
 		return error;
@@ -598,6 +603,7 @@ xbt_kill_root(struct xbt_cur *cur)
 	struct xbt_cur_level	*root = &cur->lv[cur->nlevels - 1];
 	uint64_t		child = xbt_ptr(bt, root->block, 0);
 
+	xbt_shape_changed(bt);
 	xbt_trans_set_root(cur->tp, child, cur->nlevels - 1);
 	xbt_trans_free_block(cur->tp, root->bno);
 	cur->nlevels--;
@@ -617,6 +623,7 @@ xbt_join(struct xbt_cur *cur, unsigned int level, uint64_t dbno,
 
 	if (dn + sn > xbt_maxrecs(bt, level))
 		return XBT_CORRUPT(bt, sbno, "siblings too full to join");
+	xbt_shape_changed(bt);
 	error = xbt_relink_left(cur, level, xbt_rightsib(src), dbno);
 	if (error)
 		return error;
@@ -651,6 +658,7 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 			/* Borrow R's first k entries, evening the two out. */
 			unsigned int	k = (xbt_numrecs(right) - n) / 2;
 
+			xbt_shape_changed(bt);
 			xbt_log_block(cur->tp, lv->bno);
 			xbt_log_block(cur->tp, rbno);
 			xbt_arr_open(bt, lv->block, level, n, k);
@@ -671,6 +679,7 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 			unsigned int	ln = xbt_numrecs(left);
 			unsigned int	k = (ln - n) / 2;
 
+			xbt_shape_changed(bt);
 			xbt_log_block(cur->tp, lv->bno);
 			xbt_log_block(cur->tp, lbno);
 			xbt_arr_open(bt, lv->block, level, 0, k);

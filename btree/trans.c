@@ -470,6 +470,7 @@ xbt_trans_cancel(struct xbt_trans *tp)
 		xbt_undo_one(bt, u);
 		pos = u->prev;
 	}
+	xbt_shape_changed(bt);
 	for (i = 0; i < tp->ndirty; i++)
 		if (xbuf_is_allocated(targ, tp->dirty[i]))
 			xbuf_state_clear(targ, tp->dirty[i], XBUF_DIRTY |

@@ -219,6 +219,8 @@ struct xbt_cur {
 	struct xbtree		*bt;
 	struct xbt_trans	*tp;		/* NULL for a reader */
 	unsigned int		nlevels;
+	unsigned int		rec_len;	/* the type's, for inlines */
+	int			leaf_nrecs;	/* numrecs of lv[0].block */
 	struct xbt_cur_level	lv[XBT_MAXLEVELS];
 };
 
@@ -227,10 +229,28 @@ void xbt_cur_init(struct xbt_cur *cur, struct xbtree *bt);
 int xbt_lookup(struct xbt_cur *cur, enum xbt_lookup dir, const void *key,
 		int *stat);
 /* Step to the next / previous record.  *stat = 0 past either end. */
-int xbt_increment(struct xbt_cur *cur, int *stat);
+int xbt_increment_slow(struct xbt_cur *cur, int *stat);
 int xbt_decrement(struct xbt_cur *cur, int *stat);
+
+/* The common case inline: the next record is in the same leaf. */
+static inline int
+xbt_increment(struct xbt_cur *cur, int *stat)
+{
+	if (cur->lv[0].slot + 1 < cur->leaf_nrecs) {
+		cur->lv[0].slot++;
+		*stat = 1;
+		return 0;
+	}
+	return xbt_increment_slow(cur, stat);
+}
+
 /* The record under the cursor (a pointer into the block). */
-const void *xbt_cur_rec(const struct xbt_cur *cur);
+static inline const void *
+xbt_cur_rec(const struct xbt_cur *cur)
+{
+	return (const uint8_t *)cur->lv[0].block + XBT_BLOCK_HDR_LEN +
+	       cur->lv[0].slot * cur->rec_len;
+}
 
 /*
  * One-shot lookup: copy the record found into @rec.  This and
