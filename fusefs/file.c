@@ -387,27 +387,46 @@ xfbfs_gen_rec(const void *rec, void *priv)
 	return 0;
 }
 
-/* The next chunk of `records`: a cursor walk from the resume key. */
+/*
+ * The next chunk of `records`: a cursor walk from the resume key.  Only
+ * the first record found can be the one printed last (the walk starts at
+ * the first key >= it), so the loop itself just prints.
+ */
 static int
 xfbfs_gen_records(struct xfbfs_gen *g, struct xbtree *bt)
 {
 	struct xfbfs_handle	*h = g->h;
+	const struct xbt_ops	*ops = g->ops;
+	size_t			(*format)(const void *, char *) =
+				g->type->format_rec;
 	struct xbt_cur		cur;
 	uint8_t			zero[XBT_KEY_MAX] = { 0 };
+	uint8_t			key[XBT_KEY_MAX];
+	const void		*rec = NULL;
 	int			stat, error;
 
+	error = xfbfs_out_reserve(h, g->target - h->out_len +
+				  XFBFS_REC_TEXT_MAX);
+	if (error)
+		return error;
 	xbt_cur_init(&cur, bt);
 	error = xbt_lookup(&cur, XBT_LOOKUP_GE, h->resumed ? h->resume : zero,
 			   &stat);
-	while (!error && stat) {
-		error = xfbfs_gen_rec(xbt_cur_rec(&cur), g);
-		if (error)
-			break;
+	if (!error && stat && h->resumed) {
+		ops->init_key_from_rec(key, xbt_cur_rec(&cur));
+		if (ops->cmp_keys(key, h->resume) == 0)
+			error = xbt_increment(&cur, &stat);
+	}
+	while (!error && stat && h->out_len < g->target) {
+		rec = xbt_cur_rec(&cur);
+		h->out_len += format(rec, h->out + h->out_len);
 		error = xbt_increment(&cur, &stat);
 	}
-	if (error == XBT_QUERY_STOP)
-		return 0;
-	if (!error)
+	if (rec) {
+		ops->init_key_from_rec(h->resume, rec);
+		h->resumed = true;
+	}
+	if (!error && !stat)
 		h->eof = true;
 	return error;
 }
@@ -678,14 +697,21 @@ xfbfs_do_read(struct xfbfs_handle *h, size_t *sizep, off_t off,
 		return -EINVAL;
 	}
 
-	/* Make text up to pos + size and drop what lies before pos. */
-	error = xfbfs_make_more(h, pos - h->out_pos + size);
+	/*
+	 * Drop what lies before pos (read already, or skipped by a seek
+	 * forward), then make text up to pos + size.
+	 */
+	while (pos > h->out_pos + h->out_len && !h->eof) {
+		xfbfs_out_consume(h, h->out_len);
+		error = xfbfs_make_more(h, XFBFS_CHUNK);
+		if (error)
+			return error;
+	}
+	skip = pos - h->out_pos;
+	xfbfs_out_consume(h, skip < h->out_len ? skip : h->out_len);
+	error = xfbfs_make_more(h, size);
 	if (error)
 		return error;
-	skip = pos - h->out_pos;
-	if (skip > h->out_len)
-		skip = h->out_len;
-	xfbfs_out_consume(h, skip);
 	*datap = h->out;
 	*sizep = size < h->out_len ? size : h->out_len;
 	return 0;

@@ -103,13 +103,31 @@ static const char xfbfs_digits2[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
+/* Number of decimal digits of @v. */
+static inline unsigned int
+xfbfs_digits(uint64_t v)
+{
+	static const uint64_t	pow10[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+		10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+		100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+		100000000000000ULL, 1000000000000000ULL,
+		10000000000000000ULL, 100000000000000000ULL,
+		1000000000000000000ULL, 10000000000000000000ULL,
+	};
+	/* log10 from log2: bits * 1233 / 4096 is floor(bits * log10(2)). */
+	unsigned int	d = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+
+	return d + (v >= pow10[d]) + (v == 0);
+}
+
 size_t
 xfbfs_format_u64(char *buf, uint64_t v)
 {
-	char	tmp[20];
-	char	*p = tmp + sizeof(tmp);
-	size_t	n;
+	unsigned int	n = xfbfs_digits(v);
+	char		*p = buf + n;
 
+	/* Two digits at a time, from the end. */
 	while (v >= 100) {
 		unsigned int	r = v % 100;
 
@@ -123,8 +141,6 @@ xfbfs_format_u64(char *buf, uint64_t v)
 	} else {
 		*--p = '0' + v;
 	}
-	n = tmp + sizeof(tmp) - p;
-	memcpy(buf, p, n);
 	return n;
 }
 

@@ -205,6 +205,40 @@ rnd_mag(uint64_t *seed, unsigned int bits)
 	return b >= 64 ? v : v & ((1ULL << b) - 1);
 }
 
+/* Numbers print as printf prints them, at every digit-count edge. */
+START_TEST(test_format_u64)
+{
+	uint64_t	seed = test_seed("format_u64");
+	uint64_t	p = 1, v;
+	char		want[32], got[32];
+	size_t		n;
+	int		i, d;
+
+	for (d = 0; d < 20; d++, p *= 10) {
+		for (i = -1; i <= 1; i++) {
+			v = p + i;
+			if (d == 0 && i < 0)
+				v = 0;
+			snprintf(want, sizeof(want), "%llu",
+				 (unsigned long long)v);
+			n = xfbfs_format_u64(got, v);
+			got[n] = 0;
+			ck_assert_str_eq(got, want);
+		}
+	}
+	for (i = 0; i < 100000; i++) {
+		v = test_rand(&seed) >> (test_rand(&seed) % 64);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+		n = xfbfs_format_u64(got, v);
+		got[n] = 0;
+		T_ASSERT(!strcmp(got, want));
+	}
+	n = xfbfs_format_u64(got, UINT64_MAX);
+	got[n] = 0;
+	ck_assert_str_eq(got, "18446744073709551615");
+}
+END_TEST
+
 START_TEST(test_kv_round_trip)
 {
 	uint64_t	seed = test_seed("text_kv");
@@ -687,6 +721,7 @@ main(void)
 
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_tables);
+	tcase_add_test(tc, test_format_u64);
 	tcase_add_test(tc, test_kv_round_trip);
 	tcase_add_test(tc, test_rmap_round_trip);
 	tcase_add_test(tc, test_refcount_round_trip);
