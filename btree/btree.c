@@ -677,6 +677,25 @@ xbt_bsearch(struct xbtree *bt, struct xbt_block *block, unsigned int level,
 	return lo;
 }
 
+/*
+ * The insertion point of @key in a leaf: the first record >= @key.  A key
+ * above the last record is checked first, since appends (sequential keys)
+ * are common and it saves the search.
+ */
+static int
+xbt_leaf_search(struct xbtree *bt, struct xbt_block *block, const void *key)
+{
+	int		n = xbt_numrecs(block);
+	uint8_t		k[XBT_KEY_MAX];
+
+	if (n > 0) {
+		bt->ops->init_key_from_rec(k, xbt_rec_addr(bt, block, n - 1));
+		if (bt->ops->cmp_keys(k, key) < 0)
+			return n;
+	}
+	return xbt_bsearch(bt, block, 0, key, true);
+}
+
 /* Point lv[level..0] at the leftmost (@right: rightmost) path below. */
 static int
 xbt_descend_edge(struct xbt_cur *cur, int level, bool right)
@@ -780,8 +799,7 @@ xbt_lookup_path(struct xbt_cur *cur, const void *key)
 		cur->nlevels = bt->hint.nlevels;
 		memcpy(cur->lv, bt->hint.lv,
 		       cur->nlevels * sizeof(cur->lv[0]));
-		cur->lv[0].slot = xbt_bsearch(bt, cur->lv[0].block, 0, key,
-					      true);
+		cur->lv[0].slot = xbt_leaf_search(bt, cur->lv[0].block, key);
 		cur->leaf_nrecs = xbt_numrecs(cur->lv[0].block);
 		return 0;
 	}
@@ -800,7 +818,7 @@ xbt_lookup_path(struct xbt_cur *cur, const void *key)
 			if (xbt_numrecs(block) == 0 && cur->nlevels > 1)
 				return XBT_CORRUPT(bt, bno,
 						   "empty non-root leaf");
-			cur->lv[0].slot = xbt_bsearch(bt, block, 0, key, true);
+			cur->lv[0].slot = xbt_leaf_search(bt, block, key);
 			break;
 		}
 		if (xbt_numrecs(block) == 0)
@@ -815,6 +833,48 @@ xbt_lookup_path(struct xbt_cur *cur, const void *key)
 	if (bt->trans)
 		xbt_hint_save(bt, cur);
 	return 0;
+}
+
+void
+xbt_prefetch(struct xbtree *bt, const void *key)
+{
+	struct xbuf_targ	*targ = &bt->targ;
+	struct xbt_block	*block;
+	unsigned int		n, step;
+	uint64_t		bno;
+	int			level, i;
+
+	/* The writer's current leaf is in cache already. */
+	if (xbt_hint_covers(bt, key))
+		return;
+	level = xbt_nlevels(bt) - 1;
+	bno = xbt_root(bt);
+	for (;;) {
+		/* Only blocks already verified: this walk checks nothing. */
+		if (!xbuf_is_allocated(targ, bno) || bno == XBT_HEAD_BLOCK ||
+		    !(xbuf_state(targ, bno) & (XBUF_TRUSTED | XBUF_DIRTY)))
+			return;
+		block = xbuf_addr(targ, bno);
+		if (xbt_level(block) != (unsigned int)level)
+			return;
+		if (level == 0)
+			break;
+		if (xbt_numrecs(block) == 0 ||
+		    xbt_numrecs(block) > xbt_maxrecs(bt, level))
+			return;
+		i = xbt_bsearch(bt, block, level, key, false) - 1;
+		bno = xbt_ptr(bt, block, i < 0 ? 0 : i);
+		level--;
+	}
+	/*
+	 * The whole used part: a binary search touches lines all over the
+	 * leaf, and an insert moves half of it.
+	 */
+	n = XBT_BLOCK_HDR_LEN + xbt_numrecs(block) * bt->ops->rec_len;
+	if (n > bt->blksize)
+		n = bt->blksize;
+	for (step = 0; step < n; step += 64)
+		__builtin_prefetch((const uint8_t *)block + step, 1);
 }
 
 int

@@ -253,6 +253,14 @@ xbt_cur_rec(const struct xbt_cur *cur)
 }
 
 /*
+ * Start loading the leaf @key leads to, so that a change to it a little
+ * later finds it in cache.  A hint only: it verifies and returns nothing,
+ * and follows only blocks already verified.  For batches of changes
+ * whose keys are known in advance.
+ */
+void xbt_prefetch(struct xbtree *bt, const void *key);
+
+/*
  * One-shot lookup: copy the record found into @rec.  This and
  * xbt_query_range() count as lookups in the statistics; cursor moves do
  * not.

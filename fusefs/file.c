@@ -46,6 +46,7 @@
 
 #define XFBFS_CHUNK		(64 * 1024)	/* text made per lock hold */
 #define XFBFS_QUERIES_MAX	100000		/* per write to `lookup` */
+#define XFBFS_PREFETCH_AHEAD	8		/* items of a write */
 
 enum xfbfs_query_op {
 	XFBFS_Q_EQ,
@@ -78,8 +79,6 @@ struct xfbfs_handle {
 	/* line assembly */
 	char			tail[XFBFS_LINE_MAX + 1];
 	size_t			tail_len;
-	struct xfbfs_item	*items;
-	size_t			items_cap;
 
 	/* output window */
 	char			*out;
@@ -520,7 +519,6 @@ xfbfs_handle_free(struct xfbfs_handle *h)
 {
 	xfbfs_tree_put(h->tree);
 	pthread_mutex_destroy(&h->lock);
-	free(h->items);
 	free(h->out);
 	free(h->queries);
 	free(h);
@@ -900,25 +898,63 @@ xfbfs_parse_query(struct xfbfs_handle *h, const struct xfbfs_type *type,
 	return 1;
 }
 
-/* Parse one insert/delete line into the next item.  1 added, 0 blank. */
+/*
+ * The complete lines of one write: the line completed from the tail, if
+ * any, then every line of the write that ends with a newline.
+ */
+struct xfbfs_lines {
+	const char	*first;		/* line finished by this write */
+	size_t		first_len;
+	const char	*rest;		/* whole lines, each with its '\n' */
+	size_t		rest_len;
+	unsigned int	lineno;		/* of the line last returned */
+};
+
+/* The next line (without its newline): true, or false at the end. */
+static bool
+xfbfs_next_line(struct xfbfs_lines *it, const char **line, size_t *len)
+{
+	const char	*nl;
+
+	if (it->first) {
+		*line = it->first;
+		*len = it->first_len;
+		it->first = NULL;
+	} else {
+		if (!it->rest_len)
+			return false;
+		nl = memchr(it->rest, '\n', it->rest_len);
+		*line = it->rest;
+		*len = nl ? (size_t)(nl - it->rest) : it->rest_len;
+		it->rest += *len + (nl != NULL);
+		it->rest_len -= *len + (nl != NULL);
+	}
+	it->lineno++;
+	return true;
+}
+
+/*
+ * Parse one line of `insert` or `delete` into @it.  1 parsed, 0 for a
+ * blank line or a comment, or -EINVAL with *@why.
+ */
 static int
 xfbfs_parse_item(struct xfbfs_handle *h, const struct xfbfs_type *type,
-		const struct xfbfs_field *f, int nf, size_t n,
+		const char *line, size_t len, struct xfbfs_item *it,
 		const char **why)
 {
-	struct xfbfs_item	*it;
-	size_t			cap;
+	struct xfbfs_field	f[XFBFS_FIELDS_MAX];
+	int			nf;
 
-	if (n >= h->items_cap) {
-		cap = h->items_cap ? 2 * h->items_cap : 256;
-		it = realloc(h->items, cap * sizeof(*it));
-		if (!it)
-			return -ENOMEM;
-		h->items = it;
-		h->items_cap = cap;
+	if (len > XFBFS_LINE_MAX) {
+		*why = "line too long";
+		return -EINVAL;
 	}
-	it = &h->items[n];
 	it->is_key = false;
+	it->text = line;
+	it->text_len = len;
+	nf = xfbfs_split_fields(line, len, f, why);
+	if (nf <= 0)
+		return nf;
 	if (h->kind == XFBFS_F_DELETE && type->delete_by_key &&
 	    type->parse_key(f, nf, it->bytes, why) == 0) {
 		it->is_key = true;
@@ -934,122 +970,164 @@ xfbfs_parse_item(struct xfbfs_handle *h, const struct xfbfs_type *type,
 	return 1;
 }
 
-/*
- * Parse every complete line of one write (@first, @first_len is the line
- * completed from the tail, if any; then @buf).  Items (insert, delete) or
- * queries (lookup) land in the handle.  Returns the number of items, or
- * -EINVAL with the bad line reported.
- */
+/* Every line of a write to `lookup` becomes queries; none if one is bad. */
 static int
-xfbfs_parse_lines(struct xfbfs_handle *h, const struct xfbfs_type *type,
-		const char *first, size_t first_len, const char *buf,
-		size_t len, size_t *nitems)
+xfbfs_parse_queries(struct xfbfs_handle *h, const struct xfbfs_type *type,
+		struct xfbfs_lines *lines)
 {
 	struct xfbfs_field	f[XFBFS_FIELDS_MAX];
-	const char		*line = first, *nl;
-	size_t			llen = first_len;
-	unsigned int		lineno = 0;
-	const char		*why = NULL;
-	size_t			n = 0;
-	int			nf, added;
+	const char		*line, *why = NULL;
+	size_t			len;
+	int			nf, error;
 
 	h->nqueries = 0;
-	for (;;) {
-		if (line) {
-			lineno++;
-			if (llen > XFBFS_LINE_MAX) {
-				why = "line too long";
-				goto out_bad;
-			}
-			nf = xfbfs_split_fields(line, llen, f, &why);
-			if (nf < 0)
-				goto out_bad;
-			if (nf > 0) {
-				if (h->kind == XFBFS_F_LOOKUP)
-					added = xfbfs_parse_query(h, type, f,
-								  nf, &why);
-				else
-					added = xfbfs_parse_item(h, type, f,
-								 nf, n, &why);
-				if (added == -ENOMEM)
-					return -ENOMEM;
-				if (added < 0)
-					goto out_bad;
-				if (h->kind != XFBFS_F_LOOKUP) {
-					h->items[n].line = lineno;
-					h->items[n].text = line;
-					h->items[n].text_len = llen;
-					n++;
-				}
-			}
+	while (xfbfs_next_line(lines, &line, &len)) {
+		if (len > XFBFS_LINE_MAX) {
+			why = "line too long";
+			goto out_bad;
 		}
-		if (!len)
-			break;
-		nl = memchr(buf, '\n', len);
-		if (!nl)
-			break;
-		line = buf;
-		llen = nl - buf;
-		len -= llen + 1;
-		buf = nl + 1;
+		nf = xfbfs_split_fields(line, len, f, &why);
+		if (nf < 0)
+			goto out_bad;
+		if (nf == 0)
+			continue;
+		error = xfbfs_parse_query(h, type, f, nf, &why);
+		if (error == -ENOMEM)
+			return error;
+		if (error < 0)
+			goto out_bad;
 	}
-	*nitems = n;
 	return 0;
 out_bad:
-	xfbfs_line_error(h, lineno, why, line, llen);
+	xfbfs_line_error(h, lines->lineno, why, line, len);
 	return -EINVAL;
 }
 
-/* Apply parsed items in one transaction (tree->lock held for writing). */
+/* Apply one parsed item in @tp; 0, or -errno with *@why set. */
 static int
-xfbfs_apply_items(struct xfbfs_handle *h, struct xbtree *bt, size_t n)
+xfbfs_apply_item(struct xfbfs_handle *h, struct xbt_trans *tp,
+		const struct xbt_ops *ops, struct xfbfs_item *it,
+		const char **why)
+{
+	uint8_t		key[XBT_KEY_MAX];
+	int		stat, error;
+
+	if (h->kind == XFBFS_F_INSERT) {
+		error = xbt_insert(tp, it->bytes, &stat);
+		*why = (ops->flags & XBT_OPS_DISJOINT) ?
+		       "duplicate key or overlapping extent" : "duplicate key";
+		if (!error && !stat)
+			return -EEXIST;
+	} else if (it->is_key) {
+		error = xbt_delete(tp, it->bytes, NULL, NULL, &stat);
+		*why = "no record with this key";
+		if (!error && !stat)
+			return -ENOENT;
+	} else {
+		ops->init_key_from_rec(key, it->bytes);
+		error = xbt_delete(tp, key, it->bytes, NULL, &stat);
+		*why = "no such record";
+		if (!error && !stat)
+			return -ENOENT;
+	}
+	if (error)
+		*why = strerror(-error);
+	return error;
+}
+
+/* Start loading the leaf an item will change. */
+static void
+xfbfs_prefetch_item(struct xbtree *bt, const struct xbt_ops *ops,
+		const struct xfbfs_item *it)
+{
+	uint8_t		key[XBT_KEY_MAX];
+
+	if (it->is_key) {
+		xbt_prefetch(bt, it->bytes);
+	} else {
+		ops->init_key_from_rec(key, it->bytes);
+		xbt_prefetch(bt, key);
+	}
+}
+
+/*
+ * Every line of a write to `insert` or `delete`, in one transaction
+ * (tree->lock held for writing).  Lines are parsed and applied in one
+ * pass, a few lines apart: the parsed ones wait in a small ring while
+ * the leaves they will change are prefetched, so that their cache misses
+ * overlap the work on the lines before them.  A bad line or a failed
+ * change anywhere cancels the transaction, which undoes all the others.
+ */
+static int
+xfbfs_apply_lines(struct xfbfs_handle *h, struct xbtree *bt,
+		struct xfbfs_lines *lines)
 {
 	const struct xfbfs_type	*type = h->tree->type;
 	const struct xbt_ops	*ops = type->ops;
-	struct xbt_trans	*tp;
+	size_t			(*fast)(const char *, size_t, void *) =
+		h->kind == XFBFS_F_INSERT ? type->parse_line_fast : NULL;
+	struct xfbfs_item	ring[XFBFS_PREFETCH_AHEAD];
 	struct xfbfs_item	*it = NULL;
-	uint8_t			key[XBT_KEY_MAX];
-	const char		*why = NULL;
-	size_t			i;
-	int			stat, error;
+	struct xbt_trans	*tp;
+	const char		*line = NULL, *why = NULL;
+	unsigned int		head = 0, count = 0;
+	size_t			len = 0;
+	bool			more = true;
+	int			error;
 
 	error = xbt_trans_alloc(bt, &tp);
 	if (error)
 		return error;
-	for (i = 0; i < n; i++) {
-		it = &h->items[i];
-		if (h->kind == XFBFS_F_INSERT) {
-			error = xbt_insert(tp, it->bytes, &stat);
-			why = (ops->flags & XBT_OPS_DISJOINT) ?
-			      "duplicate key or overlapping extent" :
-			      "duplicate key";
-			if (!error && !stat)
-				error = -EEXIST;
-		} else if (it->is_key) {
-			error = xbt_delete(tp, it->bytes, NULL, NULL, &stat);
-			why = "no record with this key";
-			if (!error && !stat)
-				error = -ENOENT;
-		} else {
-			ops->init_key_from_rec(key, it->bytes);
-			error = xbt_delete(tp, key, it->bytes, NULL, &stat);
-			why = "no such record";
-			if (!error && !stat)
-				error = -ENOENT;
+	while (more || count) {
+		/* Fill the ring; apply its oldest item once it is full. */
+		if (more && count < XFBFS_PREFETCH_AHEAD) {
+			it = &ring[(head + count) % XFBFS_PREFETCH_AHEAD];
+			/* The common form straight from the buffer... */
+			if (fast && !lines->first &&
+			    (len = fast(lines->rest, lines->rest_len,
+					it->bytes))) {
+				it->is_key = false;
+				it->text = lines->rest;
+				it->text_len = len - 1;
+				lines->rest += len;
+				lines->rest_len -= len;
+				lines->lineno++;
+				goto out_parsed;
+			}
+			/* ...anything else line by line, with its errors. */
+			more = xfbfs_next_line(lines, &line, &len);
+			if (!more)
+				continue;
+			error = xfbfs_parse_item(h, type, line, len, it, &why);
+			if (error < 0)
+				goto out_bad_line;
+			if (error == 0)
+				continue;
+out_parsed:
+			it->line = lines->lineno;
+			xfbfs_prefetch_item(bt, ops, it);
+			count++;
+			continue;
 		}
+		it = &ring[head];
+		error = xfbfs_apply_item(h, tp, ops, it, &why);
 		if (error)
-			break;
-	}
-	if (error) {
-		xbt_trans_cancel(tp);
-		if (error != -EEXIST && error != -ENOENT)
-			why = strerror(-error);
-		xfbfs_line_error(h, it->line, why, it->text, it->text_len);
-		return error;
+			goto out_bad_item;
+		head = (head + 1) % XFBFS_PREFETCH_AHEAD;
+		count--;
 	}
 	error = xbt_trans_commit(tp);
 	if (!error)
 		xfbfs_tree_touch(h->tree);
+	return error;
+
+out_bad_line:
+	xbt_trans_cancel(tp);
+	xfbfs_line_error(h, lines->lineno, why, line, len);
+	return error;
+out_bad_item:
+	xbt_trans_cancel(tp);
+	xfbfs_line_error(h, it->line, why, it->text, it->text_len);
 	return error;
 }
 
@@ -1065,7 +1143,8 @@ xfbfs_write_lines(struct xfbfs_handle *h, const char *buf, size_t size,
 	const struct xfbfs_type	*type;
 	const char		*first = NULL, *nl = NULL, *rest = buf;
 	char			*joined = NULL;
-	size_t			first_len = 0, rest_len = size, keep, n;
+	size_t			first_len = 0, rest_len = size, keep;
+	struct xfbfs_lines	lines;
 	int			error;
 
 	/* The line completed by this write, if a tail is waiting. */
@@ -1123,37 +1202,32 @@ xfbfs_write_lines(struct xfbfs_handle *h, const char *buf, size_t size,
 	if (!first && !rest_len)
 		goto out_keep;		/* no complete line yet */
 
-	if (xfbfs_tree_is_dead(tree)) {
-		error = -ENOENT;
-		goto out_fail;
-	}
-	for (;;) {
+	lines.first = first;
+	lines.first_len = first_len;
+	lines.rest = rest;
+	lines.rest_len = rest_len;
+	lines.lineno = 0;
+	if (h->kind == XFBFS_F_LOOKUP) {
+		if (xfbfs_tree_is_dead(tree)) {
+			error = -ENOENT;
+			goto out_fail;
+		}
 		type = __atomic_load_n(&tree->type, __ATOMIC_ACQUIRE);
-		error = xfbfs_parse_lines(h, type, first, first_len, rest,
-					  rest_len, &n);
+		error = xfbfs_parse_queries(h, type, &lines);
 		if (error)
 			goto out_fail;
-		if (h->kind == XFBFS_F_LOOKUP)
-			break;
-		pthread_rwlock_wrlock(&tree->lock);
-		if (tree->dead) {
-			error = -ENOENT;
-		} else if (tree->type != type) {
-			/* Parsed for another type: parse again. */
-			pthread_rwlock_unlock(&tree->lock);
-			continue;
-		} else {
-			error = n ? xfbfs_apply_items(h, tree->bt, n) : 0;
-		}
-		pthread_rwlock_unlock(&tree->lock);
-		break;
-	}
-	if (error)
-		goto out_fail;
-	if (h->kind == XFBFS_F_LOOKUP && (first || rest_len)) {
 		/* A write with queries replaces the answer. */
 		xfbfs_out_reset(h);
 		h->qtype = type;
+	} else {
+		pthread_rwlock_wrlock(&tree->lock);
+		if (tree->dead)
+			error = -ENOENT;
+		else
+			error = xfbfs_apply_lines(h, tree->bt, &lines);
+		pthread_rwlock_unlock(&tree->lock);
+		if (error)
+			goto out_fail;
 	}
 out_keep:
 	memcpy(h->tail, buf + size - keep, keep);

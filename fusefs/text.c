@@ -6,7 +6,9 @@
  * `records` prints every record, so numbers are parsed by hand (no
  * strtoull, no locale) and printed two digits at a time.
  */
+#include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "btree/btree_kv.h"
@@ -195,6 +197,87 @@ kv_parse_range(const struct xfbfs_field *f, int nf,
 	return 1;
 }
 
+/*
+ * Eight decimal digits, one per byte (values 0..9, the first digit in the
+ * lowest byte), to their value: pairs, then quads, then the eight, with
+ * a few multiplications instead of eight multiply-adds in a chain.
+ */
+static inline uint64_t
+xfbfs_eight_digits(uint64_t d)
+{
+	d = d * 10 + (d >> 8);
+	return ((d & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32)) +
+		((d >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))
+	       >> 32;
+}
+
+/*
+ * A run of 1..19 decimal digits at @p (never reading at or past @end):
+ * returns how many and their value, or 0 if there are none or more than
+ * 19 (those take the careful path, which checks for overflow).  Eight
+ * bytes at a time while eight are left: a byte is a digit when, XORed
+ * with '0', it is below 10, which adding 0x76 tells by its top bit.  A
+ * carry out of a non-digit byte only reaches bytes after it, so the first
+ * non-digit is always found right.
+ */
+static inline size_t
+xfbfs_digits_fast(const char *p, const char *end, uint64_t *v)
+{
+	static const uint64_t	pow10[9] = {
+		1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+		100000000,
+	};
+	uint64_t		x = 0, w, d, m;
+	size_t			n = 0;
+	unsigned int		k;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		d = le64toh(w) ^ 0x3030303030303030ULL;
+		m = ((d + 0x7676767676767676ULL) | d) & 0x8080808080808080ULL;
+		k = m ? __builtin_ctzll(m) >> 3 : 8;
+		if (k)
+			x = x * pow10[k] +
+			    xfbfs_eight_digits(d << (8 * (8 - k)));
+		n += k;
+		p += k;
+		if (n > 19)
+			return 0;
+		if (k < 8)
+			goto out;
+	}
+	while (p < end && (unsigned char)(*p - '0') < 10) {
+		x = x * 10 + (*p++ - '0');
+		if (++n > 19)
+			return 0;
+	}
+out:
+	*v = x;
+	return n;
+}
+
+/*
+ * "KEY VALUE\n" in plain decimal with one space, at most 19 digits each:
+ * the form `records` prints and scripts write.
+ */
+static size_t
+kv_parse_line_fast(const char *buf, size_t len, void *rec)
+{
+	const char	*end = buf + len, *p = buf;
+	uint64_t	k, v;
+	size_t		n;
+
+	n = xfbfs_digits_fast(p, end, &k);
+	if (!n || end - p <= (ptrdiff_t)n || p[n] != ' ')
+		return 0;
+	p += n + 1;
+	n = xfbfs_digits_fast(p, end, &v);
+	if (!n || end - p <= (ptrdiff_t)n || p[n] != '\n')
+		return 0;
+	kvbt_rec_init(rec, k, v);
+	return p + n + 1 - buf;
+}
+
 static size_t
 kv_format_rec(const void *rec, char *buf)
 {
@@ -214,6 +297,7 @@ const struct xfbfs_type xfbfs_type_kv = {
 	.parse_rec	= kv_parse_rec,
 	.parse_key	= kv_parse_key,
 	.parse_range	= kv_parse_range,
+	.parse_line_fast = kv_parse_line_fast,
 	.format_rec	= kv_format_rec,
 };
 

@@ -48,6 +48,14 @@ struct xfbfs_type {
 	int	(*parse_range)(const struct xfbfs_field *f, int nf,
 			       uint8_t low[][XBT_KEY_MAX],
 			       uint8_t high[][XBT_KEY_MAX], const char **why);
+	/*
+	 * Optional: the record on the line at the start of @buf, if the
+	 * line is in the plain form `records` prints and ends with its
+	 * newline: returns the bytes the line takes, newline included, or 0
+	 * for anything else (the caller then takes the general path, which
+	 * gives the errors).  Reads nothing past @buf + @len.
+	 */
+	size_t	(*parse_line_fast)(const char *buf, size_t len, void *rec);
 	/* Print a record and its newline; returns the bytes written. */
 	size_t	(*format_rec)(const void *rec, char *buf);
 };

@@ -239,6 +239,63 @@ START_TEST(test_format_u64)
 }
 END_TEST
 
+/*
+ * kv's fast line parser agrees with the general one wherever it answers,
+ * answers for every canonical line, and never reads past the buffer (the
+ * buffers are exactly as long as the text, for the sanitizers).
+ */
+START_TEST(test_kv_fast_lines)
+{
+	static const char *const odd[] = {
+		"1 2", "1  2\n", " 1 2\n", "1\t2\n", "0x10 2\n", "1 2 \n",
+		"12345678901234567890 1\n", "1 18446744073709551616\n",
+		"-1 2\n", "1 2x\n", "\n", "1\n", "1 \n", "a b\n",
+	};
+	uint64_t	seed = test_seed("kv_fast_lines");
+	uint8_t		r1[16], r2[16];
+	char		text[64], *buf;
+	const char	*why;
+	size_t		len, got;
+	unsigned int	i;
+	uint64_t	k, v;
+
+	for (i = 0; i < 200000; i++) {
+		k = test_rand(&seed) >> (test_rand(&seed) % 64);
+		v = test_rand(&seed) >> (test_rand(&seed) % 64);
+		len = snprintf(text, sizeof(text), "%llu %llu\n",
+			       (unsigned long long)k, (unsigned long long)v);
+		buf = malloc(len);
+		memcpy(buf, text, len);
+		got = xfbfs_type_kv.parse_line_fast(buf, len, r1);
+		if (k < 10000000000000000000ULL &&
+		    v < 10000000000000000000ULL)
+			T_EQ(got, len);		/* 19 digits or fewer */
+		if (got) {
+			T_EQ(got, len);
+			T_EQ(kvbt_rec_key(r1), k);
+			T_EQ(kvbt_rec_val(r1), v);
+		}
+		/* Every prefix: either no answer or the same record. */
+		got = xfbfs_type_kv.parse_line_fast(buf, len - 1, r2);
+		T_EQ(got, 0);
+		free(buf);
+	}
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		len = strlen(odd[i]);
+		buf = malloc(len + 1);
+		memcpy(buf, odd[i], len + 1);
+		got = xfbfs_type_kv.parse_line_fast(buf, len, r1);
+		ck_assert_msg(got == 0, "fast parser took \"%s\"", odd[i]);
+		free(buf);
+	}
+	/* And what it takes, the general parser takes the same way. */
+	ck_assert_uint_eq(xfbfs_type_kv.parse_line_fast("42 7\n", 5, r1), 5);
+	ck_assert_int_eq(parse(&xfbfs_type_kv, REC, "42 7", r2, NULL, &why),
+			 0);
+	ck_assert(!memcmp(r1, r2, 16));
+}
+END_TEST
+
 START_TEST(test_kv_round_trip)
 {
 	uint64_t	seed = test_seed("text_kv");
@@ -722,6 +779,7 @@ main(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_tables);
 	tcase_add_test(tc, test_format_u64);
+	tcase_add_test(tc, test_kv_fast_lines);
 	tcase_add_test(tc, test_kv_round_trip);
 	tcase_add_test(tc, test_rmap_round_trip);
 	tcase_add_test(tc, test_refcount_round_trip);
