@@ -1051,6 +1051,46 @@ xfbfs_prefetch_item(struct xbtree *bt, const struct xbt_ops *ops,
 }
 
 /*
+ * Parse the next non-blank line of a write to `insert` or `delete` into
+ * @it: 1, 0 at the end of the write, or -EINVAL with the line in *@line,
+ * *@len and the reason in *@why.  Lines in the plain form `records`
+ * prints are taken straight from the buffer (@fast); anything else goes
+ * line by line through the general parser, which gives the errors.
+ */
+static int
+xfbfs_next_item(struct xfbfs_handle *h, const struct xfbfs_type *type,
+		struct xfbfs_lines *lines, struct xfbfs_item *it,
+		const char **line, size_t *len, const char **why)
+{
+	size_t	(*fast)(const char *, size_t, void *) =
+		h->kind == XFBFS_F_INSERT ? type->parse_line_fast : NULL;
+	size_t	n;
+	int	error;
+
+	for (;;) {
+		if (fast && !lines->first &&
+		    (n = fast(lines->rest, lines->rest_len, it->bytes))) {
+			it->is_key = false;
+			it->text = lines->rest;
+			it->text_len = n - 1;
+			lines->rest += n;
+			lines->rest_len -= n;
+			lines->lineno++;
+			break;
+		}
+		if (!xfbfs_next_line(lines, line, len))
+			return 0;
+		error = xfbfs_parse_item(h, type, *line, *len, it, why);
+		if (error < 0)
+			return error;
+		if (error > 0)
+			break;
+	}
+	it->line = lines->lineno;
+	return 1;
+}
+
+/*
  * Every line of a write to `insert` or `delete`, in one transaction
  * (tree->lock held for writing).  Lines are parsed and applied in one
  * pass, a few lines apart: the parsed ones wait in a small ring while
@@ -1064,10 +1104,8 @@ xfbfs_apply_lines(struct xfbfs_handle *h, struct xbtree *bt,
 {
 	const struct xfbfs_type	*type = h->tree->type;
 	const struct xbt_ops	*ops = type->ops;
-	size_t			(*fast)(const char *, size_t, void *) =
-		h->kind == XFBFS_F_INSERT ? type->parse_line_fast : NULL;
 	struct xfbfs_item	ring[XFBFS_PREFETCH_AHEAD];
-	struct xfbfs_item	*it = NULL;
+	struct xfbfs_item	*it;
 	struct xbt_trans	*tp;
 	const char		*line = NULL, *why = NULL;
 	unsigned int		head = 0, count = 0;
@@ -1082,31 +1120,15 @@ xfbfs_apply_lines(struct xfbfs_handle *h, struct xbtree *bt,
 		/* Fill the ring; apply its oldest item once it is full. */
 		if (more && count < XFBFS_PREFETCH_AHEAD) {
 			it = &ring[(head + count) % XFBFS_PREFETCH_AHEAD];
-			/* The common form straight from the buffer... */
-			if (fast && !lines->first &&
-			    (len = fast(lines->rest, lines->rest_len,
-					it->bytes))) {
-				it->is_key = false;
-				it->text = lines->rest;
-				it->text_len = len - 1;
-				lines->rest += len;
-				lines->rest_len -= len;
-				lines->lineno++;
-				goto out_parsed;
-			}
-			/* ...anything else line by line, with its errors. */
-			more = xfbfs_next_line(lines, &line, &len);
-			if (!more)
-				continue;
-			error = xfbfs_parse_item(h, type, line, len, it, &why);
+			error = xfbfs_next_item(h, type, lines, it, &line,
+						&len, &why);
 			if (error < 0)
 				goto out_bad_line;
-			if (error == 0)
-				continue;
-out_parsed:
-			it->line = lines->lineno;
-			xfbfs_prefetch_item(bt, ops, it);
-			count++;
+			more = error > 0;
+			if (more) {
+				xfbfs_prefetch_item(bt, ops, it);
+				count++;
+			}
 			continue;
 		}
 		it = &ring[head];
