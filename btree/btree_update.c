@@ -500,6 +500,30 @@ xbt_insrec(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 }
 
 /*
+ * Walk to the leaf where @key belongs (xbt_lookup_path()) and say whether
+ * the record at the cursor's leaf slot has exactly that key.
+ */
+static int
+xbt_lookup_exact(struct xbt_cur *cur, const void *key, bool *found)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_block	*leaf;
+	uint8_t			k[XBT_KEY_MAX];
+	int			error;
+
+	*found = false;
+	error = xbt_lookup_path(cur, key);
+	if (error)
+		return error;
+	leaf = cur->lv[0].block;
+	if (cur->lv[0].slot < (int)xbt_numrecs(leaf)) {
+		xbt_entry_low_key(bt, leaf, 0, cur->lv[0].slot, k);
+		*found = bt->ops->cmp_keys(k, key) == 0;
+	}
+	return 0;
+}
+
+/*
  * XBT_OPS_DISJOINT: would @rec, inserted at the cursor's leaf slot (or,
  * @replacing, put in place of the record under the cursor), overlap the
  * record before or after it?  Sets *@overlaps.
@@ -554,8 +578,8 @@ xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 	struct xbtree		*bt = tp->bt;
 	const struct xbt_ops	*ops = bt->ops;
 	struct xbt_cur		cur;
-	uint8_t			key[XBT_KEY_MAX], k[XBT_KEY_MAX];
-	struct xbt_block	*leaf;
+	uint8_t			key[XBT_KEY_MAX];
+	bool			found;
 	int			error;
 
 	*stat = 0;
@@ -563,15 +587,9 @@ xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 		return -EINVAL;
 	ops->init_key_from_rec(key, rec);
 	xbt_cur_init(&cur, bt);
-	error = xbt_lookup_path(&cur, key);
-	if (error)
+	error = xbt_lookup_exact(&cur, key, &found);
+	if (error || found)
 		return error;
-	leaf = cur.lv[0].block;
-	if (cur.lv[0].slot < (int)xbt_numrecs(leaf)) {
-		xbt_entry_low_key(bt, leaf, 0, cur.lv[0].slot, k);
-		if (ops->cmp_keys(k, key) == 0)
-			return 0;
-	}
 	if (ops->flags & XBT_OPS_DISJOINT) {
 		bool	overlaps;
 
@@ -736,27 +754,20 @@ xbt_delete(struct xbt_trans *tp, const void *key, const void *rec,
 {
 	struct xbtree		*bt = tp->bt;
 	struct xbt_cur		cur;
-	uint8_t			k[XBT_KEY_MAX];
-	struct xbt_block	*leaf;
-	const uint8_t		*found;
+	const uint8_t		*found_rec;
+	bool			found;
 	int			error;
 
 	*stat = 0;
 	xbt_cur_init(&cur, bt);
-	error = xbt_lookup_path(&cur, key);
-	if (error)
+	error = xbt_lookup_exact(&cur, key, &found);
+	if (error || !found)
 		return error;
-	leaf = cur.lv[0].block;
-	if (cur.lv[0].slot >= (int)xbt_numrecs(leaf))
-		return 0;
-	xbt_entry_low_key(bt, leaf, 0, cur.lv[0].slot, k);
-	if (bt->ops->cmp_keys(k, key) != 0)
-		return 0;
-	found = xbt_rec_addr(bt, leaf, cur.lv[0].slot);
-	if (rec && memcmp(found, rec, bt->ops->rec_len))
+	found_rec = xbt_cur_rec(&cur);
+	if (rec && memcmp(found_rec, rec, bt->ops->rec_len))
 		return 0;
 	if (old)
-		memcpy(old, found, bt->ops->rec_len);
+		memcpy(old, found_rec, bt->ops->rec_len);
 	error = xbt_trans_reserve(tp, cur.nlevels);
 	if (error)
 		return error;
@@ -777,9 +788,9 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 	struct xbtree		*bt = tp->bt;
 	const struct xbt_ops	*ops = bt->ops;
 	struct xbt_cur		cur;
-	uint8_t			key[XBT_KEY_MAX], k[XBT_KEY_MAX];
-	struct xbt_block	*leaf;
+	uint8_t			key[XBT_KEY_MAX];
 	unsigned int		off;
+	bool			found;
 	int			error;
 
 	*stat = 0;
@@ -787,15 +798,9 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 		return -EINVAL;
 	ops->init_key_from_rec(key, rec);
 	xbt_cur_init(&cur, bt);
-	error = xbt_lookup_path(&cur, key);
-	if (error)
+	error = xbt_lookup_exact(&cur, key, &found);
+	if (error || !found)
 		return error;
-	leaf = cur.lv[0].block;
-	if (cur.lv[0].slot >= (int)xbt_numrecs(leaf))
-		return 0;
-	xbt_entry_low_key(bt, leaf, 0, cur.lv[0].slot, k);
-	if (ops->cmp_keys(k, key) != 0)
-		return 0;
 	if (ops->flags & XBT_OPS_DISJOINT) {
 		bool	overlaps;
 
@@ -810,7 +815,7 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 		return error;
 	off = XBT_BLOCK_HDR_LEN + cur.lv[0].slot * ops->rec_len;
 	xbt_log_range(tp, cur.lv[0].bno, off, ops->rec_len);
-	memcpy((uint8_t *)leaf + off, rec, ops->rec_len);
+	memcpy((uint8_t *)cur.lv[0].block + off, rec, ops->rec_len);
 	if (xbt_is_overlapping(bt))
 		xbt_fix_keys(&cur, 0);
 	XBT_STAT_INC(bt, nr_updates);

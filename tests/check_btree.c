@@ -762,11 +762,5 @@ btree_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(btree_suite());
-	int	failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(btree_suite());
 }

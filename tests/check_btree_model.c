@@ -479,8 +479,6 @@ main(void)
 {
 	Suite	*s = suite_create("btree_model");
 	TCase	*tc = tcase_create("model");
-	SRunner	*sr;
-	int	failed;
 
 	xbt_set_log_fn(quiet);
 	tcase_set_timeout(tc, 1200);
@@ -488,9 +486,5 @@ main(void)
 	tcase_add_loop_test(tc, test_fault_injection, 0, 2);
 	tcase_add_loop_test(tc, test_overlapping_model, 0, 2);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

@@ -715,8 +715,6 @@ main(void)
 {
 	Suite	*s = suite_create("btree_refcount");
 	TCase	*tc = tcase_create("refcount");
-	SRunner	*sr;
-	int	failed;
 
 	xbt_set_log_fn(quiet);
 	tcase_set_timeout(tc, 1200);
@@ -728,9 +726,5 @@ main(void)
 	tcase_add_test(tc, test_disjoint);
 	tcase_add_loop_test(tc, test_model, 0, 2);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

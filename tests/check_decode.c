@@ -1002,8 +1002,6 @@ main(void)
 {
 	Suite	*s = suite_create("decode");
 	TCase	*tc = tcase_create("decode");
-	SRunner	*sr;
-	int	failed;
 
 	seed = test_seed("decode");
 	xbt_set_log_fn(quiet);
@@ -1018,9 +1016,5 @@ main(void)
 	tcase_add_test(tc, test_dot_damage);
 	tcase_add_test(tc, test_out_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

@@ -773,8 +773,6 @@ main(void)
 {
 	Suite	*s = suite_create("text");
 	TCase	*tc = tcase_create("text");
-	SRunner	*sr;
-	int	failed;
 
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_tables);
@@ -792,9 +790,5 @@ main(void)
 	tcase_add_test(tc, test_refcount_keys);
 	tcase_add_test(tc, test_longest);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

@@ -255,6 +255,18 @@ kv_get(struct xbtree *bt, enum xbt_lookup dir, uint64_t k, uint64_t *key,
 	return error;
 }
 
+int
+test_run_suite(Suite *s)
+{
+	SRunner	*sr = srunner_create(s);
+	int	failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 /* ---- randomness ---------------------------------------------------- */
 
 uint64_t

@@ -73,6 +73,12 @@ int kv_delete(struct xbt_trans *tp, uint64_t k, int *stat);
 int kv_get(struct xbtree *bt, enum xbt_lookup dir, uint64_t k,
 		uint64_t *key, uint64_t *val, int *stat);
 
+/*
+ * Run @s to the end and free it: EXIT_SUCCESS, or EXIT_FAILURE if any
+ * test failed.  Every suite's main() ends with this.
+ */
+int test_run_suite(Suite *s);
+
 /* The seed: $XFB_TEST_SEED (a number, or "random"), else fixed. */
 uint64_t test_seed(const char *suite);
 /* $XFB_TEST_SCALE (default 1): multiplies randomized test sizes. */
