@@ -63,6 +63,16 @@ xbt_check_problem(struct xbt_checker *ck, uint64_t bno, const char *fmt, ...)
 		ck->report(bno, msg, ck->priv);
 }
 
+/* A block number for a message: "null" for no block. */
+static const char *
+xbt_check_bno_str(uint64_t bno, char *buf, size_t len)
+{
+	if (bno == XBT_NULLBLOCK)
+		return "null";
+	snprintf(buf, len, "%llu", (unsigned long long)bno);
+	return buf;
+}
+
 /* Sibling links at @level: @bno must follow the block seen before it. */
 static void
 xbt_check_siblings(struct xbt_checker *ck, struct xbt_block *block,
@@ -71,16 +81,20 @@ xbt_check_siblings(struct xbt_checker *ck, struct xbt_block *block,
 	struct xbtree		*bt = ck->bt;
 	uint64_t		prev = ck->prev_bno[level];
 	struct xbt_block	*pblock;
+	char			b1[24], b2[24];
 
 	if (xbt_leftsib(block) != prev)
-		xbt_check_problem(ck, bno, "left sibling is %lld, expected %lld",
-				  (long long)xbt_leftsib(block), (long long)prev);
+		xbt_check_problem(ck, bno, "left sibling is %s, expected %s",
+				  xbt_check_bno_str(xbt_leftsib(block), b1,
+						    sizeof(b1)),
+				  xbt_check_bno_str(prev, b2, sizeof(b2)));
 	if (prev != XBT_NULLBLOCK) {
 		pblock = xbuf_addr(&bt->targ, prev);
 		if (xbt_rightsib(pblock) != bno)
 			xbt_check_problem(ck, prev,
-					  "right sibling is %lld, expected %llu",
-					  (long long)xbt_rightsib(pblock),
+					  "right sibling is %s, expected %llu",
+					  xbt_check_bno_str(xbt_rightsib(pblock),
+							    b1, sizeof(b1)),
 					  (unsigned long long)bno);
 	}
 	ck->prev_bno[level] = bno;
