@@ -87,12 +87,10 @@
 
 #include "btree/btree_kv.h"
 #include "btree/xbtree.h"
+#include "tests/bench/bench_keys.h"
 
 #define TXN_OPS		1000		/* writes per transaction */
-#define KEY_SEED	0x243f6a8885a308d3ULL
 #define SHUFFLE_SEED	0x13198a2e03707344ULL
-#define GAMMA		0x9e3779b97f4a7c15ULL
-#define VAL_XOR		0xa5a5a5a55a5a5a5aULL
 #define SQL_FLIP	(1ULL << 63)
 #define MAX_RUNS	99
 #define MAX_NS		16
@@ -213,26 +211,6 @@ xmalloc(size_t len)
 
 /* ---- keys ------------------------------------------------------------ */
 
-/* The splitmix64 output function: a bijection of the u64s. */
-static inline uint64_t
-mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static inline uint64_t
-key_of(uint64_t i)
-{
-	return mix64(KEY_SEED + (i + 1) * GAMMA);
-}
-
-static inline uint64_t
-val_of(uint64_t key)
-{
-	return key ^ VAL_XOR;
-}
 
 static uint64_t	rng_state;
 

@@ -95,12 +95,10 @@
 
 #include "btree/btree_kv.h"
 #include "btree/xbtree.h"
+#include "tests/bench/bench_keys.h"
 #include "xfile/xfile.h"
 
-#define KEY_SEED	0x243f6a8885a308d3ULL
 #define QUERY_SEED	0x452821e638d01377ULL
-#define GAMMA		0x9e3779b97f4a7c15ULL
-#define VAL_XOR		0xa5a5a5a55a5a5a5aULL
 
 #define WRITE_SIZE	(64 * 1024)	/* per write() of text */
 #define READ_SIZE	(128 * 1024)	/* per read() of records and sink */
@@ -313,26 +311,6 @@ fuse_close(int fd)
 
 /* ---- keys and text ------------------------------------------------------ */
 
-/* The splitmix64 output function: a bijection of the u64s. */
-static inline uint64_t
-mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static inline uint64_t
-key_of(uint64_t i)
-{
-	return mix64(KEY_SEED + (i + 1) * GAMMA);
-}
-
-static inline uint64_t
-val_of(uint64_t key)
-{
-	return key ^ VAL_XOR;
-}
 
 static size_t
 put_u64(char *p, uint64_t v)
