@@ -524,6 +524,24 @@ xbt_lookup_exact(struct xbt_cur *cur, const void *key, bool *found)
 }
 
 /*
+ * Check @rec against its type's rules and walk to its key: 0 with
+ * *@found saying whether the cursor's leaf slot holds a record with that
+ * key, or -EINVAL for a record the type refuses.
+ */
+static int
+xbt_lookup_rec(struct xbt_cur *cur, const void *rec, bool *found)
+{
+	const struct xbt_ops	*ops = cur->bt->ops;
+	uint8_t			key[XBT_KEY_MAX];
+
+	*found = false;
+	if (ops->verify_rec && ops->verify_rec(rec))
+		return -EINVAL;
+	ops->init_key_from_rec(key, rec);
+	return xbt_lookup_exact(cur, key, found);
+}
+
+/*
  * XBT_OPS_DISJOINT: would @rec, inserted at the cursor's leaf slot (or,
  * @replacing, put in place of the record under the cursor), overlap the
  * record before or after it?  Sets *@overlaps.
@@ -578,16 +596,12 @@ xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 	struct xbtree		*bt = tp->bt;
 	const struct xbt_ops	*ops = bt->ops;
 	struct xbt_cur		cur;
-	uint8_t			key[XBT_KEY_MAX];
 	bool			found;
 	int			error;
 
 	*stat = 0;
-	if (ops->verify_rec && ops->verify_rec(rec))
-		return -EINVAL;
-	ops->init_key_from_rec(key, rec);
 	xbt_cur_init(&cur, bt);
-	error = xbt_lookup_exact(&cur, key, &found);
+	error = xbt_lookup_rec(&cur, rec, &found);
 	if (error || found)
 		return error;
 	if (ops->flags & XBT_OPS_DISJOINT) {
@@ -788,17 +802,13 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 	struct xbtree		*bt = tp->bt;
 	const struct xbt_ops	*ops = bt->ops;
 	struct xbt_cur		cur;
-	uint8_t			key[XBT_KEY_MAX];
 	unsigned int		off;
 	bool			found;
 	int			error;
 
 	*stat = 0;
-	if (ops->verify_rec && ops->verify_rec(rec))
-		return -EINVAL;
-	ops->init_key_from_rec(key, rec);
 	xbt_cur_init(&cur, bt);
-	error = xbt_lookup_exact(&cur, key, &found);
+	error = xbt_lookup_rec(&cur, rec, &found);
 	if (error || !found)
 		return error;
 	if (ops->flags & XBT_OPS_DISJOINT) {

@@ -111,10 +111,9 @@
  * that depends only on n.  Three 256-entry tables hold x^(8 i 256^k - 33)
  * mod P for the three low bytes of n (the higher bits, if any, use the
  * x^(2^j) table), so n below 64 KiB costs two multiplies.  The block
- * checksum uses it: checksumming the whole block as it is and then
- * cancelling the contribution of the four CRC field bytes, which is
- * crc(0, field) * x^(8 * bytes after it), keeps the long run of data in
- * one piece for the folding code.
+ * checksum uses it for the four bytes of the CRC field, counted as zeros
+ * without being read, between the header before it and the long rest of
+ * the block after it, which the folding code takes in one run.
  *
  * On other architectures everything is the table code.
  */
@@ -537,25 +536,6 @@ crc32c_sse42_body(uint32_t crc, const unsigned char *p, size_t len,
  * Block checksum: the bytes before the field, four zero bytes, the bytes
  * after.  The field is clipped to the buffer.
  */
-static inline __attribute__((always_inline, target("sse4.2"))) uint32_t
-crc32c_sse42_block(const unsigned char *p, size_t len, size_t off,
-		   bool clmul)
-{
-	size_t		pre = off < len ? off : len;
-	size_t		nz = len - pre < 4 ? len - pre : 4;
-	uint32_t	crc;
-	size_t		i;
-
-	crc = crc32c_sse42_body(XBT_CRC_SEED, p, pre, clmul);
-	if (nz == 4)
-		crc = _mm_crc32_u32(crc, 0);
-	else
-		for (i = 0; i < nz; i++)
-			crc = _mm_crc32_u8(crc, 0);
-	crc = crc32c_sse42_body(crc, p + pre + nz, len - pre - nz, clmul);
-	return ~crc;
-}
-
 static __attribute__((target("sse4.2,pclmul"))) uint32_t
 crc32c_sse42_clmul(uint32_t crc, const void *buf, size_t len)
 {
@@ -566,18 +546,6 @@ static __attribute__((target("sse4.2"))) uint32_t
 crc32c_sse42_plain(uint32_t crc, const void *buf, size_t len)
 {
 	return crc32c_sse42_body(crc, buf, len, false);
-}
-
-static __attribute__((target("sse4.2,pclmul"))) uint32_t
-crc32c_block_clmul(const void *buf, size_t len, size_t off)
-{
-	return crc32c_sse42_block(buf, len, off, true);
-}
-
-static __attribute__((target("sse4.2"))) uint32_t
-crc32c_block_plain(const void *buf, size_t len, size_t off)
-{
-	return crc32c_sse42_block(buf, len, off, false);
 }
 
 #endif /* __x86_64__ */
@@ -1088,47 +1056,6 @@ crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
 	return crc32c_sse42_tail(crc32c_fold_finish(hs), p, len);
 }
 
-/*
- * Block checksum with a folding @body: the whole block as it is, then
- * the field's own contribution taken back out.  Folding likes one long
- * run better than two pieces with a field in between.
- */
-static inline __attribute__((always_inline, target("sse4.2,pclmul"))) uint32_t
-crc32c_fold_block(const unsigned char *p, size_t len, size_t off,
-		  uint32_t (*body)(uint32_t, const unsigned char *, size_t))
-{
-	size_t		pre, nz, i;
-	uint32_t	crc, f;
-
-	if (len >= 4 && off <= len - 4) {
-		crc = body(XBT_CRC_SEED, p, len);
-		memcpy(&f, p + off, 4);
-		crc ^= crc32c_zeros_clmul_inl(_mm_crc32_u32(0, f),
-					      len - off - 4);
-		return ~crc;
-	}
-
-	/* The field is clipped by the end: the data, then zeros. */
-	pre = off < len ? off : len;
-	nz = len - pre;
-	crc = body(XBT_CRC_SEED, p, pre);
-	for (i = 0; i < nz; i++)
-		crc = _mm_crc32_u8(crc, 0);
-	return ~crc;
-}
-
-static __attribute__((target("sse4.2,pclmul"))) uint32_t
-crc32c_block_fold128(const void *buf, size_t len, size_t off)
-{
-	return crc32c_fold_block(buf, len, off, crc32c_fold128);
-}
-
-static __attribute__((target(CRC32C_VTARGET))) uint32_t
-crc32c_block_fold512(const void *buf, size_t len, size_t off)
-{
-	return crc32c_fold_block(buf, len, off, crc32c_fold512);
-}
-
 #endif /* __x86_64__ */
 
 /* ---- entry points ------------------------------------------------------ */
@@ -1214,43 +1141,19 @@ xbt_crc32c_impl(enum xbt_crc32c_which which, uint32_t crc, const void *buf,
 	}
 }
 
-/* The block checksum, three pieces with the table code. */
-static uint32_t
-crc32c_block_table(const unsigned char *p, size_t len, size_t off)
-{
-	static const unsigned char	zero[4];
-	size_t				pre, nz;
-	uint32_t			crc;
-
-	pre = off < len ? off : len;
-	nz = len - pre < 4 ? len - pre : 4;
-	crc = crc32c_sb8(XBT_CRC_SEED, p, pre);
-	crc = crc32c_sb8(crc, zero, nz);
-	crc = crc32c_sb8(crc, p + pre + nz, len - pre - nz);
-	return ~crc;
-}
-
 uint32_t
 xbt_crc32c_block_impl(enum xbt_crc32c_which which, const void *buf,
 		      size_t len, size_t crc_off)
 {
-	if (!xbt_crc32c_impl_available(which))
-		which = XBT_CRC32C_TABLE;
+	const unsigned char	*p = buf;
+	size_t			pre = crc_off < len ? crc_off : len;
+	size_t			nz = len - pre < 4 ? len - pre : 4;
+	uint32_t		crc;
 
-	switch (which) {
-#if defined(__x86_64__)
-	case XBT_CRC32C_VPCLMUL:
-		return crc32c_block_fold512(buf, len, crc_off);
-	case XBT_CRC32C_PCLMUL:
-		return crc32c_block_fold128(buf, len, crc_off);
-	case XBT_CRC32C_SSE42_CLMUL:
-		return crc32c_block_clmul(buf, len, crc_off);
-	case XBT_CRC32C_SSE42:
-		return crc32c_block_plain(buf, len, crc_off);
-#endif
-	default:
-		return crc32c_block_table(buf, len, crc_off);
-	}
+	crc = xbt_crc32c_impl(which, XBT_CRC_SEED, p, pre);
+	crc = xbt_crc32c_zeros_impl(which, crc, nz);
+	crc = xbt_crc32c_impl(which, crc, p + pre + nz, len - pre - nz);
+	return ~crc;
 }
 
 uint32_t
@@ -1291,27 +1194,23 @@ xbt_crc32c(uint32_t crc, const void *buf, size_t len)
 	}
 }
 
+/*
+ * The XFS block checksum through the best implementation: the bytes
+ * before the field, the field as zeros (skipped arithmetically), then the
+ * rest, which is long enough to be folded.
+ */
 uint32_t
 xbt_crc32c_block(const void *buf, size_t len, size_t crc_off)
 {
-	switch (crc32c_get_impl()) {
-#if defined(__x86_64__)
-	case XBT_CRC32C_VPCLMUL:
-		if (len >= CRC32C_FOLD512_MIN)
-			return crc32c_block_fold512(buf, len, crc_off);
-		return crc32c_block_clmul(buf, len, crc_off);
-	case XBT_CRC32C_PCLMUL:
-		if (len >= CRC32C_FOLD128_MIN)
-			return crc32c_block_fold128(buf, len, crc_off);
-		return crc32c_block_clmul(buf, len, crc_off);
-	case XBT_CRC32C_SSE42_CLMUL:
-		return crc32c_block_clmul(buf, len, crc_off);
-	case XBT_CRC32C_SSE42:
-		return crc32c_block_plain(buf, len, crc_off);
-#endif
-	default:
-		return crc32c_block_table(buf, len, crc_off);
-	}
+	const unsigned char	*p = buf;
+	size_t			pre = crc_off < len ? crc_off : len;
+	size_t			nz = len - pre < 4 ? len - pre : 4;
+	uint32_t		crc;
+
+	crc = xbt_crc32c(XBT_CRC_SEED, p, pre);
+	crc = xbt_crc32c_zeros(crc, nz);
+	crc = xbt_crc32c(crc, p + pre + nz, len - pre - nz);
+	return ~crc;
 }
 
 uint32_t

@@ -962,11 +962,6 @@ xfbfs_parse_item(struct xfbfs_handle *h, const struct xfbfs_type *type,
 	}
 	if (type->parse_rec(f, nf, it->bytes, why))
 		return -EINVAL;
-	if (type->ops->verify_rec) {
-		*why = type->ops->verify_rec(it->bytes);
-		if (*why)
-			return -EINVAL;
-	}
 	return 1;
 }
 

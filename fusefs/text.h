@@ -34,7 +34,10 @@ struct xfbfs_type {
 	const char		*name;		/* as `type` reads and takes */
 	const struct xbt_ops	*ops;
 	bool			delete_by_key;	/* `delete` takes keys alone */
-	/* A record from its fields. */
+	/*
+	 * A record from its fields, checked against the type's record rules
+	 * (ops->verify_rec), whose reason it gives.
+	 */
 	int	(*parse_rec)(const struct xfbfs_field *f, int nf, void *rec,
 			     const char **why);
 	/* A key, as lookup queries and key-only deletes write it. */

@@ -87,7 +87,7 @@
 
 #include "btree/btree_kv.h"
 #include "btree/xbtree.h"
-#include "tests/bench/bench_keys.h"
+#include "tests/bench/bench_common.h"
 
 #define TXN_OPS		1000		/* writes per transaction */
 #define SHUFFLE_SEED	0x13198a2e03707344ULL
@@ -1201,31 +1201,8 @@ median(const struct sample *s, int runs, bool bytes)
 static void
 print_machine(int runs)
 {
-	struct utsname	u;
-	char		line[512], model[256] = "unknown";
-	FILE		*f = fopen("/proc/cpuinfo", "r");
-	char		*p;
-
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "model name", 10))
-			continue;
-		p = strchr(line, ':');
-		if (!p)
-			continue;
-		p += strspn(p + 1, " \t") + 1;
-		p[strcspn(p, "\n")] = '\0';
-		snprintf(model, sizeof(model), "%s", p);
-		break;
-	}
-	if (f)
-		fclose(f);
-	if (uname(&u))
-		memset(&u, 0, sizeof(u));
-
 	printf("# bench_engines: xfbtree vs GTree, LMDB, SQLite\n");
-	printf("# machine: nproc %ld, cpu \"%s\", kernel %s %s %s\n",
-	       sysconf(_SC_NPROCESSORS_ONLN), model, u.sysname, u.release,
-	       u.machine);
+	bench_print_machine();
 	printf("# libraries: glib %u.%u.%u, %s, sqlite %s\n",
 	       glib_major_version, glib_minor_version, glib_micro_version,
 	       mdb_version(NULL, NULL, NULL), sqlite3_libversion());

@@ -95,7 +95,7 @@
 
 #include "btree/btree_kv.h"
 #include "btree/xbtree.h"
-#include "tests/bench/bench_keys.h"
+#include "tests/bench/bench_common.h"
 #include "xfile/xfile.h"
 
 #define QUERY_SEED	0x452821e638d01377ULL
@@ -1228,32 +1228,9 @@ median(enum metric m)
 static void
 print_machine(void)
 {
-	struct utsname	u;
-	char		line[512], model[256] = "unknown";
-	FILE		*f = fopen("/proc/cpuinfo", "re");
-	char		*p;
-
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "model name", 10))
-			continue;
-		p = strchr(line, ':');
-		if (!p)
-			continue;
-		p += strspn(p + 1, " \t") + 1;
-		p[strcspn(p, "\n")] = '\0';
-		snprintf(model, sizeof(model), "%s", p);
-		break;
-	}
-	if (f)
-		fclose(f);
-	if (uname(&u))
-		memset(&u, 0, sizeof(u));
-
 	printf("# bench_fuse: xfbtreefs through its files, beside /dev/shm, "
 	       "discardfs and the engine\n");
-	printf("# machine: nproc %ld, cpu \"%s\", kernel %s %s %s\n",
-	       sysconf(_SC_NPROCESSORS_ONLN), model, u.sysname, u.release,
-	       u.machine);
+	bench_print_machine();
 	printf("# daemon %s\n# discardfs %s\n", opt_daemon, opt_discardfs);
 	printf("# n = %" PRIu64 " records, %" PRIu64 " lookups, median of "
 	       "%d run%s; writes of %d KiB, reads of %d KiB\n", opt_n,
