@@ -512,6 +512,12 @@ xbtree_ops(const struct xbtree *bt)
 	return bt->ops;
 }
 
+const uint8_t *
+xbtree_uuid(const struct xbtree *bt)
+{
+	return bt->uuid;
+}
+
 uint64_t
 xbtree_nrecords(const struct xbtree *bt)
 {

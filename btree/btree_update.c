@@ -832,3 +832,31 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 	*stat = 1;
 	return 0;
 }
+
+int
+xbt_cur_modify(struct xbt_cur *cur, unsigned int n, void **recs)
+{
+	struct xbtree		*bt = cur->bt;
+	struct xbt_trans	*tp = cur->tp;
+	struct xbt_cur_level	*lv = &cur->lv[0];
+	unsigned int		off, len;
+	int			error;
+
+	ASSERT(tp != NULL && tp == bt->trans);
+	if (n == 0 || lv->slot < 0 || lv->slot + n > (unsigned int)
+	    xbt_numrecs(lv->block))
+		return XBT_CORRUPT(bt, lv->bno, "modify past the leaf's records");
+	error = xbt_trans_reserve(tp, cur->nlevels);
+	if (error)
+		return error;
+	off = XBT_BLOCK_HDR_LEN + lv->slot * bt->ops->rec_len;
+	len = n * bt->ops->rec_len;
+	/* A big run saves the block once; later runs in it log nothing. */
+	if (len >= bt->blksize / 4)
+		xbt_log_block(tp, lv->bno);
+	else
+		xbt_log_range(tp, lv->bno, off, len);
+	*recs = (uint8_t *)lv->block + off;
+	__atomic_fetch_add(&bt->nr_updates, n, __ATOMIC_RELAXED);
+	return 0;
+}

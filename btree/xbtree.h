@@ -51,6 +51,7 @@
 #define XBT_REC_MAX		32	/* longest record of any type */
 
 struct xbtree;
+struct xbt_cur;
 struct xbt_trans;
 
 /* Ops flags. */
@@ -150,6 +151,8 @@ int xbtree_create(const struct xbt_ops *ops,
 void xbtree_destroy(struct xbtree *bt);
 
 const struct xbt_ops *xbtree_ops(const struct xbtree *bt);
+/* The btree's UUID (16 bytes), as in every block. */
+const uint8_t *xbtree_uuid(const struct xbtree *bt);
 void xbtree_get_stats(struct xbtree *bt, struct xbtree_stats *st);
 uint64_t xbtree_nrecords(const struct xbtree *bt);
 bool xbtree_is_corrupt(const struct xbtree *bt);
@@ -191,6 +194,17 @@ int xbt_delete(struct xbt_trans *tp, const void *key, const void *rec,
  * -EEXIST if @rec would overlap a neighbour (XBT_OPS_DISJOINT).
  */
 int xbt_update(struct xbt_trans *tp, const void *rec, int *stat);
+/*
+ * Change records in place: the @n records from the cursor's slot on, all
+ * in its leaf (1 <= @n <= leaf_nrecs - slot), are logged in the cursor's
+ * transaction (the cursor must come from xbt_cur_init() while one is
+ * open, and be positioned by xbt_lookup()) and *@recs points at the first
+ * of them, writable.  The caller may change any byte of them except the
+ * ones their keys are made of (init_key_from_rec and
+ * init_high_key_from_rec): a change of key is a delete and an insert.
+ * The cursor stays valid.  0, or -EUCLEAN for a cursor off a record.
+ */
+int xbt_cur_modify(struct xbt_cur *cur, unsigned int n, void **recs);
 /* Set the header's data_size field (the kv `data` file's size). */
 void xbt_set_data_size(struct xbt_trans *tp, uint64_t size);
 uint64_t xbtree_data_size(const struct xbtree *bt);
@@ -290,6 +304,42 @@ typedef void (*xbt_check_report_fn)(uint64_t bno, const char *msg,
 		void *priv);
 int xbt_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
 		uint64_t *problems);
+
+/* ---- bulk load (bload.c) -------------------------------------------- */
+
+/*
+ * The next record of a bulk load: copy it to @rec and return 1, return 0
+ * when there are no more, or a negative errno (which the load returns).
+ */
+typedef int (*xbt_bload_next_fn)(void *rec, void *priv);
+
+/*
+ * Shape of a btree bulk-loaded with @nrecs records at @blocksize (0: the
+ * page size): its height and the btree blocks it takes (block 0 not
+ * counted).  No slack: each level takes as few blocks as hold its
+ * entries (ceil(entries / maxrecs)), and the entries are spread evenly,
+ * the first blocks of a level taking one more when they do not divide.
+ * -EINVAL for a bad block size, -ENOSPC past XBT_MAXLEVELS.
+ */
+int xbtree_bload_geometry(const struct xbt_ops *ops, unsigned int blocksize,
+		uint64_t nrecs, unsigned int *height, uint64_t *blocks);
+
+/*
+ * Build a new btree bottom-up from exactly @nrecs records that @next
+ * hands out in key order, every block full (xbtree_bload_geometry()),
+ * with @params as for xbtree_create().  The new btree is private to the
+ * caller until it publishes it, so no lock is needed.  Errors: -EEXIST
+ * if two records have the same key (or, for XBT_OPS_DISJOINT types,
+ * overlap), -EINVAL if a record fails the type's record rules, is out of
+ * order, or @next gives fewer or more than @nrecs records; -ENOSPC,
+ * -ENOMEM; whatever @next returned.  On error nothing is left behind.
+ * @progress, if not NULL, is called now and then with the records placed
+ * so far.
+ */
+int xbtree_bload(const struct xbt_ops *ops, const struct xbtree_params *params,
+		uint64_t nrecs, xbt_bload_next_fn next, void *priv,
+		void (*progress)(uint64_t done, void *priv),
+		struct xbtree **btp);
 
 /* ---- text for people: tree.dot and the page decoder --------------- */
 
