@@ -76,6 +76,8 @@ struct xfbfs_handle {
 	uint64_t		bno;		/* pages/N */
 	pthread_mutex_t		lock;
 
+	struct xfbfs_load	*load;		/* `load`: the staging */
+
 	/* line assembly */
 	char			tail[XFBFS_LINE_MAX + 1];
 	size_t			tail_len;
@@ -159,34 +161,6 @@ xfbfs_out_consume(struct xfbfs_handle *h, size_t n)
 
 /* ---- snapshots --------------------------------------------------------- */
 
-/*
- * Size of a kv btree's `data` view: the larger of 8 x (highest key + 1),
- * counting keys below 2^60 (the largest file size), and the size it was
- * last given (kept in the header block).  Caller holds tree->lock.
- */
-static int
-xfbfs_kv_data_size(struct xbtree *bt, uint64_t *sizep)
-{
-	struct xbt_cur	cur;
-	uint8_t		key[XBT_KEY_MAX];
-	uint64_t	size = xbtree_data_size(bt);
-	uint64_t	k;
-	int		stat, error;
-
-	xbt_cur_init(&cur, bt);
-	kvbt_key_init(key, XFBFS_DATA_KEYS - 1);
-	error = xbt_lookup(&cur, XBT_LOOKUP_LE, key, &stat);
-	if (error)
-		return error;
-	if (stat) {
-		k = kvbt_rec_key(xbt_cur_rec(&cur));
-		if (8 * (k + 1) > size)
-			size = 8 * (k + 1);
-	}
-	*sizep = size;
-	return 0;
-}
-
 static int
 xfbfs_make_stats(struct xfbfs_handle *h, struct xbtree *bt)
 {
@@ -196,7 +170,7 @@ xfbfs_make_stats(struct xfbfs_handle *h, struct xbtree *bt)
 	xbtree_get_stats(bt, &st);
 	/* A damaged btree still has stats: then the header's size. */
 	if (tree->type == &xfbfs_type_kv)
-		xfbfs_kv_data_size(bt, &st.data_size);
+		xfbfs_data_size(bt, &st.data_size);
 	return xfbfs_out_printf(h,
 		"type %s\nrecords %llu\nheight %u\nblocks %llu\n"
 		"blocksize %u\nbytes %llu\ndata_size %llu\nhealth %s\n"
@@ -204,7 +178,8 @@ xfbfs_make_stats(struct xfbfs_handle *h, struct xbtree *bt)
 		"inserts %llu\ndeletes %llu\nupdates %llu\nlookups %llu\n"
 		"splits %llu\nmerges %llu\nshifts %llu\nnew_roots %llu\n"
 		"root_kills %llu\ncommits %llu\ncancels %llu\n"
-		"failed_transactions %llu\n",
+		"failed_transactions %llu\nloads %llu\nload_staged %llu\n"
+		"load_sorted %llu\nload_built %llu\n",
 		tree->type->name, (unsigned long long)st.records, st.height,
 		(unsigned long long)st.blocks, st.blocksize,
 		(unsigned long long)st.bytes,
@@ -221,6 +196,14 @@ xfbfs_make_stats(struct xfbfs_handle *h, struct xbtree *bt)
 		(unsigned long long)st.commits,
 		(unsigned long long)st.cancels,
 		(unsigned long long)__atomic_load_n(&tree->nr_failed,
+						    __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&tree->nr_loads,
+						    __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&tree->load_staged,
+						    __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&tree->load_sorted,
+						    __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&tree->load_built,
 						    __ATOMIC_RELAXED));
 }
 
@@ -517,6 +500,7 @@ xfbfs_make_more(struct xfbfs_handle *h, size_t want)
 static void
 xfbfs_handle_free(struct xfbfs_handle *h)
 {
+	xfbfs_load_free(h->tree, h->load);
 	xfbfs_tree_put(h->tree);
 	pthread_mutex_destroy(&h->lock);
 	free(h->out);
@@ -549,6 +533,8 @@ xfbfs_do_open(fuse_ino_t ino, int flags, struct xfbfs_handle **hp)
 	else if (kind == XFBFS_F_PAGE &&
 		 !xbtree_block_is_allocated(tree->bt, sub - XFBFS_PAGE_BASE))
 		error = -ENOENT;
+	else if (kind == XFBFS_F_DATA && tree->type != &xfbfs_type_kv)
+		error = -ENOENT;
 	pthread_rwlock_unlock(&tree->lock);
 	if (error)
 		goto out_put;
@@ -569,6 +555,14 @@ xfbfs_do_open(fuse_ino_t ino, int flags, struct xfbfs_handle **hp)
 		error = -ENOMEM;
 		goto out_put;
 	}
+	/* O_TRUNC empties `data` (fio lays files out this way). */
+	if (kind == XFBFS_F_DATA && (flags & O_TRUNC) && acc != O_RDONLY) {
+		error = xfbfs_data_truncate(tree, 0);
+		if (error) {
+			free(h);
+			goto out_put;
+		}
+	}
 	h->tree = tree;
 	h->kind = kind;
 	h->bno = sub - XFBFS_PAGE_BASE;
@@ -581,23 +575,41 @@ out_put:
 	return error;
 }
 
-void
-xfbfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+int
+xfbfs_open_fi(fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct xfbfs_handle	*h;
 	int			error;
 
 	error = xfbfs_do_open(ino, fi->flags, &h);
-	if (error) {
-		xfbfs_reply_err(req, error);
-		return;
-	}
-	/* Synthetic content: never cached, always read through us. */
+	if (error)
+		return error;
+	/*
+	 * Synthetic content: never cached, always read through us.  (So
+	 * `data` cannot be memory-mapped either.)
+	 */
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->fh = (uintptr_t)h;
-	if (fuse_reply_open(req, fi) == -ENOENT)
-		xfbfs_handle_free(h);	/* interrupted: no release comes */
+	return 0;
+}
+
+void
+xfbfs_release_fi(struct fuse_file_info *fi)
+{
+	xfbfs_handle_free((struct xfbfs_handle *)(uintptr_t)fi->fh);
+}
+
+void
+xfbfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	int	error;
+
+	error = xfbfs_open_fi(ino, fi);
+	if (error)
+		xfbfs_reply_err(req, error);
+	else if (fuse_reply_open(req, fi) == -ENOENT)
+		xfbfs_release_fi(fi);	/* interrupted: no release comes */
 }
 
 void
@@ -612,8 +624,17 @@ void
 xfbfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		struct fuse_file_info *fi)
 {
-	(void)ino, (void)datasync, (void)fi;
-	xfbfs_reply_err(req, 0);	/* everything is applied at write */
+	struct xfbfs_handle	*h = (struct xfbfs_handle *)(uintptr_t)fi->fh;
+	int			error = 0;
+
+	(void)ino, (void)datasync;
+	/* Everything is applied at write, but for what `load` stages. */
+	if (h->kind == XFBFS_F_LOAD) {
+		pthread_mutex_lock(&h->lock);
+		error = xfbfs_load_flush(h->tree, h->load);
+		pthread_mutex_unlock(&h->lock);
+	}
+	xfbfs_reply_err(req, error);
 }
 
 /* ---- reads ---------------------------------------------------------------- */
@@ -726,10 +747,15 @@ xfbfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	(void)ino;
 	pthread_mutex_lock(&h->lock);
-	if (h->kind == XFBFS_F_PAGE) {
+	if (h->kind == XFBFS_F_PAGE || h->kind == XFBFS_F_DATA) {
 		pagebuf = malloc(size ? size : 1);
-		error = pagebuf ? xfbfs_read_page(h, pagebuf, &size, off) :
-				  -ENOMEM;
+		if (!pagebuf)
+			error = -ENOMEM;
+		else if (h->kind == XFBFS_F_PAGE)
+			error = xfbfs_read_page(h, pagebuf, &size, off);
+		else
+			error = off < 0 ? -EINVAL :
+				xfbfs_data_read(h->tree, pagebuf, &size, off);
 		data = pagebuf;
 	} else {
 		error = xfbfs_do_read(h, &size, off, &data);
@@ -1058,7 +1084,7 @@ xfbfs_next_item(struct xfbfs_handle *h, const struct xfbfs_type *type,
 		const char **line, size_t *len, const char **why)
 {
 	size_t	(*fast)(const char *, size_t, void *) =
-		h->kind == XFBFS_F_INSERT ? type->parse_line_fast : NULL;
+		h->kind != XFBFS_F_DELETE ? type->parse_line_fast : NULL;
 	size_t	n;
 	int	error;
 
@@ -1149,7 +1175,42 @@ out_bad_item:
 }
 
 /*
- * One write of lines (insert, delete, lookup): assemble, parse, apply.
+ * Every line of a write to `load`: parse each record (in the type the
+ * staging began with) and stage it.  No tree lock: the staging is the
+ * open file's own.
+ */
+static int
+xfbfs_stage_lines(struct xfbfs_handle *h, struct xfbfs_lines *lines)
+{
+	const struct xfbfs_type	*type = xfbfs_load_type(h->load);
+	struct xfbfs_item	it;
+	const char		*line = NULL, *why = NULL;
+	size_t			len = 0;
+	int			error;
+
+	if (xfbfs_tree_is_dead(h->tree))
+		return -ENOENT;
+	for (;;) {
+		error = xfbfs_next_item(h, type, lines, &it, &line, &len,
+					&why);
+		if (error == 0)
+			return 0;
+		if (error < 0) {
+			xfbfs_line_error(h, lines->lineno, why, line, len);
+			return error;
+		}
+		error = xfbfs_load_add(h->tree, h->load, it.bytes);
+		if (error) {
+			xfbfs_line_error(h, it.line, strerror(-error),
+					 it.text, it.text_len);
+			return error;
+		}
+	}
+}
+
+/*
+ * One write of lines (insert, delete, lookup, load): assemble, parse,
+ * apply.
  * @final: a FLUSH, the tail is a last line.
  */
 static int
@@ -1236,6 +1297,10 @@ xfbfs_write_lines(struct xfbfs_handle *h, const char *buf, size_t size,
 		/* A write with queries replaces the answer. */
 		xfbfs_out_reset(h);
 		h->qtype = type;
+	} else if (h->kind == XFBFS_F_LOAD) {
+		error = xfbfs_stage_lines(h, &lines);
+		if (error)
+			goto out_fail;
 	} else {
 		pthread_rwlock_wrlock(&tree->lock);
 		if (tree->dead)
@@ -1260,6 +1325,11 @@ out_fail:
 		xfbfs_out_reset(h);
 		h->eof = true;
 	}
+	if (h->kind == XFBFS_F_LOAD && h->load) {
+		/* The close fails with it; nr_failed is counted there. */
+		xfbfs_load_poison(h->load, error);
+		return error;
+	}
 	__atomic_add_fetch(&tree->nr_failed, 1, __ATOMIC_RELAXED);
 	return error;
 }
@@ -1278,6 +1348,17 @@ xfbfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	case XFBFS_F_DELETE:
 	case XFBFS_F_LOOKUP:
 		error = xfbfs_write_lines(h, buf, size, false);
+		break;
+	case XFBFS_F_LOAD:
+		error = xfbfs_load_begin(h->tree, &h->load,
+				__atomic_load_n(&h->tree->type,
+						__ATOMIC_ACQUIRE));
+		if (!error)
+			error = xfbfs_write_lines(h, buf, size, false);
+		break;
+	case XFBFS_F_DATA:
+		error = off < 0 ? -EINVAL :
+			xfbfs_data_write(h->tree, buf, size, off);
 		break;
 	case XFBFS_F_TYPE:
 		error = xfbfs_write_type(h, buf, size);
@@ -1305,6 +1386,10 @@ xfbfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pthread_mutex_lock(&h->lock);
 	if (h->tail_len)
 		error = xfbfs_write_lines(h, "", 0, true);
+	if (h->kind == XFBFS_F_LOAD) {
+		/* A bad last line has poisoned the staging: flush says so. */
+		error = xfbfs_load_flush(h->tree, h->load);
+	}
 	pthread_mutex_unlock(&h->lock);
 	xfbfs_reply_err(req, error);
 }

@@ -41,6 +41,8 @@ const struct xfbfs_file_info xfbfs_files[XFBFS_F_NR] = {
 	[XFBFS_F_ERRORS]	= { "errors",	S_IFREG | 0444 },
 	[XFBFS_F_TREEDOT]	= { "tree.dot",	S_IFREG | 0444 },
 	[XFBFS_F_PAGES]		= { "pages",	S_IFDIR | 0555 },
+	[XFBFS_F_LOAD]		= { "load",	S_IFREG | 0200 },
+	[XFBFS_F_DATA]		= { "data",	S_IFREG | 0644 },
 };
 
 static void
@@ -93,6 +95,9 @@ xfbfs_do_stat(fuse_ino_t ino, struct stat *st)
 			goto out_unlock;
 		}
 		mode = S_IFREG | (xfbfs.opts.pages_writable ? 0644 : 0444);
+	} else if (kind == XFBFS_F_DATA && tree->type != &xfbfs_type_kv) {
+		error = -ENOENT;	/* kv btrees only */
+		goto out_unlock;
 	} else {
 		mode = xfbfs_files[kind].mode;
 	}
@@ -104,6 +109,14 @@ xfbfs_do_stat(fuse_ino_t ino, struct stat *st)
 	if (kind == XFBFS_F_PAGE) {
 		st->st_size = xbtree_blocksize(tree->bt);
 		st->st_blocks = st->st_size / 512;
+	}
+	if (kind == XFBFS_F_DATA) {
+		uint64_t	size = 0;
+
+		error = xfbfs_data_size(tree->bt, &size);
+		st->st_size = size;
+		/* Memory the values take: 8 bytes a record. */
+		st->st_blocks = (xbtree_nrecords(tree->bt) * 8 + 511) / 512;
 	}
 out_unlock:
 	pthread_rwlock_unlock(&tree->lock);
@@ -181,10 +194,29 @@ xfbfs_ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_attr(req, &st, XFBFS_ATTR_TIMEOUT);
 }
 
+/* Truncate the `data` file @ino to @size; *@st gets its new attributes. */
+static int
+xfbfs_data_truncate_ino(fuse_ino_t ino, off_t size, struct stat *st)
+{
+	struct xfbfs_tree	*tree;
+	int			error;
+
+	if (size < 0)
+		return -EINVAL;
+	tree = xfbfs_tree_get(xfbfs_ino_id(ino));
+	if (!tree)
+		return -ENOENT;
+	error = xfbfs_data_truncate(tree, size);
+	xfbfs_tree_put(tree);
+	if (error)
+		return error;
+	return xfbfs_do_stat(ino, st);
+}
+
 /*
  * chmod and chown: EPERM.  Truncating a text file, and setting times,
  * succeed and change nothing (as on sysfs).  Truncating a directory is
- * EISDIR, a page EPERM.
+ * EISDIR, a page EPERM; truncating `data` is real.
  */
 static int
 xfbfs_do_setattr(fuse_ino_t ino, struct stat *attr, int to_set,
@@ -193,7 +225,6 @@ xfbfs_do_setattr(fuse_ino_t ino, struct stat *attr, int to_set,
 	enum xfbfs_file	kind = xfbfs_sub_kind(xfbfs_ino_sub(ino));
 	int		error;
 
-	(void)attr;
 	error = xfbfs_do_stat(ino, st);
 	if (error)
 		return error;
@@ -205,6 +236,8 @@ xfbfs_do_setattr(fuse_ino_t ino, struct stat *attr, int to_set,
 			return -EISDIR;
 		if (kind == XFBFS_F_PAGE)
 			return -EPERM;
+		if (kind == XFBFS_F_DATA)
+			return xfbfs_data_truncate_ino(ino, attr->st_size, st);
 	}
 	return 0;
 }
@@ -349,8 +382,15 @@ xfbfs_do_readdir(fuse_req_t req, fuse_ino_t ino, char *buf, size_t size,
 		return 0;
 	}
 	if (sub == XFBFS_F_DIR) {
+		tree = xfbfs_tree_get(xfbfs_ino_id(ino));
+		bool	kv = tree && xfbfs_tree_is_kv(tree);
+
+		if (tree)
+			xfbfs_tree_put(tree);
 		for (i = off - 2 + 1; i < XFBFS_F_NR; i++)
-			if (!xfbfs_dir_add(req, buf, size, pos,
+			if (i == XFBFS_F_DATA && !kv)
+				continue;
+			else if (!xfbfs_dir_add(req, buf, size, pos,
 					   xfbfs_files[i].name, base | i,
 					   xfbfs_files[i].mode, i + 2))
 				break;
@@ -464,8 +504,14 @@ xfbfs_ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int			error;
 
 	error = xfbfs_do_lookup(parent, name, &e);
-	if (!error)
+	if (!error && xfbfs_sub_kind(xfbfs_ino_sub(e.ino)) == XFBFS_F_DATA) {
+		/* `rm data` deletes every record; the file stays. */
+		struct stat	st;
+
+		error = xfbfs_data_truncate_ino(e.ino, 0, &st);
+	} else if (!error) {
 		error = S_ISDIR(e.attr.st_mode) ? -EISDIR : -EPERM;
+	}
 	xfbfs_reply_err(req, error);
 }
 
@@ -478,12 +524,70 @@ xfbfs_ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 	xfbfs_reply_err(req, -EPERM);
 }
 
+/*
+ * Creating `data` in a kv btree opens it (it always exists: fio creates
+ * the file it just unlinked); creating anything else is EPERM.
+ */
 static void
 xfbfs_ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		mode_t mode, struct fuse_file_info *fi)
 {
-	(void)parent, (void)name, (void)mode, (void)fi;
-	xfbfs_reply_err(req, -EPERM);
+	struct fuse_entry_param	e;
+	int			error;
+
+	(void)mode;
+	if (xfbfs_ino_sub(parent) != XFBFS_F_DIR || parent == XFBFS_ROOT_INO ||
+	    strcmp(name, xfbfs_files[XFBFS_F_DATA].name)) {
+		xfbfs_reply_err(req, -EPERM);
+		return;
+	}
+	error = xfbfs_do_lookup(parent, name, &e);
+	if (error == -ENOENT)
+		error = -EPERM;		/* not a kv btree */
+	if (!error && (fi->flags & O_EXCL))
+		error = -EEXIST;
+	if (!error)
+		error = xfbfs_open_fi(e.ino, fi);
+	if (!error)
+		error = xfbfs_do_stat(e.ino, &e.attr);	/* after O_TRUNC */
+	if (error)
+		xfbfs_reply_err(req, error);
+	else if (fuse_reply_create(req, &e, fi) == -ENOENT)
+		xfbfs_release_fi(fi);
+}
+
+/* lseek: SEEK_DATA and SEEK_HOLE reach here (the kernel does the rest). */
+static void
+xfbfs_ll_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		struct fuse_file_info *fi)
+{
+	struct xfbfs_tree	*tree;
+	struct stat		st;
+	uint64_t		res = 0;
+	int			error;
+
+	(void)fi;
+	if (off < 0 || (whence != SEEK_DATA && whence != SEEK_HOLE)) {
+		xfbfs_reply_err(req, -EINVAL);
+		return;
+	}
+	if (xfbfs_sub_kind(xfbfs_ino_sub(ino)) == XFBFS_F_DATA) {
+		tree = xfbfs_tree_get(xfbfs_ino_id(ino));
+		error = tree ? xfbfs_data_seek(tree, off, whence, &res) :
+			       -ENOENT;
+		if (tree)
+			xfbfs_tree_put(tree);
+	} else {
+		/* Any other file is all data up to its size. */
+		error = xfbfs_do_stat(ino, &st);
+		if (!error && off >= st.st_size)
+			error = -ENXIO;
+		res = whence == SEEK_DATA ? (uint64_t)off : (uint64_t)st.st_size;
+	}
+	if (error)
+		xfbfs_reply_err(req, error);
+	else
+		fuse_reply_lseek(req, res);
 }
 
 static void
@@ -592,4 +696,5 @@ const struct fuse_lowlevel_ops xfbfs_ops = {
 	.flush		= xfbfs_flush,
 	.release	= xfbfs_release,
 	.fsync		= xfbfs_fsync,
+	.lseek		= xfbfs_ll_lseek,
 };

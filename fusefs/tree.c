@@ -102,17 +102,25 @@ xfbfs_check_name(const char *name)
 	return 0;
 }
 
+void
+xfbfs_tree_params(struct xfbfs_tree *tree, const uint8_t *uuid,
+		struct xbtree_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->blocksize = xfbfs.opts.blocksize;
+	p->owner = tree->id;
+	p->tmpdir = xfbfs.opts.tmpdir;
+	p->uuid = uuid;
+}
+
 /* A new empty btree of @type for @tree (whose id is its owner). */
 static int
 xfbfs_make_btree(struct xfbfs_tree *tree, const struct xfbfs_type *type,
 		struct xbtree **btp)
 {
-	struct xbtree_params	p = {
-		.blocksize = xfbfs.opts.blocksize,
-		.owner = tree->id,
-		.tmpdir = xfbfs.opts.tmpdir,
-	};
+	struct xbtree_params	p;
 
+	xfbfs_tree_params(tree, NULL, &p);
 	return xbtree_create(type->ops, &p, btp);
 }
 
@@ -367,4 +375,20 @@ xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 		tree->err_count++;
 	xfbfs_log(LOG_WARNING, "%s: %s", name, e->text);
 	pthread_mutex_unlock(&tree->err_lock);
+}
+
+void
+xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
+		struct xbtree **oldp)
+{
+	*oldp = tree->bt;
+	tree->bt = bt;
+	xfbfs_tree_touch(tree);
+}
+
+bool
+xfbfs_tree_is_kv(struct xfbfs_tree *tree)
+{
+	return __atomic_load_n(&tree->type, __ATOMIC_ACQUIRE) ==
+	       &xfbfs_type_kv;
 }

@@ -52,6 +52,7 @@
 #define XFBFS_NAME_MAX		255
 #define XFBFS_ERRORS_MAX	64	/* entries kept in `errors` */
 #define XFBFS_DATA_KEYS		(1ULL << 60)	/* kv keys `data` reaches */
+#define XFBFS_DATA_MAX		(8 * XFBFS_DATA_KEYS)	/* largest data size */
 
 /* The files of a btree directory (the low bits of their inode numbers). */
 enum xfbfs_file {
@@ -66,6 +67,8 @@ enum xfbfs_file {
 	XFBFS_F_ERRORS,
 	XFBFS_F_TREEDOT,
 	XFBFS_F_PAGES,
+	XFBFS_F_LOAD,
+	XFBFS_F_DATA,		/* kv btrees only */
 	XFBFS_F_NR,
 	XFBFS_F_PAGE = 15,	/* any pages/N */
 };
@@ -105,6 +108,12 @@ struct xfbfs_tree {
 	struct timespec		mtime;		/* lock */
 	struct timespec		ctime;		/* immutable */
 	uint64_t		nr_failed;	/* atomic */
+
+	/* bulk loads (load.c), atomic */
+	uint64_t		nr_loads;	/* committed */
+	uint64_t		load_staged;	/* records on open load files */
+	uint64_t		load_sorted;	/* of the load being committed */
+	uint64_t		load_built;
 
 	pthread_mutex_t		err_lock;
 	struct xfbfs_error	errors[XFBFS_ERRORS_MAX];	/* err_lock */
@@ -178,6 +187,9 @@ int xfbfs_check_name(const char *name);
 /* Change the type of an empty tree (tree->lock held for writing). */
 int xfbfs_tree_set_type(struct xfbfs_tree *tree,
 		const struct xfbfs_type *type);
+/* Parameters for a new btree of @tree; @uuid NULL: a new UUID. */
+void xfbfs_tree_params(struct xfbfs_tree *tree, const uint8_t *uuid,
+		struct xbtree_params *p);
 /* Record an error in the tree's ring and the log. */
 void xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -193,6 +205,10 @@ void xfbfs_tree_touch(struct xfbfs_tree *tree);
 /* ---- open files (file.c) ------------------------------------------------ */
 
 void xfbfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+/* Open @ino into @fi (fh, direct_io), for open and create.  0 or -errno. */
+int xfbfs_open_fi(fuse_ino_t ino, struct fuse_file_info *fi);
+/* Undo xfbfs_open_fi() when the reply could not be sent. */
+void xfbfs_release_fi(struct fuse_file_info *fi);
 void xfbfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		struct fuse_file_info *fi);
 void xfbfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
@@ -202,6 +218,59 @@ void xfbfs_release(fuse_req_t req, fuse_ino_t ino,
 		struct fuse_file_info *fi);
 void xfbfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		struct fuse_file_info *fi);
+
+/* ---- the data file of kv btrees (data.c) -------------------------------- */
+
+/*
+ * Size of the data view: the larger of 8 x (highest key + 1), counting
+ * keys below XFBFS_DATA_KEYS, and the size kept in the header block.
+ * Caller holds tree->lock.
+ */
+int xfbfs_data_size(struct xbtree *bt, uint64_t *sizep);
+/* Each takes tree->lock itself.  0 or -errno. */
+int xfbfs_data_read(struct xfbfs_tree *tree, char *buf, size_t *sizep,
+		uint64_t off);
+int xfbfs_data_write(struct xfbfs_tree *tree, const char *buf, size_t size,
+		uint64_t off);
+int xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size);
+/* lseek SEEK_DATA / SEEK_HOLE from @off: *@res, or -ENXIO. */
+int xfbfs_data_seek(struct xfbfs_tree *tree, uint64_t off, int whence,
+		uint64_t *res);
+/* Is the tree's type kv (a peek without tree->lock)? */
+bool xfbfs_tree_is_kv(struct xfbfs_tree *tree);
+
+/*
+ * Replace @tree's btree by @bt (tree->lock held for writing): the old one
+ * comes back in *@oldp, for the caller to destroy after unlocking.
+ */
+void xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
+		struct xbtree **oldp);
+
+/* ---- bulk load (load.c) ------------------------------------------------- */
+
+/*
+ * The staging of one open `load` file.  Writes stage records and mark it
+ * changed; a FLUSH (or fsync) after changes sorts everything staged so
+ * far, builds a btree from it and puts that in place of the tree's.  A
+ * write that fails (bad line, ENOSPC) poisons it: the next FLUSH fails
+ * with that error.  Any failed FLUSH drops everything staged, so the
+ * open file starts a new load.
+ */
+struct xfbfs_load;
+
+/* Get the staging of an open file, creating it; marks it changed. */
+int xfbfs_load_begin(struct xfbfs_tree *tree, struct xfbfs_load **lp,
+		const struct xfbfs_type *type);
+/* Stage one record parsed for the staging's type.  0 or -errno. */
+int xfbfs_load_add(struct xfbfs_tree *tree, struct xfbfs_load *l,
+		const void *rec);
+/* A write failed with @error: the next FLUSH fails with it. */
+void xfbfs_load_poison(struct xfbfs_load *l, int error);
+/* The type the staged records are of (the tree's when staging began). */
+const struct xfbfs_type *xfbfs_load_type(const struct xfbfs_load *l);
+/* FLUSH / fsync: commit if changed.  0 or -errno (reason in errors). */
+int xfbfs_load_flush(struct xfbfs_tree *tree, struct xfbfs_load *l);
+void xfbfs_load_free(struct xfbfs_tree *tree, struct xfbfs_load *l);
 
 /* ---- replies and logging (main.c) --------------------------------------- */
 

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * data.c: the `data` file of a kv btree, the btree seen as a sparse file.
+ *
+ *	byte offset	8k        8k+1  ...  8k+7
+ *	holds		value of key k, little-endian (LSB first)
+ *
+ * A key with no record reads as eight zero bytes; writing eight zero
+ * bytes to a key deletes its record, so zeros never take memory (and a
+ * kv record whose value is 0 reads as a hole too).
+ *
+ * Size: the larger of 8 x (highest key below XFBFS_DATA_KEYS + 1) and the
+ * size kept in the header block's data_size, which a write past the end
+ * raises to the end of the last 8-byte slot it touched and a truncate
+ * sets.  Truncating deletes every record whose key is at or past the new
+ * end (keys from XFBFS_DATA_KEYS up included), so truncate(0), O_TRUNC
+ * and unlink (which fio uses to lay out a file) empty the btree.
+ *
+ * Reads and writes of a range walk a cursor along the leaves: a read
+ * fills zeros and then drops in each record it meets; a write changes a
+ * run of existing records in place (xbt_cur_modify(), one undo entry per
+ * leaf), inserts the keys in a gap one after the other (the engine's path
+ * hint keeps them in their leaf without descending) and looks up again
+ * only after the tree changed shape.  Each write is one transaction.
+ *
+ * A truncate that deletes many records builds a new btree of the ones it
+ * keeps (xbtree_bload(), from a cursor walk of the old one) instead of
+ * deleting them one by one in a transaction whose undo log would hold
+ * every one of them.
+ *
+ * Locking: each entry point takes tree->lock, for reading (read, seek)
+ * or writing (write, truncate), and checks that the btree is still there
+ * and still of type kv.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "btree/btree_kv.h"
+#include "fusefs/xfbfs.h"
+
+#define KV_REC_LEN		16
+/* A truncate deleting more records than this rebuilds the btree. */
+#define XFBFS_TRUNC_DELETE_MAX	4096
+
+int
+xfbfs_data_size(struct xbtree *bt, uint64_t *sizep)
+{
+	struct xbt_cur	cur;
+	uint8_t		key[XBT_KEY_MAX];
+	uint64_t	size = xbtree_data_size(bt);
+	uint64_t	k;
+	int		stat, error;
+
+	xbt_cur_init(&cur, bt);
+	kvbt_key_init(key, XFBFS_DATA_KEYS - 1);
+	error = xbt_lookup(&cur, XBT_LOOKUP_LE, key, &stat);
+	if (error)
+		return error;
+	if (stat) {
+		k = kvbt_rec_key(xbt_cur_rec(&cur));
+		if (8 * (k + 1) > size)
+			size = 8 * (k + 1);
+	}
+	*sizep = size;
+	return 0;
+}
+
+/* Take tree->lock and check the tree is still a kv btree. */
+static int
+xfbfs_data_lock(struct xfbfs_tree *tree, bool write)
+{
+	if (write)
+		pthread_rwlock_wrlock(&tree->lock);
+	else
+		pthread_rwlock_rdlock(&tree->lock);
+	if (tree->dead || tree->type != &xfbfs_type_kv) {
+		pthread_rwlock_unlock(&tree->lock);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* ---- read ---------------------------------------------------------------- */
+
+int
+xfbfs_data_read(struct xfbfs_tree *tree, char *buf, size_t *sizep,
+		uint64_t off)
+{
+	struct xbt_cur	cur;
+	uint8_t		key[XBT_KEY_MAX];
+	uint64_t	size, end, k, s, lo, hi, v;
+	size_t		n = *sizep;
+	int		stat, error;
+
+	error = xfbfs_data_lock(tree, false);
+	if (error)
+		return error;
+	error = xfbfs_data_size(tree->bt, &size);
+	if (error)
+		goto out_unlock;
+	if (off >= size || n == 0) {
+		*sizep = 0;
+		goto out_unlock;
+	}
+	if (n > size - off)
+		n = size - off;
+	end = off + n;
+	memset(buf, 0, n);
+
+	xbt_cur_init(&cur, tree->bt);
+	kvbt_key_init(key, off / 8);
+	error = xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat);
+	while (!error && stat) {
+		const uint8_t	*rec = xbt_cur_rec(&cur);
+
+		k = kvbt_rec_key(rec);
+		if (k >= XFBFS_DATA_KEYS || 8 * k >= end)
+			break;
+		s = 8 * k;
+		v = htole64(kvbt_rec_val(rec));
+		lo = s > off ? s : off;
+		hi = s + 8 < end ? s + 8 : end;
+		memcpy(buf + (lo - off), (uint8_t *)&v + (lo - s), hi - lo);
+		error = xbt_increment(&cur, &stat);
+	}
+	*sizep = n;
+out_unlock:
+	pthread_rwlock_unlock(&tree->lock);
+	return error;
+}
+
+/* ---- write --------------------------------------------------------------- */
+
+struct xfbfs_data_wr {
+	const char	*buf;
+	uint64_t	off;		/* of buf[0] */
+	uint64_t	end;		/* off + size */
+};
+
+/*
+ * The value key @k holds after the write: the bytes the write covers,
+ * and for a slot it covers in part, the rest from @old.
+ */
+static uint64_t
+xfbfs_slot_value(const struct xfbfs_data_wr *w, uint64_t k, uint64_t old)
+{
+	uint64_t	s = 8 * k, lo, hi, v;
+
+	if (s >= w->off && s + 8 <= w->end) {
+		memcpy(&v, w->buf + (s - w->off), 8);
+		return le64toh(v);
+	}
+	v = htole64(old);
+	lo = s > w->off ? s : w->off;
+	hi = s + 8 < w->end ? s + 8 : w->end;
+	memcpy((uint8_t *)&v + (lo - s), w->buf + (lo - w->off), hi - lo);
+	return le64toh(v);
+}
+
+/* Apply one write in @tp: keys off/8 .. (end - 1)/8. */
+static int
+xfbfs_data_apply(struct xbtree *bt, struct xbt_trans *tp,
+		const struct xfbfs_data_wr *w)
+{
+	struct xbt_cur	cur;
+	uint8_t		key[XBT_KEY_MAX], rec[XBT_REC_MAX];
+	uint64_t	k = w->off / 8, last = (w->end - 1) / 8;
+	uint64_t	nextk = 0, stop, v;
+	bool		lookup = true, changed;
+	int		stat, error, slot, nrecs;
+	unsigned int	n, i;
+	uint8_t		*p;
+
+	xbt_cur_init(&cur, bt);
+	while (k <= last) {
+		if (lookup) {
+			kvbt_key_init(key, k);
+			error = xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat);
+			if (error)
+				return error;
+			nextk = stat ? kvbt_rec_key(xbt_cur_rec(&cur)) :
+				       UINT64_MAX;
+			lookup = false;
+		}
+		if (nextk > k) {
+			/* A gap: no record for k .. nextk - 1. */
+			stop = nextk - 1 < last ? nextk - 1 : last;
+			changed = false;
+			for (; k <= stop; k++) {
+				v = xfbfs_slot_value(w, k, 0);
+				if (!v)
+					continue;
+				kvbt_rec_init(rec, k, v);
+				error = xbt_insert(tp, rec, &stat);
+				if (error)
+					return error;
+				changed = true;
+			}
+			lookup = changed;
+			continue;
+		}
+
+		/* A run of records k, k + 1, ... in this leaf. */
+		slot = cur.lv[0].slot;
+		nrecs = cur.leaf_nrecs;
+		p = (uint8_t *)xbt_cur_rec(&cur);
+		n = 0;
+		while (slot + (int)n < nrecs && k + n <= last &&
+		       kvbt_rec_key(p + n * KV_REC_LEN) == k + n &&
+		       xfbfs_slot_value(w, k + n,
+				kvbt_rec_val(p + n * KV_REC_LEN)) != 0)
+			n++;
+		if (n == 0) {
+			/* Record k becomes zero: delete it. */
+			kvbt_key_init(key, k);
+			error = xbt_delete(tp, key, NULL, NULL, &stat);
+			if (error)
+				return error;
+			k++;
+			lookup = true;
+			continue;
+		}
+		error = xbt_cur_modify(&cur, n, (void **)&p);
+		if (error)
+			return error;
+		for (i = 0; i < n; i++) {
+			uint8_t	*r = p + i * KV_REC_LEN;
+
+			put_be64(r + 8, xfbfs_slot_value(w, k + i,
+							 kvbt_rec_val(r)));
+		}
+		k += n;
+		cur.lv[0].slot += n - 1;
+		error = xbt_increment(&cur, &stat);
+		if (error)
+			return error;
+		nextk = stat ? kvbt_rec_key(xbt_cur_rec(&cur)) : UINT64_MAX;
+	}
+	return 0;
+}
+
+int
+xfbfs_data_write(struct xfbfs_tree *tree, const char *buf, size_t size,
+		uint64_t off)
+{
+	struct xfbfs_data_wr	w = { .buf = buf, .off = off };
+	struct xbt_trans	*tp;
+	uint64_t		slot_end;
+	int			error;
+
+	if (size == 0)
+		return 0;
+	if (off >= XFBFS_DATA_MAX || size > XFBFS_DATA_MAX - off)
+		return -EFBIG;
+	w.end = off + size;
+	slot_end = (w.end + 7) & ~7ULL;
+
+	error = xfbfs_data_lock(tree, true);
+	if (error)
+		return error;
+	error = xbt_trans_alloc(tree->bt, &tp);
+	if (error)
+		goto out_unlock;
+	error = xfbfs_data_apply(tree->bt, tp, &w);
+	if (error) {
+		xbt_trans_cancel(tp);
+		goto out_unlock;
+	}
+	if (slot_end > xbtree_data_size(tree->bt))
+		xbt_set_data_size(tp, slot_end);
+	error = xbt_trans_commit(tp);
+	if (!error)
+		xfbfs_tree_touch(tree);
+out_unlock:
+	pthread_rwlock_unlock(&tree->lock);
+	if (error && error != -ENOENT) {
+		__atomic_add_fetch(&tree->nr_failed, 1, __ATOMIC_RELAXED);
+		xfbfs_tree_error(tree, "data: write of %zu bytes at %llu: %s",
+				 size, (unsigned long long)off,
+				 strerror(-error));
+	}
+	return error;
+}
+
+/* ---- truncate ------------------------------------------------------------ */
+
+/* Hands the records below a key to xbtree_bload(), from a cursor. */
+struct xfbfs_keep_iter {
+	struct xbt_cur	cur;
+	uint64_t	left;		/* records still to hand out */
+	bool		started;
+};
+
+static int
+xfbfs_keep_next(void *rec, void *priv)
+{
+	struct xfbfs_keep_iter	*it = priv;
+	uint8_t			key[XBT_KEY_MAX];
+	int			stat, error;
+
+	if (!it->left)
+		return 0;
+	if (!it->started) {
+		kvbt_key_init(key, 0);
+		error = xbt_lookup(&it->cur, XBT_LOOKUP_GE, key, &stat);
+		it->started = true;
+	} else {
+		error = xbt_increment(&it->cur, &stat);
+	}
+	if (error)
+		return error;
+	if (!stat)
+		return -EUCLEAN;	/* fewer records than the header says */
+	memcpy(rec, xbt_cur_rec(&it->cur), KV_REC_LEN);
+	it->left--;
+	return 1;
+}
+
+/*
+ * Replace the btree by one with only the @keep records below @nkey, and
+ * data size @size (tree->lock held for writing).
+ */
+static int
+xfbfs_data_rebuild(struct xfbfs_tree *tree, uint64_t keep, uint64_t size,
+		struct xbtree **oldp)
+{
+	struct xfbfs_keep_iter	it = { .left = keep };
+	struct xbtree_params	params;
+	struct xbt_trans	*tp;
+	struct xbtree		*bt;
+	int			error;
+
+	xbt_cur_init(&it.cur, tree->bt);
+	xfbfs_tree_params(tree, xbtree_uuid(tree->bt), &params);
+	error = xbtree_bload(tree->type->ops, &params, keep, xfbfs_keep_next,
+			     &it, NULL, &bt);
+	if (error)
+		return error;
+	if (size) {
+		error = xbt_trans_alloc(bt, &tp);
+		if (error)
+			goto out_destroy;
+		xbt_set_data_size(tp, size);
+		error = xbt_trans_commit(tp);
+		if (error)
+			goto out_destroy;
+	}
+	xfbfs_tree_swap(tree, bt, oldp);
+	return 0;
+out_destroy:
+	xbtree_destroy(bt);
+	return error;
+}
+
+/* Delete the @n records from @nkey on in one transaction, set @size. */
+static int
+xfbfs_data_cut(struct xbtree *bt, uint64_t nkey, uint64_t n, uint64_t size)
+{
+	struct xbt_trans	*tp;
+	struct xbt_cur		cur;
+	uint8_t			key[XBT_KEY_MAX];
+	uint64_t		i;
+	int			stat, error;
+
+	error = xbt_trans_alloc(bt, &tp);
+	if (error)
+		return error;
+	for (i = 0; i < n; i++) {
+		xbt_cur_init(&cur, bt);
+		kvbt_key_init(key, nkey);
+		error = xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat);
+		if (!error && !stat)
+			error = -EUCLEAN;
+		if (error)
+			goto out_cancel;
+		memcpy(key, xbt_cur_rec(&cur), 8);
+		error = xbt_delete(tp, key, NULL, NULL, &stat);
+		if (error)
+			goto out_cancel;
+	}
+	xbt_set_data_size(tp, size);
+	return xbt_trans_commit(tp);
+out_cancel:
+	xbt_trans_cancel(tp);
+	return error;
+}
+
+int
+xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size)
+{
+	struct xbtree	*old = NULL;
+	struct xbt_cur	cur;
+	uint8_t		key[XBT_KEY_MAX];
+	uint64_t	nkey = size / 8, cut = 0, total;
+	int		stat, error;
+
+	if (size % 8)
+		return -EINVAL;
+	if (size > XFBFS_DATA_MAX)
+		return -EFBIG;
+	error = xfbfs_data_lock(tree, true);
+	if (error)
+		return error;
+
+	/* How many records lie at or past the new end? */
+	total = xbtree_nrecords(tree->bt);
+	if (nkey == 0) {
+		cut = total;
+	} else {
+		xbt_cur_init(&cur, tree->bt);
+		kvbt_key_init(key, nkey);
+		error = xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat);
+		while (!error && stat) {
+			cut++;
+			error = xbt_increment(&cur, &stat);
+		}
+		if (error)
+			goto out_unlock;
+		if (cut > total) {
+			error = -EUCLEAN;
+			goto out_unlock;
+		}
+	}
+	if (cut > XFBFS_TRUNC_DELETE_MAX || (nkey == 0 && cut))
+		error = xfbfs_data_rebuild(tree, total - cut, size, &old);
+	else if (cut || size != xbtree_data_size(tree->bt))
+		error = xfbfs_data_cut(tree->bt, nkey, cut, size);
+	if (!error)
+		xfbfs_tree_touch(tree);
+out_unlock:
+	pthread_rwlock_unlock(&tree->lock);
+	xbtree_destroy(old);
+	if (error && error != -ENOENT) {
+		__atomic_add_fetch(&tree->nr_failed, 1, __ATOMIC_RELAXED);
+		xfbfs_tree_error(tree, "data: truncate to %llu: %s",
+				 (unsigned long long)size, strerror(-error));
+	}
+	return error;
+}
+
+/* ---- SEEK_DATA / SEEK_HOLE ----------------------------------------------- */
+
+int
+xfbfs_data_seek(struct xfbfs_tree *tree, uint64_t off, int whence,
+		uint64_t *res)
+{
+	struct xbt_cur	cur;
+	uint8_t		key[XBT_KEY_MAX];
+	uint64_t	size, k, want;
+	int		stat, error;
+
+	error = xfbfs_data_lock(tree, false);
+	if (error)
+		return error;
+	error = xfbfs_data_size(tree->bt, &size);
+	if (error)
+		goto out_unlock;
+	if (off >= size) {
+		error = -ENXIO;
+		goto out_unlock;
+	}
+	xbt_cur_init(&cur, tree->bt);
+	kvbt_key_init(key, off / 8);
+	error = xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat);
+	if (error)
+		goto out_unlock;
+	k = stat ? kvbt_rec_key(xbt_cur_rec(&cur)) : UINT64_MAX;
+	if (whence == SEEK_DATA) {
+		if (!stat || k >= XFBFS_DATA_KEYS) {
+			error = -ENXIO;
+			goto out_unlock;
+		}
+		*res = 8 * k > off ? 8 * k : off;
+		goto out_unlock;
+	}
+	/* SEEK_HOLE: the end of the run of records from off / 8 on. */
+	want = off / 8;
+	while (stat && k == want && want < XFBFS_DATA_KEYS) {
+		want++;
+		error = xbt_increment(&cur, &stat);
+		if (error)
+			goto out_unlock;
+		if (stat)
+			k = kvbt_rec_key(xbt_cur_rec(&cur));
+	}
+	if (want == off / 8)
+		*res = off;
+	else
+		*res = 8 * want < size ? 8 * want : size;
+out_unlock:
+	pthread_rwlock_unlock(&tree->lock);
+	return error;
+}

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * load.c: the `load` file: bulk loads that replace a whole btree.
+ *
+ * Each open `load` file stages the records written to it in an xfarray
+ * (an xfile of its own, counted against max_memory like any btree).  A
+ * FLUSH after new writes commits:
+ *
+ *	1. sort the staging in place (a radix sort on the key bytes for
+ *	   types whose key is a prefix of the record, such as kv and
+ *	   refcount; an introsort on the type's key order otherwise);
+ *	2. build a new btree from it bottom-up (xbtree_bload(), every block
+ *	   full), which refuses duplicate keys and overlapping extents;
+ *	3. under the tree's write lock, swap the new btree in and the old
+ *	   one out; destroy the old one after unlocking.
+ *
+ * Steps 1 and 2 run without the tree's lock, on memory nobody else sees,
+ * so readers and writers keep using the old btree until step 3: readers
+ * see the old btree or the new one, whole.  Records inserted meanwhile
+ * are replaced with everything else.  The staging stays after a commit,
+ * sorted, so that `{ cat a; cat b; } > load` (a FLUSH when each cat
+ * exits) ends with the records of a and b.
+ *
+ * Progress: tree->load_staged counts records staged on open load files;
+ * load_sorted and load_built follow the commit under way (stats shows
+ * all three).
+ *
+ * Locking: the staging belongs to its open file (h->lock serialises
+ * requests on it); tree->lock is taken only to read the UUID and to swap.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fusefs/xfbfs.h"
+#include "xfile/xfarray.h"
+
+struct xfbfs_load {
+	struct xfarray		*arr;
+	const struct xfbfs_type	*type;
+	bool			changed;	/* written since the last FLUSH */
+	bool			sorted;		/* arr is in key order */
+	int			error;		/* a write failed with this */
+};
+
+/* The iterator xbtree_bload() pulls records from. */
+struct xfbfs_load_iter {
+	struct xfbfs_tree	*tree;
+	struct xfbfs_load	*load;
+	uint64_t		next;		/* index of the next record */
+};
+
+int
+xfbfs_load_begin(struct xfbfs_tree *tree, struct xfbfs_load **lp,
+		const struct xfbfs_type *type)
+{
+	struct xfbfs_load	*l = *lp;
+	char			descr[64];
+	int			error;
+
+	if (!l) {
+		l = calloc(1, sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		snprintf(descr, sizeof(descr), "xfbtreefs-load-%u", tree->id);
+		error = xfarray_create(descr, xfbfs.opts.tmpdir,
+				       type->ops->rec_len, &l->arr);
+		if (error) {
+			free(l);
+			return error;
+		}
+		l->type = type;
+		*lp = l;
+	}
+	l->changed = true;
+	return 0;
+}
+
+const struct xfbfs_type *
+xfbfs_load_type(const struct xfbfs_load *l)
+{
+	return l->type;
+}
+
+int
+xfbfs_load_add(struct xfbfs_tree *tree, struct xfbfs_load *l,
+		const void *rec)
+{
+	int	error;
+
+	error = xfarray_append(l->arr, rec);
+	if (error)
+		return error;
+	l->sorted = false;
+	__atomic_add_fetch(&tree->load_staged, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+void
+xfbfs_load_poison(struct xfbfs_load *l, int error)
+{
+	l->changed = true;
+	if (!l->error)
+		l->error = error;
+}
+
+/* Drop everything staged: the next write starts a new load. */
+static void
+xfbfs_load_reset(struct xfbfs_tree *tree, struct xfbfs_load *l)
+{
+	__atomic_sub_fetch(&tree->load_staged, xfarray_length(l->arr),
+			   __ATOMIC_RELAXED);
+	xfarray_truncate(l->arr);
+	l->changed = false;
+	l->sorted = false;
+	l->error = 0;
+}
+
+void
+xfbfs_load_free(struct xfbfs_tree *tree, struct xfbfs_load *l)
+{
+	if (!l)
+		return;
+	__atomic_sub_fetch(&tree->load_staged, xfarray_length(l->arr),
+			   __ATOMIC_RELAXED);
+	xfarray_destroy(l->arr);
+	free(l);
+}
+
+/* ---- commit ------------------------------------------------------------ */
+
+struct xfbfs_sort_ctx {
+	const struct xbt_ops	*ops;
+	struct xfbfs_tree	*tree;
+};
+
+/* Key order of two staged records, for the comparison sort. */
+static int
+xfbfs_load_cmp(const void *a, const void *b, void *priv)
+{
+	const struct xbt_ops	*ops = ((struct xfbfs_sort_ctx *)priv)->ops;
+	uint8_t			ka[XBT_KEY_MAX], kb[XBT_KEY_MAX];
+
+	ops->init_key_from_rec(ka, a);
+	ops->init_key_from_rec(kb, b);
+	return ops->cmp_keys(ka, kb);
+}
+
+/* The same when the key is the record's first key_len bytes. */
+static int
+xfbfs_load_cmp_prefix(const void *a, const void *b, void *priv)
+{
+	const struct xbt_ops	*ops = ((struct xfbfs_sort_ctx *)priv)->ops;
+
+	return memcmp(a, b, ops->key_len);
+}
+
+static void
+xfbfs_sort_progress(uint64_t done, void *priv)
+{
+	struct xfbfs_sort_ctx	*c = priv;
+
+	__atomic_store_n(&c->tree->load_sorted, done, __ATOMIC_RELAXED);
+}
+
+static int
+xfbfs_load_next(void *rec, void *priv)
+{
+	struct xfbfs_load_iter	*it = priv;
+	struct xfarray		*arr = it->load->arr;
+
+	if (it->next >= xfarray_length(arr))
+		return 0;
+	memcpy(rec, xfarray_ptr(arr, it->next), arr->elsize);
+	it->next++;
+	return 1;
+}
+
+static void
+xfbfs_build_progress(uint64_t done, void *priv)
+{
+	struct xfbfs_load_iter	*it = priv;
+
+	__atomic_store_n(&it->tree->load_built, done, __ATOMIC_RELAXED);
+}
+
+/* Say which record made the build fail, in the tree's errors. */
+static void
+xfbfs_load_report(struct xfbfs_tree *tree, struct xfbfs_load *l,
+		uint64_t bad, int error)
+{
+	const struct xbt_ops	*ops = l->type->ops;
+	char			text[2][XFBFS_LINE_MAX + 1];
+	size_t			len[2] = { 0, 0 };
+
+	if (bad > 0 && bad <= xfarray_length(l->arr)) {
+		len[1] = l->type->format_rec(xfarray_ptr(l->arr, bad - 1),
+					     text[1]);
+		if (bad > 1)
+			len[0] = l->type->format_rec(
+					xfarray_ptr(l->arr, bad - 2), text[0]);
+	}
+	/* format_rec ends its text with a newline: leave it out. */
+	if (error == -EEXIST && len[0] && len[1])
+		xfbfs_tree_error(tree, "load: %s: %.*s and %.*s",
+				 (ops->flags & XBT_OPS_DISJOINT) ?
+				 "duplicate key or overlapping extent" :
+				 "duplicate key",
+				 (int)len[0] - 1, text[0],
+				 (int)len[1] - 1, text[1]);
+	else if (len[1])
+		xfbfs_tree_error(tree, "load: %s: %.*s", strerror(-error),
+				 (int)len[1] - 1, text[1]);
+	else
+		xfbfs_tree_error(tree, "load: %s", strerror(-error));
+}
+
+static int
+xfbfs_load_commit(struct xfbfs_tree *tree, struct xfbfs_load *l)
+{
+	const struct xbt_ops	*ops = l->type->ops;
+	struct xfbfs_sort_ctx	sc = { .ops = ops, .tree = tree };
+	struct xfbfs_load_iter	it = { .tree = tree, .load = l };
+	struct xbtree_params	params;
+	struct xbtree		*bt, *old = NULL;
+	uint8_t			uuid[XBT_UUID_LEN];
+	int			error = 0;
+
+	__atomic_store_n(&tree->load_sorted, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&tree->load_built, 0, __ATOMIC_RELAXED);
+	if (!l->sorted) {
+		if (ops->flags & XBT_OPS_KEY_PREFIX)
+			xfarray_sort(l->arr, xfbfs_load_cmp_prefix,
+				     ops->key_len, xfbfs_sort_progress, &sc);
+		else
+			xfarray_sort(l->arr, xfbfs_load_cmp, 0,
+				     xfbfs_sort_progress, &sc);
+		l->sorted = true;
+	}
+	__atomic_store_n(&tree->load_sorted, xfarray_length(l->arr),
+			 __ATOMIC_RELAXED);
+
+	/* The new btree keeps the old one's UUID: it is the same btree. */
+	pthread_rwlock_rdlock(&tree->lock);
+	if (tree->dead)
+		error = -ENOENT;
+	else
+		memcpy(uuid, xbtree_uuid(tree->bt), XBT_UUID_LEN);
+	pthread_rwlock_unlock(&tree->lock);
+	if (error)
+		return error;
+
+	xfbfs_tree_params(tree, uuid, &params);
+	error = xbtree_bload(ops, &params, xfarray_length(l->arr),
+			     xfbfs_load_next, &it, xfbfs_build_progress, &bt);
+	if (error) {
+		xfbfs_load_report(tree, l, it.next, error);
+		return error;
+	}
+
+	pthread_rwlock_wrlock(&tree->lock);
+	if (tree->dead) {
+		error = -ENOENT;
+	} else if (tree->type != l->type) {
+		xfbfs_tree_error(tree, "load: the type changed to %s while "
+				 "loading %s records", tree->type->name,
+				 l->type->name);
+		error = -EINVAL;
+	} else {
+		xfbfs_tree_swap(tree, bt, &old);
+		bt = NULL;
+	}
+	pthread_rwlock_unlock(&tree->lock);
+	xbtree_destroy(bt);
+	xbtree_destroy(old);
+	if (!error)
+		__atomic_add_fetch(&tree->nr_loads, 1, __ATOMIC_RELAXED);
+	return error;
+}
+
+int
+xfbfs_load_flush(struct xfbfs_tree *tree, struct xfbfs_load *l)
+{
+	int	error;
+
+	if (!l || !l->changed)
+		return 0;
+	l->changed = false;
+	error = l->error;
+	if (error)
+		xfbfs_tree_error(tree, "load: an earlier write failed (%s): "
+				 "nothing loaded", strerror(-error));
+	else
+		error = xfbfs_load_commit(tree, l);
+	if (error) {
+		xfbfs_load_reset(tree, l);
+		__atomic_add_fetch(&tree->nr_failed, 1, __ATOMIC_RELAXED);
+	}
+	return error;
+}
