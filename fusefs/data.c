@@ -63,7 +63,8 @@ xfbfs_data_size(struct xbtree *bt, uint64_t *sizep)
 		if (8 * (k + 1) > size)
 			size = 8 * (k + 1);
 	}
-	*sizep = size;
+	/* Key 2^60 - 1 would end the file at 2^63; off_t stops one short. */
+	*sizep = size < XFBFS_DATA_MAX ? size : XFBFS_DATA_MAX - 1;
 	return 0;
 }
 

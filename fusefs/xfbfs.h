@@ -223,7 +223,8 @@ void xfbfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 /*
  * Size of the data view: the larger of 8 x (highest key + 1), counting
- * keys below XFBFS_DATA_KEYS, and the size kept in the header block.
+ * keys below XFBFS_DATA_KEYS, and the size kept in the header block;
+ * at most 2^63 - 1, the largest off_t.
  * Caller holds tree->lock.
  */
 int xfbfs_data_size(struct xbtree *bt, uint64_t *sizep);
