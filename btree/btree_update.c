@@ -623,6 +623,127 @@ xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 	return 0;
 }
 
+/*
+ * The first key past the leaf the cursor's walk reached: the key of the
+ * next entry at the lowest node level that has one.  Keys below it (and
+ * above the leaf's low separator) belong in this leaf.  False if the
+ * leaf is the last one.
+ */
+static bool
+xbt_leaf_upper_bound(const struct xbt_cur *cur, uint8_t *bound)
+{
+	struct xbtree	*bt = cur->bt;
+	unsigned int	level;
+
+	for (level = 1; level < cur->nlevels; level++) {
+		const struct xbt_cur_level	*lv = &cur->lv[level];
+
+		if (lv->slot + 1 < (int)xbt_numrecs(lv->block)) {
+			memcpy(bound, xbt_key_addr(bt, lv->block, lv->slot + 1),
+			       bt->ops->key_len);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Insert as many records of the run at @recs (up to @n) as go into the
+ * cursor's leaf at its slot, in one shift: those that fit, in strictly
+ * increasing key order, below the record at the slot and below the
+ * leaf's upper bound.  Returns how many (0 if the leaf is full), or
+ * -EINVAL for a record out of order or refused by its type.
+ */
+static int
+xbt_insert_piece(struct xbt_cur *cur, const uint8_t *recs, unsigned int n)
+{
+	struct xbtree		*bt = cur->bt;
+	const struct xbt_ops	*ops = bt->ops;
+	struct xbt_cur_level	*lv = &cur->lv[0];
+	unsigned int		len = ops->rec_len;
+	unsigned int		nr = xbt_numrecs(lv->block);
+	unsigned int		room = xbt_maxrecs(bt, 0) - nr;
+	unsigned int		s = lv->slot, m;
+	uint8_t			bound[XBT_KEY_MAX], next[XBT_KEY_MAX];
+	uint8_t			prev[XBT_KEY_MAX], key[XBT_KEY_MAX];
+	bool			has_bound, has_next = s < nr;
+
+	has_bound = xbt_leaf_upper_bound(cur, bound);
+	if (has_next)
+		xbt_entry_low_key(bt, lv->block, 0, s, next);
+	for (m = 0; m < room && m < n; m++) {
+		const uint8_t	*r = recs + m * len;
+
+		ops->init_key_from_rec(key, r);
+		if (m > 0 && ops->cmp_keys(prev, key) >= 0)
+			return -EINVAL;
+		if ((has_next && ops->cmp_keys(key, next) >= 0) ||
+		    (has_bound && ops->cmp_keys(key, bound) >= 0))
+			break;
+		if (ops->verify_rec && ops->verify_rec(r))
+			return -EINVAL;
+		memcpy(prev, key, ops->key_len);
+	}
+	if (m == 0)
+		return 0;
+	xbt_log_slot_insert(cur->tp, lv->bno, XBT_BLOCK_HDR_LEN + s * len,
+			m * len, XBT_BLOCK_HDR_LEN + (nr + m) * len);
+	xbt_log_numrecs(cur->tp, lv->bno);
+	xbt_arr_open(bt, lv->block, 0, s, m);
+	memcpy(xbt_rec_addr(bt, lv->block, s), recs, m * len);
+	cur->leaf_nrecs = nr + m;
+	if (s == 0)
+		xbt_fix_keys(cur, 0);
+	return m;
+}
+
+int
+xbt_insert_run(struct xbt_trans *tp, const void *recs, unsigned int n,
+		int *stat)
+{
+	struct xbtree		*bt = tp->bt;
+	const struct xbt_ops	*ops = bt->ops;
+	const uint8_t		*r = recs;
+	struct xbt_cur		cur;
+	unsigned int		i = 0;
+	bool			found;
+	int			m, error;
+
+	*stat = 0;
+	if (ops->flags & (XBT_OPS_OVERLAPPING | XBT_OPS_DISJOINT)) {
+		for (i = 0; i < n; i++) {
+			error = xbt_insert(tp, r + i * ops->rec_len, stat);
+			if (error || !*stat)
+				return error;
+		}
+		return 0;
+	}
+	while (i < n) {
+		xbt_cur_init(&cur, bt);
+		error = xbt_lookup_rec(&cur, r + i * ops->rec_len, &found);
+		if (error || found)
+			return error;
+		error = xbt_trans_reserve(tp, cur.nlevels);
+		if (error)
+			return error;
+		m = xbt_insert_piece(&cur, r + i * ops->rec_len, n - i);
+		if (m < 0)
+			return m;
+		if (m == 0) {
+			/* The leaf is full: one insert splits it. */
+			error = xbt_insrec(&cur, 0, r + i * ops->rec_len, 0);
+			if (error)
+				return error;
+			m = 1;
+		}
+		xbt_trans_mod_nrecords(tp, m);
+		__atomic_fetch_add(&bt->nr_inserts, m, __ATOMIC_RELAXED);
+		i += m;
+	}
+	*stat = 1;
+	return 0;
+}
+
 /* ---- delete ------------------------------------------------------------ */
 
 static int xbt_delrec(struct xbt_cur *cur, unsigned int level);

@@ -183,6 +183,17 @@ void xbt_trans_cancel(struct xbt_trans *tp);
  */
 int xbt_insert(struct xbt_trans *tp, const void *rec, int *stat);
 /*
+ * Insert @n records (@rec_len bytes each, back to back) in strictly
+ * increasing key order, as n xbt_insert() calls would, but a leaf at a
+ * time: the records that go into one leaf between two of its records
+ * are put there with one shift.  Fast for runs of new keys into a gap
+ * (the data file's writes).  *stat = 0 if a key is already there;
+ * -EINVAL if the records are out of order or one is refused.  After an
+ * error or *stat == 0 some records may be in: cancel the transaction.
+ */
+int xbt_insert_run(struct xbt_trans *tp, const void *recs, unsigned int n,
+		int *stat);
+/*
  * Delete the record whose key is @key.  If @rec is not NULL, the stored
  * record must equal it byte for byte as well.  *stat = 0 if there is no
  * such record.  The deleted record is copied to @old if not NULL.

@@ -19,9 +19,9 @@
  * Reads and writes of a range walk a cursor along the leaves: a read
  * fills zeros and then drops in each record it meets; a write changes a
  * run of existing records in place (xbt_cur_modify(), one undo entry per
- * leaf), inserts the keys in a gap one after the other (the engine's path
- * hint keeps them in their leaf without descending) and looks up again
- * only after the tree changed shape.  Each write is one transaction.
+ * leaf), puts the new keys of a gap in as runs (xbt_insert_run(), one
+ * shift per leaf they land in) and looks up again only after the tree
+ * changed shape.  Each write is one transaction.
  *
  * A truncate that deletes many records builds a new btree of the ones it
  * keeps (xbtree_bload(), from a cursor walk of the old one) instead of
@@ -41,6 +41,8 @@
 #include "fusefs/xfbfs.h"
 
 #define KV_REC_LEN		16
+/* New records of a gap go to the engine this many at a time. */
+#define XFBFS_RUN		256
 /* A truncate deleting more records than this rebuilds the btree. */
 #define XFBFS_TRUNC_DELETE_MAX	4096
 
@@ -166,7 +168,8 @@ xfbfs_data_apply(struct xbtree *bt, struct xbt_trans *tp,
 		const struct xfbfs_data_wr *w)
 {
 	struct xbt_cur	cur;
-	uint8_t		key[XBT_KEY_MAX], rec[XBT_REC_MAX];
+	uint8_t		key[XBT_KEY_MAX];
+	uint8_t		run[XFBFS_RUN][KV_REC_LEN];
 	uint64_t	k = w->off / 8, last = (w->end - 1) / 8;
 	uint64_t	nextk = 0, stop, v;
 	bool		lookup = true, changed;
@@ -186,15 +189,23 @@ xfbfs_data_apply(struct xbtree *bt, struct xbt_trans *tp,
 			lookup = false;
 		}
 		if (nextk > k) {
-			/* A gap: no record for k .. nextk - 1. */
+			/*
+			 * A gap: no record for k .. nextk - 1.  Its new
+			 * records go in as runs, a leaf at a time.
+			 */
 			stop = nextk - 1 < last ? nextk - 1 : last;
 			changed = false;
-			for (; k <= stop; k++) {
-				v = xfbfs_slot_value(w, k, 0);
-				if (!v)
+			while (k <= stop) {
+				for (n = 0; n < XFBFS_RUN && k <= stop; k++) {
+					v = xfbfs_slot_value(w, k, 0);
+					if (v)
+						kvbt_rec_init(run[n++], k, v);
+				}
+				if (!n)
 					continue;
-				kvbt_rec_init(rec, k, v);
-				error = xbt_insert(tp, rec, &stat);
+				error = xbt_insert_run(tp, run, n, &stat);
+				if (!error && !stat)
+					error = -EUCLEAN;	/* was a gap */
 				if (error)
 					return error;
 				changed = true;
