@@ -13,6 +13,9 @@
 #            and the engine in-process; see the header of
 #            tests/bench/bench_fuse.c.  Needs /dev/fuse and fusermount3;
 #            it mounts under /tmp and always unmounts.
+#   data     tests/bench/bench_data.sh: fio IOPS and MB/s on a btree's
+#            `data` file beside /dev/shm and discardfs, and `load` against
+#            `insert` for a million random records (see its header).
 #
 # Run as root, it first installs the Debian packages the build needs if any
 # is missing (scripts/lib/deps.sh).
@@ -20,10 +23,12 @@
 # Usage: scripts/bench.sh                   # both, with their defaults
 #	scripts/bench.sh engines [bench_engines options]
 #	scripts/bench.sh fuse [bench_fuse options]
+#	scripts/bench.sh data [bench_data.sh options]
 # For example:
 #	scripts/bench.sh engines -n 100000 -r 1    # a quick pass
 #	scripts/bench.sh engines -e xfbtree,lmdb --json results.json
 #	scripts/bench.sh fuse -n 100000 -r 1 --json fuse.json
+#	scripts/bench.sh data -r 5 -s 256m -t 5
 # Environment: BENCH_BUILD_DIR (default: build-bench in the source tree).
 set -euo pipefail
 
@@ -39,10 +44,12 @@ usage()
 
 run_engines=false
 run_fuse=false
+run_data=false
 case ${1:-} in
 '')
 	run_engines=true
 	run_fuse=true
+	run_data=true
 	;;
 engines)
 	run_engines=true
@@ -52,13 +59,17 @@ fuse)
 	run_fuse=true
 	shift
 	;;
+data)
+	run_data=true
+	shift
+	;;
 -h | --help | help)
 	usage
 	exit 0
 	;;
 *)
-	echo "bench.sh: unknown subcommand '$1' (engines or fuse, or none" \
-		"for both)" >&2
+	echo "bench.sh: unknown subcommand '$1' (engines, fuse or data," \
+		"or none for all)" >&2
 	usage >&2
 	exit 2
 	;;
@@ -68,8 +79,8 @@ pkgs=(gcc meson ninja-build pkg-config libglib2.0-dev liblmdb-dev
 	libsqlite3-dev)
 targets=(tests/bench/bench_engines)
 opts=(-Dbuildtype=release -Dbench=true -Dtests=false)
-if $run_fuse; then
-	pkgs+=(fuse3 libfuse3-dev)
+if $run_fuse || $run_data; then
+	pkgs+=(fuse3 libfuse3-dev fio)
 	targets+=(fusefs/xfbtreefs tests/bench/discardfs tests/bench/bench_fuse)
 	opts+=(-Dfuse=true)
 else
@@ -91,12 +102,20 @@ fuse=("$builddir/tests/bench/bench_fuse"
 	--daemon "$builddir/fusefs/xfbtreefs"
 	--discardfs "$builddir/tests/bench/discardfs")
 
-if $run_engines && $run_fuse; then
+data=("$src/tests/bench/bench_data.sh"
+	--daemon "$builddir/fusefs/xfbtreefs"
+	--discardfs "$builddir/tests/bench/discardfs")
+
+if $run_engines && $run_fuse && $run_data; then
 	"$engines"
 	echo
-	exec "${fuse[@]}"
+	"${fuse[@]}"
+	echo
+	exec "${data[@]}"
 elif $run_engines; then
 	exec "$engines" "$@"
-else
+elif $run_fuse; then
 	exec "${fuse[@]}" "$@"
+else
+	exec "${data[@]}" "$@"
 fi
