@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <glib.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,12 @@ xfbfs_tree_free(struct xfbfs_tree *tree)
 	pthread_mutex_destroy(&tree->err_lock);
 	free(tree->name);
 	free(tree);
+	/*
+	 * The xfile's memory went back with its memfd; give back the heap
+	 * the btree's maps and undo logs used too, so that the daemon's
+	 * size follows the btrees it holds.
+	 */
+	malloc_trim(0);
 }
 
 void
