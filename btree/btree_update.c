@@ -648,11 +648,10 @@ xbt_leaf_upper_bound(const struct xbt_cur *cur, uint8_t *bound)
 }
 
 /*
- * Insert as many records of the run at @recs (up to @n) as go into the
- * cursor's leaf at its slot, in one shift: those that fit, in strictly
- * increasing key order, below the record at the slot and below the
- * leaf's upper bound.  Returns how many (0 if the leaf is full), or
- * -EINVAL for a record out of order or refused by its type.
+ * Insert as many records of the run at @recs (up to @n, checked and in
+ * order) as go into the cursor's leaf at its slot, in one shift: those
+ * that fit, below the record at the slot and below the leaf's upper
+ * bound.  Returns how many (0 if the leaf is full).
  */
 static int
 xbt_insert_piece(struct xbt_cur *cur, const uint8_t *recs, unsigned int n)
@@ -665,7 +664,7 @@ xbt_insert_piece(struct xbt_cur *cur, const uint8_t *recs, unsigned int n)
 	unsigned int		room = xbt_maxrecs(bt, 0) - nr;
 	unsigned int		s = lv->slot, m;
 	uint8_t			bound[XBT_KEY_MAX], next[XBT_KEY_MAX];
-	uint8_t			prev[XBT_KEY_MAX], key[XBT_KEY_MAX];
+	uint8_t			key[XBT_KEY_MAX];
 	bool			has_bound, has_next = s < nr;
 
 	has_bound = xbt_leaf_upper_bound(cur, bound);
@@ -675,14 +674,9 @@ xbt_insert_piece(struct xbt_cur *cur, const uint8_t *recs, unsigned int n)
 		const uint8_t	*r = recs + m * len;
 
 		ops->init_key_from_rec(key, r);
-		if (m > 0 && ops->cmp_keys(prev, key) >= 0)
-			return -EINVAL;
 		if ((has_next && ops->cmp_keys(key, next) >= 0) ||
 		    (has_bound && ops->cmp_keys(key, bound) >= 0))
 			break;
-		if (ops->verify_rec && ops->verify_rec(r))
-			return -EINVAL;
-		memcpy(prev, key, ops->key_len);
 	}
 	if (m == 0)
 		return 0;
@@ -705,11 +699,24 @@ xbt_insert_run(struct xbt_trans *tp, const void *recs, unsigned int n,
 	const struct xbt_ops	*ops = bt->ops;
 	const uint8_t		*r = recs;
 	struct xbt_cur		cur;
+	uint8_t			prev[XBT_KEY_MAX], key[XBT_KEY_MAX];
 	unsigned int		i = 0;
 	bool			found;
 	int			m, error;
 
 	*stat = 0;
+	/* The whole run is checked before anything changes. */
+	for (i = 0; i < n; i++) {
+		const uint8_t	*rec = r + i * ops->rec_len;
+
+		if (ops->verify_rec && ops->verify_rec(rec))
+			return -EINVAL;
+		ops->init_key_from_rec(key, rec);
+		if (i > 0 && ops->cmp_keys(prev, key) >= 0)
+			return -EINVAL;
+		memcpy(prev, key, ops->key_len);
+	}
+	i = 0;
 	if (ops->flags & (XBT_OPS_OVERLAPPING | XBT_OPS_DISJOINT)) {
 		for (i = 0; i < n; i++) {
 			error = xbt_insert(tp, r + i * ops->rec_len, stat);

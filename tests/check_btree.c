@@ -550,6 +550,94 @@ START_TEST(test_cancel_restores_bytes)
 }
 END_TEST
 
+/*
+ * xbt_insert_run: runs of new keys into the gaps of a tree, against a
+ * bitmap model; some transactions cancelled (byte for byte), a run that
+ * hits an existing key refused with *stat 0, one out of order with
+ * -EINVAL.
+ */
+START_TEST(test_insert_run)
+{
+	static const unsigned int sizes[] = { 512, 1024, 4096, 65536 };
+	unsigned int		bs = sizes[_i];
+	struct xbtree		*bt = bt_create(&kvbt_ops, bs);
+	uint64_t		seed = test_seed("insert_run") + bs;
+	enum { SPACE = 60000, RUNMAX = 700 };
+	static uint8_t		model[SPACE];
+	static uint8_t		recs[RUNMAX][16];
+	struct bt_snapshot	*snap;
+	struct xbt_trans	*tp;
+	uint64_t		k, key, val, count = 0, i;
+	unsigned int		n, round;
+	int			stat;
+
+	memset(model, 0, sizeof(model));
+	for (round = 0; round < 400; round++) {
+		bool	cancel = round % 8 == 7;
+		uint64_t start = test_rand(&seed) % SPACE;
+
+		/* Gather a run of new keys from start on, skipping some. */
+		n = 0;
+		for (k = start; k < SPACE && n < RUNMAX && !model[k]; k++)
+			if (test_rand(&seed) % 4)
+				kvbt_rec_init(recs[n++], k, k * 3 + 1);
+		if (!n)
+			continue;
+		snap = cancel ? bt_snapshot_take(bt) : NULL;
+		tp = begin(bt);
+		ck_assert_int_eq(xbt_insert_run(tp, recs, n, &stat), 0);
+		ck_assert_int_eq(stat, 1);
+		if (cancel) {
+			xbt_trans_cancel(tp);
+			bt_snapshot_assert_same(snap, bt);
+			bt_snapshot_free(snap);
+		} else {
+			commit(tp);
+			for (i = 0; i < n; i++)
+				model[kvbt_rec_key(recs[i])] = 1;
+			count += n;
+		}
+		T_EQ(xbtree_nrecords(bt), count);
+		if (round % 40 == 0)
+			bt_assert_ok(bt);
+	}
+	bt_assert_ok(bt);
+	/* Every key of the model is there with its value, and no other. */
+	for (k = 0, i = 0; k < SPACE; k++) {
+		ck_assert_int_eq(kv_get(bt, XBT_LOOKUP_EQ, k, &key, &val,
+					&stat), 0);
+		T_EQ(stat, model[k]);
+		if (stat)
+			T_EQ(val, k * 3 + 1);
+		i += stat;
+	}
+	T_EQ(i, count);
+
+	/* A run that reaches an existing key: *stat 0 (then cancel). */
+	for (k = 0; k < SPACE && !model[k]; k++)
+		;
+	if (k > 0 && k < SPACE) {
+		snap = bt_snapshot_take(bt);
+		kvbt_rec_init(recs[0], k - 1, 1);
+		kvbt_rec_init(recs[1], k, 1);
+		tp = begin(bt);
+		ck_assert_int_eq(xbt_insert_run(tp, recs, 2, &stat), 0);
+		T_EQ(stat, 0);
+		xbt_trans_cancel(tp);
+		bt_snapshot_assert_same(snap, bt);
+		bt_snapshot_free(snap);
+	}
+	/* Out of order: -EINVAL. */
+	kvbt_rec_init(recs[0], SPACE + 10, 1);
+	kvbt_rec_init(recs[1], SPACE + 5, 1);
+	tp = begin(bt);
+	ck_assert_int_eq(xbt_insert_run(tp, recs, 2, &stat), -EINVAL);
+	xbt_trans_cancel(tp);
+	bt_assert_ok(bt);
+	xbtree_destroy(bt);
+}
+END_TEST
+
 /* Damage one block through the raw interface; nothing may crash. */
 static struct xbtree *
 damaged_tree(uint64_t *leaf, uint64_t *node)
@@ -749,6 +837,7 @@ btree_suite(void)
 	tcase_add_loop_test(tc, test_overlapping_range, 0, 2);
 	tcase_add_test(tc, test_disjoint);
 	tcase_add_test(tc, test_disjoint_check);
+	tcase_add_loop_test(tc, test_insert_run, 0, 4);
 	tcase_add_loop_test(tc, test_cancel_restores_bytes, 0, 4);
 	tcase_add_loop_test(tc, test_verifiers, 0,
 			    2 * sizeof(damages) / sizeof(damages[0]));
