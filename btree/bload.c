@@ -71,7 +71,7 @@ xbt_bload_levels(const unsigned int maxrecs[2], uint64_t nrecs,
 		memset(&lv[level], 0, sizeof(lv[level]));
 		lv[level].nentries = entries;
 		lv[level].nblocks = entries <= max ? 1 :
-				    (entries + max - 1) / max;
+				    (entries - 1) / max + 1;
 		if (lv[level].nblocks == 1)
 			return level + 1;
 		entries = lv[level].nblocks;

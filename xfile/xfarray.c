@@ -14,6 +14,12 @@
 #define XFARRAY_CHUNK		(1U << 20)
 /* Ranges this short are sorted by insertion. */
 #define XFARRAY_SMALL		24
+/*
+ * The radix sort recurses a byte deeper per level, with three 256-entry
+ * tables a frame; past this depth a range goes to the introsort instead,
+ * so the stack stays small whatever the radix length.
+ */
+#define XFARRAY_RADIX_DEPTH	16
 /* Report progress after this many elements have found their place. */
 #define XFARRAY_PROGRESS_STEP	(1U << 16)
 
@@ -69,7 +75,8 @@ xfarray_reserve(struct xfarray *a, uint64_t n)
 		want = XFILE_MAX_SIZE;
 	error = xfile_prealloc(a->xf, a->held, want - a->held);
 	if (error == -ENOSPC) {
-		want = need;
+		want = (need + (1ULL << a->xf->page_shift) - 1) &
+		       ~((1ULL << a->xf->page_shift) - 1);
 		error = xfile_prealloc(a->xf, a->held, want - a->held);
 	}
 	if (error)
@@ -271,11 +278,17 @@ static void
 xfs_radix(struct xfarray_sort *s, uint64_t lo, uint64_t hi, unsigned int d)
 {
 	uint64_t	count[256], next[256], end[256];
-	uint64_t	i, pos;
+	uint64_t	i, pos, n;
 	unsigned int	b, c;
 
 	if (hi - lo <= XFARRAY_SMALL) {
 		xfs_insertion(s, lo, hi);
+		return;
+	}
+	if (d >= XFARRAY_RADIX_DEPTH) {
+		for (n = hi - lo, c = 0; n; n >>= 1)
+			c += 2;
+		xfs_introsort(s, lo, hi, c);
 		return;
 	}
 	memset(count, 0, sizeof(count));

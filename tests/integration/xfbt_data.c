@@ -185,7 +185,7 @@ static void
 do_seek(int fd)
 {
 	uint64_t	off = rnd_below(span + 16);
-	uint64_t	size = model_size(), k, want;
+	uint64_t	size = model_size(), k, want = 0;
 	int		whence = rnd_below(2) ? SEEK_DATA : SEEK_HOLE;
 	bool		enxio = off >= size;
 	off_t		got;
