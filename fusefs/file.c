@@ -75,6 +75,7 @@ struct xfbfs_handle {
 	enum xfbfs_file		kind;
 	uint64_t		bno;		/* pages/N */
 	pthread_mutex_t		lock;
+	struct xfbfs_handle	*prev, *next;	/* xfbfs_handles */
 
 	struct xfbfs_load	*load;		/* `load`: the staging */
 
@@ -497,9 +498,36 @@ xfbfs_make_more(struct xfbfs_handle *h, size_t want)
 
 /* ---- handles ------------------------------------------------------------ */
 
+/*
+ * Every open file, so that those still open when the session ends (the
+ * daemon stopped by a signal while clients hold files) are freed too.
+ */
+static pthread_mutex_t		xfbfs_handles_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct xfbfs_handle	*xfbfs_handles;
+
+static void
+xfbfs_handle_link(struct xfbfs_handle *h)
+{
+	pthread_mutex_lock(&xfbfs_handles_lock);
+	h->prev = NULL;
+	h->next = xfbfs_handles;
+	if (h->next)
+		h->next->prev = h;
+	xfbfs_handles = h;
+	pthread_mutex_unlock(&xfbfs_handles_lock);
+}
+
 static void
 xfbfs_handle_free(struct xfbfs_handle *h)
 {
+	pthread_mutex_lock(&xfbfs_handles_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		xfbfs_handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&xfbfs_handles_lock);
 	xfbfs_load_free(h->tree, h->load);
 	xfbfs_tree_put(h->tree);
 	pthread_mutex_destroy(&h->lock);
@@ -567,6 +595,7 @@ xfbfs_do_open(fuse_ino_t ino, int flags, struct xfbfs_handle **hp)
 	h->kind = kind;
 	h->bno = sub - XFBFS_PAGE_BASE;
 	pthread_mutex_init(&h->lock, NULL);
+	xfbfs_handle_link(h);
 	*hp = h;
 	return 0;
 
@@ -598,6 +627,13 @@ void
 xfbfs_release_fi(struct fuse_file_info *fi)
 {
 	xfbfs_handle_free((struct xfbfs_handle *)(uintptr_t)fi->fh);
+}
+
+void
+xfbfs_files_destroy(void)
+{
+	while (xfbfs_handles)
+		xfbfs_handle_free(xfbfs_handles);
 }
 
 void

@@ -13,6 +13,7 @@
  * Logs go to stderr in the foreground, to syslog otherwise.  The session
  * loop is libfuse's multi-threaded one unless -s is given.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -180,16 +181,44 @@ xfbfs_check_opts(struct xfbfs_opts *o)
 	return 0;
 }
 
-/* One memfd per btree: let us have as many as the hard limit allows. */
+/*
+ * One memfd (or tmpdir file) per btree: let us have as many as the hard
+ * limit allows.  Past it, mkdir fails with EMFILE and the daemon goes on.
+ */
 static void
 xfbfs_raise_nofile(void)
 {
 	struct rlimit	rl;
+	rlim_t		cur;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		xfbfs_log(LOG_WARNING, "getrlimit(RLIMIT_NOFILE): %s",
+			  strerror(errno));
+		return;
 	}
+	if (rl.rlim_cur >= rl.rlim_max)
+		return;
+	cur = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		xfbfs_log(LOG_WARNING, "cannot raise the open file limit from "
+			  "%llu to %llu: %s", (unsigned long long)cur,
+			  (unsigned long long)rl.rlim_max, strerror(errno));
+}
+
+/*
+ * glibc loads libgcc_s the first time a thread is cancelled, and libfuse
+ * cancels its worker threads at unmount.  With every descriptor in use
+ * (a btree for each) that load fails and glibc aborts the daemon; load
+ * it now, while a descriptor is free, so that the unmount is clean.
+ */
+static void
+xfbfs_preload_unwinder(void)
+{
+	if (!dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE))
+		xfbfs_log(LOG_WARNING, "cannot load libgcc_s.so.1: %s; "
+			  "unmounting with no descriptor left may abort",
+			  dlerror());
 }
 
 static void
@@ -253,6 +282,7 @@ main(int argc, char *argv[])
 	xfile_set_memory_cap(xfbfs.opts.max_memory);
 	xbt_set_log_fn(xfbfs_engine_log);
 	xfbfs_raise_nofile();
+	xfbfs_preload_unwinder();
 	xfbfs_trees_init();
 
 	ops.init = xfbfs_init;
@@ -279,12 +309,22 @@ main(int argc, char *argv[])
 		ret = fuse_session_loop_mt(se, cfg);
 		fuse_loop_cfg_destroy(cfg);
 	}
+	/*
+	 * A positive value is the signal (SIGTERM, SIGINT, SIGHUP) that
+	 * asked us to stop: a clean unmount like any other, so exit 0.
+	 */
+	if (ret > 0) {
+		xfbfs_log(LOG_INFO, "signal %d: unmounting", ret);
+		ret = 0;
+	}
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_session:
 	fuse_session_destroy(se);
 out_trees:
+	xfbfs_files_destroy();
+	xfbfs_dirs_destroy();
 	xfbfs_trees_destroy();
 out_args:
 	free(cmd.mountpoint);

@@ -138,6 +138,9 @@ xfbfs_do_lookup(fuse_ino_t parent, const char *name,
 	memset(e, 0, sizeof(*e));
 	e->attr_timeout = XFBFS_ATTR_TIMEOUT;
 	e->entry_timeout = XFBFS_ENTRY_TIMEOUT;
+	/* The kernel passes FUSE up to 1024 bytes; statfs says 255. */
+	if (strlen(name) > XFBFS_NAME_MAX)
+		return -ENAMETOOLONG;
 	if (parent == XFBFS_ROOT_INO) {
 		tree = xfbfs_tree_get_name(name);
 		if (!tree)
@@ -278,7 +281,49 @@ xfbfs_ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 struct xfbfs_dir {
 	struct xfbfs_dirent	*list;
 	size_t			n;
+	struct xfbfs_dir	*prev, *next;	/* xfbfs_dirs */
 };
+
+/*
+ * Every open directory, so that those still open when the session ends
+ * (the daemon stopped by a signal while clients hold them) are freed too.
+ */
+static pthread_mutex_t	xfbfs_dirs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct xfbfs_dir	*xfbfs_dirs;
+
+static void
+xfbfs_dir_link(struct xfbfs_dir *d)
+{
+	pthread_mutex_lock(&xfbfs_dirs_lock);
+	d->prev = NULL;
+	d->next = xfbfs_dirs;
+	if (d->next)
+		d->next->prev = d;
+	xfbfs_dirs = d;
+	pthread_mutex_unlock(&xfbfs_dirs_lock);
+}
+
+static void
+xfbfs_dir_free(struct xfbfs_dir *d)
+{
+	pthread_mutex_lock(&xfbfs_dirs_lock);
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		xfbfs_dirs = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	pthread_mutex_unlock(&xfbfs_dirs_lock);
+	xfbfs_tree_list_free(d->list, d->n);
+	free(d);
+}
+
+void
+xfbfs_dirs_destroy(void)
+{
+	while (xfbfs_dirs)
+		xfbfs_dir_free(xfbfs_dirs);
+}
 
 static void
 xfbfs_ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -307,8 +352,10 @@ xfbfs_ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 	}
+	xfbfs_dir_link(d);
 	fi->fh = (uintptr_t)d;
-	fuse_reply_open(req, fi);
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		xfbfs_dir_free(d);	/* interrupted: no releasedir comes */
 }
 
 static void
@@ -318,10 +365,8 @@ xfbfs_ll_releasedir(fuse_req_t req, fuse_ino_t ino,
 	struct xfbfs_dir	*d = (struct xfbfs_dir *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	if (d) {
-		xfbfs_tree_list_free(d->list, d->n);
-		free(d);
-	}
+	if (d)
+		xfbfs_dir_free(d);
 	xfbfs_reply_err(req, 0);
 }
 

@@ -356,6 +356,20 @@ xfbfs_tree_touch(struct xfbfs_tree *tree)
 	clock_gettime(CLOCK_REALTIME, &tree->mtime);
 }
 
+/*
+ * The offending line in an error is whatever was written, and names are
+ * any bytes but '/': keep control characters (a newline in a `type`
+ * value, escape sequences) out of `errors` and the log, one entry one
+ * line.  Tabs stay: they separate fields.
+ */
+static void
+xfbfs_sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 ? *s != '\t' : *s == 0x7f)
+			*s = '?';
+}
+
 void
 xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 {
@@ -370,6 +384,7 @@ xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	pthread_rwlock_rdlock(&xfbfs.names_lock);
 	snprintf(name, sizeof(name), "%s", tree->name);
 	pthread_rwlock_unlock(&xfbfs.names_lock);
+	xfbfs_sanitize(name);
 
 	pthread_mutex_lock(&tree->err_lock);
 	e = &tree->errors[tree->err_next];
@@ -377,6 +392,7 @@ xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->text, sizeof(e->text), fmt, ap);
 	va_end(ap);
+	xfbfs_sanitize(e->text);
 	tree->err_next = (tree->err_next + 1) % XFBFS_ERRORS_MAX;
 	if (tree->err_count < XFBFS_ERRORS_MAX)
 		tree->err_count++;

@@ -209,6 +209,9 @@ void xfbfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 int xfbfs_open_fi(fuse_ino_t ino, struct fuse_file_info *fi);
 /* Undo xfbfs_open_fi() when the reply could not be sent. */
 void xfbfs_release_fi(struct fuse_file_info *fi);
+/* Free the files (directories) still open when the session has ended. */
+void xfbfs_files_destroy(void);
+void xfbfs_dirs_destroy(void);
 void xfbfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		struct fuse_file_info *fi);
 void xfbfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,

@@ -27,6 +27,10 @@
  *	write STRING		one write() of STRING's bytes (no escapes:
  *				use the shell's $'..' quoting)
  *	writefile FILE		one write() of the whole contents of FILE
+ *	writechunks FILE N	FILE's contents in write()s of N bytes each,
+ *				going on after errors; one token: OK if every
+ *				write succeeded, else the results in order,
+ *				runs counted: "OK*4,EINVAL,OK*4,EINVAL"
  *	read			read() until end of file
  *	read1 N			one read() of up to N bytes
  *	pread N OFF		one pread() of up to N bytes at OFF
@@ -37,6 +41,7 @@
  *	sleep MS		pause (for races the test sets up)
  *	mkdir PATH | rmdir PATH | unlink PATH | stat PATH | utimens PATH
  *	rename OLD NEW | link OLD NEW | symlink TARGET PATH
+ *	rename2 OLD NEW FLAG	renameat2() with FLAG noreplace or exchange
  *	mknod PATH		a regular file, mode 0644
  *	mkfifo PATH
  *	chmod PATH OCTAL | chown PATH UID GID | truncate PATH LEN
@@ -54,7 +59,7 @@
 #include <unistd.h>
 
 #define PROBE_BUF_LEN	(1U << 20)
-#define PROBE_MAX_OPEN	64
+#define PROBE_MAX_OPEN	16384
 
 static int cur_fd = -1;
 static int opened[PROBE_MAX_OPEN];
@@ -70,21 +75,27 @@ usage(void)
 	exit(2);
 }
 
+/* The errno's name, or E<n>. */
+static const char *
+errno_name(int error)
+{
+	static char unknown[16];
+	const char *name = strerrorname_np(error);
+
+	if (name)
+		return name;
+	snprintf(unknown, sizeof(unknown), "E%d", error);
+	return unknown;
+}
+
 /* Print one step's result: OK for 0, else the errno's name. */
 static void
 token(int error)
 {
-	const char *name;
-
-	if (!error) {
+	if (!error)
 		fputs("OK ", stdout);
-	} else {
-		name = strerrorname_np(error);
-		if (name)
-			printf("%s ", name);
-		else
-			printf("E%d ", error);
-	}
+	else
+		printf("%s ", errno_name(error));
 	fflush(stdout);
 }
 
@@ -184,26 +195,35 @@ do_write(const char *data, size_t len)
 	sys_token(ret);
 }
 
-static void
-do_writefile(const char *path)
+/*
+ * The whole contents of FILE, in a page-aligned buffer to free: the
+ * kernel cuts a large write() into max_write requests at page boundaries
+ * of the buffer, so an aligned one makes them exact.
+ */
+static char *
+slurp(const char *path, size_t *lenp)
 {
-	size_t len = 0, cap = 0;
-	char *data = NULL;
+	size_t len = 0, cap;
+	struct stat st;
+	char *data, *more;
 	ssize_t n;
 	int fd = open(path, O_RDONLY);
 
-	if (fd < 0) {
+	if (fd < 0 || fstat(fd, &st)) {
 		perror(path);
 		exit(2);
 	}
+	cap = st.st_size + 65536;	/* a hint: read to the end */
+	if (posix_memalign((void **)&data, 4096, cap))
+		goto out_nomem;
 	for (;;) {
 		if (len == cap) {
-			cap = cap ? cap * 2 : 65536;
-			data = realloc(data, cap);
-			if (!data) {
-				perror("realloc");
-				exit(2);
-			}
+			if (posix_memalign((void **)&more, 4096, 2 * cap))
+				goto out_nomem;
+			memcpy(more, data, len);
+			free(data);
+			data = more;
+			cap *= 2;
 		}
 		n = read(fd, data + len, cap - len);
 		if (n < 0) {
@@ -215,7 +235,70 @@ do_writefile(const char *path)
 		len += n;
 	}
 	close(fd);
+	*lenp = len;
+	return data;
+out_nomem:
+	fprintf(stderr, "xfbt_probe: out of memory for %s\n", path);
+	exit(2);
+}
+
+static void
+do_writefile(const char *path)
+{
+	size_t len;
+	char *data = slurp(path, &len);
+
 	do_write(data, len);
+	free(data);
+}
+
+/* One result of writechunks: 0, an errno, or -1 for a short write. */
+static void
+run_flush(int result, unsigned long count, int *first)
+{
+	if (!count)
+		return;
+	fputs(*first ? "" : ",", stdout);
+	*first = 0;
+	if (result < 0)
+		fputs("SHORT", stdout);
+	else
+		fputs(result ? errno_name(result) : "OK", stdout);
+	if (count > 1)
+		printf("*%lu", count);
+}
+
+static void
+do_writechunks(const char *path, size_t chunk)
+{
+	size_t len, off, n;
+	char *data = slurp(path, &len);
+	unsigned long count = 0;
+	int result = 0, prev = 0, all_ok = 1, first = 1;
+	ssize_t ret;
+
+	if (!chunk)
+		usage();
+	for (off = 0; off < len; off += n) {
+		n = len - off < chunk ? len - off : chunk;
+		ret = write(cur_fd, data + off, n);
+		result = ret < 0 ? errno : (size_t)ret != n ? -1 : 0;
+		if (result)
+			all_ok = 0;
+		if (count && result != prev) {
+			run_flush(prev, count, &first);
+			count = 0;
+		}
+		prev = result;
+		count++;
+	}
+	if (all_ok) {
+		token(0);	/* no runs printed: OK alone */
+	} else {
+		run_flush(prev, count, &first);
+		fputc(' ', stdout);
+		fflush(stdout);
+	}
 	free(data);
 }
 
@@ -311,6 +394,11 @@ step(int argc, char **argv)
 		do_writefile(argv[1]);
 		return 2;
 	}
+	if (!strcmp(op, "writechunks")) {
+		NEED(2);
+		do_writechunks(argv[1], number(argv[2]));
+		return 3;
+	}
 	if (!strcmp(op, "read")) {
 		do_read_all();
 		return 1;
@@ -380,6 +468,20 @@ step(int argc, char **argv)
 		NEED(2);
 		sys_token(rename(argv[1], argv[2]));
 		return 3;
+	}
+	if (!strcmp(op, "rename2")) {
+		unsigned int flags;
+
+		NEED(3);
+		if (!strcmp(argv[3], "noreplace"))
+			flags = RENAME_NOREPLACE;
+		else if (!strcmp(argv[3], "exchange"))
+			flags = RENAME_EXCHANGE;
+		else
+			usage();
+		sys_token(renameat2(AT_FDCWD, argv[1], AT_FDCWD, argv[2],
+				    flags));
+		return 4;
 	}
 	if (!strcmp(op, "link")) {
 		NEED(2);

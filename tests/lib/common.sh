@@ -25,12 +25,23 @@
 #   _notrun MSG...          exit 77: meson counts the test as skipped
 #   _mount [OPT...]         mount with "-o OPT" for each OPT, or OPT
 #                           itself if it starts with "-"; sets MNT
+#   _mount_at DIR [OPT...]  the same on DIR, an empty directory of the
+#                           test's (say the MNT a killed daemon left)
 #   _umount                 unmount now (also done by the EXIT trap)
+#   _kill_daemon [SIG]      send SIG (default KILL) to the daemon's PID
+#                           alone and wait for it; its exit status goes
+#                           to XFBT_DAEMON_STATUS and does not fail the
+#                           test; MNT stays set, and a dead mount left
+#                           there is unmounted at exit if the test does
+#                           not do it first
 #   _mount_fails [OPT...]   the daemon must refuse these options (same
 #                           form as _mount)
 #   _track PID...           background jobs to stop at exit
 #   _wait PID               wait for a tracked job, return its status
 #   _probe STEP...          run xfbt_probe, print its tokens
+#   _wait_tokens FILE N [S] wait (S seconds, default 10) until FILE, the
+#                           output of a probe in the background, holds N
+#                           tokens: its first N steps are done
 #   _expect TOKENS STEP...  xfbt_probe must print exactly TOKENS
 #   _ok STEP...             every step must print OK
 #   _expect_any "T1|T2" STEP...  the probe's tokens must be one of these
@@ -105,6 +116,8 @@ _XFBT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/xfbt-itest.XXXXXX")
 _XFBT_LOG=$_XFBT_TMP/daemon.log
 _XFBT_PID=
 _XFBT_BG=()
+_XFBT_DEAD_MNTS=()
+XFBT_DAEMON_STATUS=
 _XFBT_CLEANING=
 MNT=
 # Scratch space for the test's own files.
@@ -161,16 +174,24 @@ _xfbt_show_log()
 
 _mount()
 {
+	[ -z "$_XFBT_PID" ] || _fail "_mount: already mounted on $MNT"
+	_mount_at "$(mktemp -d "$_XFBT_TMP/mnt.XXXXXX")" "$@"
+}
+
+_mount_at()
+{
 	local opts=() opt i status=0
 
-	[ -z "$_XFBT_PID" ] || _fail "_mount: already mounted on $MNT"
+	[ -z "$_XFBT_PID" ] || _fail "_mount_at: already mounted on $MNT"
+	MNT=$1
+	shift
+	[[ "$MNT" == "$_XFBT_TMP"/* ]] || _fail "_mount_at: $MNT is not ours"
 	for opt in "$@"; do
 		case $opt in
 		-*) opts+=("$opt") ;;
 		*) opts+=(-o "$opt") ;;
 		esac
 	done
-	MNT=$(mktemp -d "$_XFBT_TMP/mnt.XXXXXX")
 	echo "== mount ${*:-(defaults)}" >>"$_XFBT_LOG"
 	"$XFBTREEFS" -f "${opts[@]}" "$MNT" >>"$_XFBT_LOG" 2>&1 &
 	_XFBT_PID=$!
@@ -194,6 +215,8 @@ _xfbt_umount()
 	local pid=$_XFBT_PID status=0 i problem=
 
 	[ -n "$pid" ] || return 0
+	# A test that stopped the daemon (SIGSTOP) may have failed meanwhile.
+	kill -CONT "$pid" 2>/dev/null || true
 	_xfbt_stop_bg
 	if _xfbt_is_mounted "$MNT"; then
 		if ! fusermount3 -u "$MNT" 2>>"$_XFBT_LOG"; then
@@ -238,6 +261,50 @@ _umount()
 	_xfbt_umount || _fail "unmount of $MNT"
 }
 
+_kill_daemon()
+{
+	local sig=${1:-KILL} pid=$_XFBT_PID i status=0
+
+	[ -n "$pid" ] || _fail "_kill_daemon: no daemon running"
+	echo "== kill -$sig $pid" >>"$_XFBT_LOG"
+	kill -s "$sig" "$pid"
+	# (Quietly: bash reports a job killed by a signal on stderr.)
+	{
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" || break
+			sleep 0.1
+		done
+	} 2>/dev/null
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		_XFBT_PID=
+		_XFBT_DEAD_MNTS+=("$MNT")
+		_fail "daemon $pid still running 10 s after SIG$sig"
+	fi
+	{ wait "$pid"; } 2>/dev/null || status=$?
+	# shellcheck disable=SC2034	# for the test to read
+	XFBT_DAEMON_STATUS=$status
+	_XFBT_PID=
+	_XFBT_DEAD_MNTS+=("$MNT")
+	! grep -Eq \
+		'ERROR: (Address|Leak)Sanitizer|runtime error:|Assertion .* failed' \
+		"$_XFBT_LOG" || _fail "sanitizer or assertion report in daemon log"
+}
+
+# Unmount what killed daemons left mounted (never anything else).
+_xfbt_clean_dead()
+{
+	local dir
+
+	for dir in "${_XFBT_DEAD_MNTS[@]}"; do
+		_xfbt_is_mounted "$dir" || continue
+		fusermount3 -u "$dir" 2>>"$_XFBT_LOG" ||
+			fusermount3 -uz "$dir" 2>>"$_XFBT_LOG" || true
+	done
+	_XFBT_DEAD_MNTS=()
+}
+
 _xfbt_cleanup()
 {
 	local status=$?
@@ -257,6 +324,8 @@ _xfbt_cleanup()
 	if ! _xfbt_umount && [ "$status" -eq 0 ]; then
 		status=1
 	fi
+	_xfbt_stop_bg
+	_xfbt_clean_dead
 	if ! grep -q " ${_XFBT_TMP}/" /proc/mounts; then
 		rm -rf --one-file-system "$_XFBT_TMP"
 	else
@@ -314,6 +383,18 @@ _mount_fails()
 _probe()
 {
 	"$XFBT_PROBE" "$@"
+}
+
+_wait_tokens()
+{
+	local i n=0
+
+	for ((i = 0; i < ${3:-10} * 10; i++)); do
+		[ ! -e "$1" ] || n=$(wc -w <"$1")
+		[ "$n" -lt "$2" ] || return 0
+		sleep 0.1
+	done
+	_fail "$1 holds $n tokens after ${3:-10} s, not $2: $(head -c 200 "$1")"
 }
 
 # _expect "OK OK EINVAL" STEP...: the probe's tokens, exactly.
