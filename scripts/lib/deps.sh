@@ -12,6 +12,10 @@ XFB_BUILD_PACKAGES="gcc meson ninja-build pkg-config libglib2.0-dev check
 libfuse3-dev fuse3"
 # shellcheck disable=SC2034
 XFB_TEST_PACKAGES="fio psmisc procps"
+# The fuzz targets (tests/fuzz): clang, its libFuzzer and sanitizer
+# runtimes, and llvm-symbolizer for readable crash reports.
+# shellcheck disable=SC2034
+XFB_FUZZ_PACKAGES="clang libclang-rt-14-dev llvm"
 
 xfb_need_packages()
 {
