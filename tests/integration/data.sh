@@ -184,7 +184,8 @@ size=$(awk -v s="$scale" 'BEGIN { n = int(64 * s); print (n < 8 ? 8 : n) "m" }')
 for rw in randwrite write; do
 	fio --name="$rw" --filename="$MNT/f/data" --rw="$rw" --bs=4k \
 	    --size="$size" --ioengine=psync --direct=1 --verify=crc32c \
-	    --do_verify=1 --verify_fatal=1 --output="$T/fio.$rw" ||
+	    --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
+	    --output="$T/fio.$rw" ||
 		{ cat "$T/fio.$rw"; _fail "fio $rw with verify"; }
 	grep -q "err= 0" "$T/fio.$rw" || _fail "fio $rw reported an error"
 	_check "$MNT/f"
@@ -192,7 +193,8 @@ done
 # Odd block sizes, several jobs on one file at disjoint offsets.
 fio --name=odd --filename="$MNT/f/data" --rw=randwrite --bs=1000 \
     --size=4m --numjobs=2 --offset_increment=4m --ioengine=psync \
-    --direct=1 --verify=crc32c --verify_fatal=1 --output="$T/fio.odd" ||
+    --direct=1 --verify=crc32c --verify_fatal=1 --verify_state_save=0 \
+    --output="$T/fio.odd" ||
 	{ cat "$T/fio.odd"; _fail "fio 1000-byte blocks, two jobs"; }
 _check "$MNT/f"
 _umount
