@@ -147,6 +147,14 @@ _expect "OK OK EEXIST OK OK" open "$A/load" w write $'1 1\n1 1\n' fsync \
 _content "$A/records" "9 9"
 gen 5000 >"$A/load"
 _unchanged "$A" "$snap"
+# Random bytes and NUL bytes: refused, nothing changes.
+head -c 200000 /dev/urandom >"$T/junk"
+_expect_any "OK EINVAL EINVAL|OK OK EINVAL|OK OK EEXIST" open "$A/load" w \
+	writefile "$T/junk" close
+_unchanged "$A" "$snap"
+printf '1 1\n2\0 2\n' >"$T/nul"
+_expect "OK EINVAL EINVAL" open "$A/load" w writefile "$T/nul" close
+_unchanged "$A" "$snap"
 # The type changed while staging (possible only on an empty btree).
 mkdir "$MNT/t"
 _expect "OK OK OK OK OK OK EINVAL" open "$MNT/t/load" w write $'1 1\n' \
