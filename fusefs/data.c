@@ -70,19 +70,26 @@ xfbfs_data_size(struct xbtree *bt, uint64_t *sizep)
 	return 0;
 }
 
-/* Take tree->lock and check the tree is still a kv btree. */
+/*
+ * Take tree->lock and check the tree is still a kv btree; the file's
+ * size goes to *@sizep if it is not NULL.  On error the lock is dropped.
+ */
 static int
-xfbfs_data_lock(struct xfbfs_tree *tree, bool write)
+xfbfs_data_lock(struct xfbfs_tree *tree, bool write, uint64_t *sizep)
 {
+	int	error = 0;
+
 	if (write)
 		pthread_rwlock_wrlock(&tree->lock);
 	else
 		pthread_rwlock_rdlock(&tree->lock);
-	if (tree->dead || tree->type != &xfbfs_type_kv) {
+	if (tree->dead || tree->type != &xfbfs_type_kv)
+		error = -ENOENT;
+	else if (sizep)
+		error = xfbfs_data_size(tree->bt, sizep);
+	if (error)
 		pthread_rwlock_unlock(&tree->lock);
-		return -ENOENT;
-	}
-	return 0;
+	return error;
 }
 
 /* ---- read ---------------------------------------------------------------- */
@@ -97,12 +104,9 @@ xfbfs_data_read(struct xfbfs_tree *tree, char *buf, size_t *sizep,
 	size_t		n = *sizep;
 	int		stat, error;
 
-	error = xfbfs_data_lock(tree, false);
+	error = xfbfs_data_lock(tree, false, &size);
 	if (error)
 		return error;
-	error = xfbfs_data_size(tree->bt, &size);
-	if (error)
-		goto out_unlock;
 	if (off >= size || n == 0) {
 		*sizep = 0;
 		goto out_unlock;
@@ -269,7 +273,7 @@ xfbfs_data_write(struct xfbfs_tree *tree, const char *buf, size_t size,
 	w.end = off + size;
 	slot_end = (w.end + 7) & ~7ULL;
 
-	error = xfbfs_data_lock(tree, true);
+	error = xfbfs_data_lock(tree, true, NULL);
 	if (error)
 		return error;
 	error = xbt_trans_alloc(tree->bt, &tp);
@@ -412,7 +416,7 @@ xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size)
 		return -EINVAL;
 	if (size > XFBFS_DATA_MAX)
 		return -EFBIG;
-	error = xfbfs_data_lock(tree, true);
+	error = xfbfs_data_lock(tree, true, NULL);
 	if (error)
 		return error;
 
@@ -463,12 +467,9 @@ xfbfs_data_seek(struct xfbfs_tree *tree, uint64_t off, int whence,
 	uint64_t	size, k, want;
 	int		stat, error;
 
-	error = xfbfs_data_lock(tree, false);
+	error = xfbfs_data_lock(tree, false, &size);
 	if (error)
 		return error;
-	error = xfbfs_data_size(tree->bt, &size);
-	if (error)
-		goto out_unlock;
 	if (off >= size) {
 		error = -ENXIO;
 		goto out_unlock;

@@ -71,11 +71,11 @@ struct xfbfs_item {
 };
 
 struct xfbfs_handle {
+	struct xfbfs_open	link;		/* first: xfbfs_handles */
 	struct xfbfs_tree	*tree;
 	enum xfbfs_file		kind;
 	uint64_t		bno;		/* pages/N */
 	pthread_mutex_t		lock;
-	struct xfbfs_handle	*prev, *next;	/* xfbfs_handles */
 
 	struct xfbfs_load	*load;		/* `load`: the staging */
 
@@ -498,36 +498,13 @@ xfbfs_make_more(struct xfbfs_handle *h, size_t want)
 
 /* ---- handles ------------------------------------------------------------ */
 
-/*
- * Every open file, so that those still open when the session ends (the
- * daemon stopped by a signal while clients hold files) are freed too.
- */
-static pthread_mutex_t		xfbfs_handles_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct xfbfs_handle	*xfbfs_handles;
-
-static void
-xfbfs_handle_link(struct xfbfs_handle *h)
-{
-	pthread_mutex_lock(&xfbfs_handles_lock);
-	h->prev = NULL;
-	h->next = xfbfs_handles;
-	if (h->next)
-		h->next->prev = h;
-	xfbfs_handles = h;
-	pthread_mutex_unlock(&xfbfs_handles_lock);
-}
+/* Every open file (see struct xfbfs_open). */
+static struct xfbfs_open_list	xfbfs_handles = XFBFS_OPEN_LIST_INIT;
 
 static void
 xfbfs_handle_free(struct xfbfs_handle *h)
 {
-	pthread_mutex_lock(&xfbfs_handles_lock);
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		xfbfs_handles = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-	pthread_mutex_unlock(&xfbfs_handles_lock);
+	xfbfs_open_del(&xfbfs_handles, &h->link);
 	xfbfs_load_free(h->tree, h->load);
 	xfbfs_tree_put(h->tree);
 	pthread_mutex_destroy(&h->lock);
@@ -595,7 +572,7 @@ xfbfs_do_open(fuse_ino_t ino, int flags, struct xfbfs_handle **hp)
 	h->kind = kind;
 	h->bno = sub - XFBFS_PAGE_BASE;
 	pthread_mutex_init(&h->lock, NULL);
-	xfbfs_handle_link(h);
+	xfbfs_open_add(&xfbfs_handles, &h->link);
 	*hp = h;
 	return 0;
 
@@ -632,8 +609,10 @@ xfbfs_release_fi(struct fuse_file_info *fi)
 void
 xfbfs_files_destroy(void)
 {
-	while (xfbfs_handles)
-		xfbfs_handle_free(xfbfs_handles);
+	struct xfbfs_open	*o;
+
+	while ((o = xfbfs_open_first(&xfbfs_handles)))
+		xfbfs_handle_free((struct xfbfs_handle *)o);
 }
 
 void

@@ -279,41 +279,18 @@ xfbfs_ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 
 /* An open directory: the root lists a snapshot taken at opendir. */
 struct xfbfs_dir {
+	struct xfbfs_open	link;		/* first: xfbfs_dirs */
 	struct xfbfs_dirent	*list;
 	size_t			n;
-	struct xfbfs_dir	*prev, *next;	/* xfbfs_dirs */
 };
 
-/*
- * Every open directory, so that those still open when the session ends
- * (the daemon stopped by a signal while clients hold them) are freed too.
- */
-static pthread_mutex_t	xfbfs_dirs_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct xfbfs_dir	*xfbfs_dirs;
-
-static void
-xfbfs_dir_link(struct xfbfs_dir *d)
-{
-	pthread_mutex_lock(&xfbfs_dirs_lock);
-	d->prev = NULL;
-	d->next = xfbfs_dirs;
-	if (d->next)
-		d->next->prev = d;
-	xfbfs_dirs = d;
-	pthread_mutex_unlock(&xfbfs_dirs_lock);
-}
+/* Every open directory (see struct xfbfs_open). */
+static struct xfbfs_open_list	xfbfs_dirs = XFBFS_OPEN_LIST_INIT;
 
 static void
 xfbfs_dir_free(struct xfbfs_dir *d)
 {
-	pthread_mutex_lock(&xfbfs_dirs_lock);
-	if (d->prev)
-		d->prev->next = d->next;
-	else
-		xfbfs_dirs = d->next;
-	if (d->next)
-		d->next->prev = d->prev;
-	pthread_mutex_unlock(&xfbfs_dirs_lock);
+	xfbfs_open_del(&xfbfs_dirs, &d->link);
 	xfbfs_tree_list_free(d->list, d->n);
 	free(d);
 }
@@ -321,8 +298,10 @@ xfbfs_dir_free(struct xfbfs_dir *d)
 void
 xfbfs_dirs_destroy(void)
 {
-	while (xfbfs_dirs)
-		xfbfs_dir_free(xfbfs_dirs);
+	struct xfbfs_open	*o;
+
+	while ((o = xfbfs_open_first(&xfbfs_dirs)))
+		xfbfs_dir_free((struct xfbfs_dir *)o);
 }
 
 static void
@@ -352,7 +331,7 @@ xfbfs_ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 	}
-	xfbfs_dir_link(d);
+	xfbfs_open_add(&xfbfs_dirs, &d->link);
 	fi->fh = (uintptr_t)d;
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		xfbfs_dir_free(d);	/* interrupted: no releasedir comes */

@@ -202,6 +202,56 @@ xfbfs_tree_is_dead(struct xfbfs_tree *tree)
 /* Bump mtime after a change (tree->lock held for writing). */
 void xfbfs_tree_touch(struct xfbfs_tree *tree);
 
+/* ---- what clients hold open ------------------------------------------- */
+
+/*
+ * Open files and directories sit on a list (the link is the first member
+ * of their structure), so that those still open when the session ends
+ * (the daemon stopped by a signal while clients hold them) are freed.
+ */
+struct xfbfs_open {
+	struct xfbfs_open	*prev, *next;
+};
+
+struct xfbfs_open_list {
+	pthread_mutex_t		lock;
+	struct xfbfs_open	*head;
+};
+
+#define XFBFS_OPEN_LIST_INIT	{ PTHREAD_MUTEX_INITIALIZER, NULL }
+
+static inline void
+xfbfs_open_add(struct xfbfs_open_list *l, struct xfbfs_open *o)
+{
+	pthread_mutex_lock(&l->lock);
+	o->prev = NULL;
+	o->next = l->head;
+	if (o->next)
+		o->next->prev = o;
+	l->head = o;
+	pthread_mutex_unlock(&l->lock);
+}
+
+static inline void
+xfbfs_open_del(struct xfbfs_open_list *l, struct xfbfs_open *o)
+{
+	pthread_mutex_lock(&l->lock);
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		l->head = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	pthread_mutex_unlock(&l->lock);
+}
+
+/* The newest entry still open, or NULL (for teardown, single-threaded). */
+static inline struct xfbfs_open *
+xfbfs_open_first(struct xfbfs_open_list *l)
+{
+	return l->head;
+}
+
 /* ---- open files (file.c) ------------------------------------------------ */
 
 void xfbfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
