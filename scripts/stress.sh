@@ -55,17 +55,17 @@
 #
 # --soak: for the time given, rounds of: make four btrees, bulk load them
 # (RECORDS records each), write one's `data` with fio, insert into
-# another, check them, remove them all, and read VmRSS (with its anon,
-# file and shmem parts, the daemon's threads and open files).  The daemon
-# calls malloc_trim when it frees a btree; the figure is read a second
-# after the removal.  The reference figure is taken after a warm-up: 32
-# readers of `stats` for 2 s bring up libfuse's worker threads (each
-# keeps a 1 MiB request buffer, a stack and a malloc arena for the
-# daemon's life, and libfuse starts them only under load), then round 1
-# takes malloc's arenas to their working size.  It passes if VmRSS after
-# the last removal is within 10 % of VmRSS after round 1's removal; it
-# also shows VmRSS at the start and after the warm-up, and the growth a
-# round over the second half of the rounds (what a leak would show).
+# another, check them, remove them all, and read VmRSS at rest (the least
+# of five samples over 2.5 s; with its anon, file and shmem parts, the
+# daemon's threads and open files).  The daemon calls malloc_trim when it
+# frees a btree.  Before the first round, a warm-up (16 writers of 1 MiB
+# requests of comment lines, each on a btree of its own) brings up
+# libfuse's workers and touches their request buffers (1 MiB each, kept
+# for the daemon's life).  It passes if the median of the figure over
+# the last quarter of the rounds is within 10 % of its median over the
+# first quarter (round 1, which takes malloc to its working size, aside):
+# single figures move by a few percent with what the workers touched
+# last; a leak grows.
 #
 # It unmounts in every case and stops only the processes it started.
 # shellcheck disable=SC2317	# functions run in the background or by trap
@@ -172,6 +172,20 @@ rss_detail()
 	     END { printf "anon %s kB, file %s kB, shmem %s kB, %s threads", a, f, s, t }' \
 		"/proc/$DPID/status" 2>/dev/null
 	echo ", $(find "/proc/$DPID/fd" -mindepth 1 2>/dev/null | wc -l) open files"
+}
+
+# VmRSS at rest: the least of five samples half a second apart (idle
+# workers exit and give their request buffers back within them).
+rss_at_rest()
+{
+	local i v least=
+
+	for i in 1 2 3 4 5; do
+		v=$(rss)
+		[ -z "$least" ] || [ "$v" -lt "$least" ] && least=$v
+		sleep 0.5
+	done
+	echo "$least"
 }
 
 rss()
@@ -792,17 +806,26 @@ checker()
 
 soak()
 {
-	local n=0 d i err rss_removed=() start first mid last
+	local n=0 d i err rss_removed=() start first last q
 	WHO="soak"
 	gen_load "$TMP/load.soak" "$NREC" "$SEED"
 	echo "VmRSS before any btree and the warm-up: $(rss) kB ($(rss_detail))"
-	mkdir "$MNT/warm" || fail "mkdir warm"
-	for i in $(seq 1 32); do
-		(end=$((SECONDS + 2)); while [ $SECONDS -lt $end ]; do
-			cat "$MNT/warm/stats" >/dev/null; done) &
+	awk 'BEGIN { while (n < 1048576) { print "# warm-up, a comment line of sixty-four bytes, taken and ignored"; n += 64 } }' \
+		>"$TMP/warm.txt"
+	for i in $(seq 1 16); do
+		mkdir "$MNT/warm$i" || fail "mkdir warm$i"
+	done
+	for i in $(seq 1 16); do
+		(for j in 1 2 3 4 5 6 7 8; do
+			dd if="$TMP/warm.txt" of="$MNT/warm$i/insert" bs=1M \
+				count=1 status=none || exit 1
+			cat "$MNT/warm$i/stats" >/dev/null
+		done) &
 	done
 	wait
-	rmdir "$MNT/warm" || fail "rmdir warm"
+	for i in $(seq 1 16); do
+		rmdir "$MNT/warm$i" || fail "rmdir warm$i"
+	done
 	sleep 1
 	start=$(rss)
 	echo "VmRSS after the warm-up, before any btree: $start kB ($(rss_detail))"
@@ -827,23 +850,27 @@ soak()
 		done
 		sleep 1
 		n=$((n + 1))
-		rss_removed+=("$(rss)")
+		rss_removed+=("$(rss_at_rest)")
 		printf 'round %d: VmRSS %s kB loaded, %s kB after removing the btrees (%s)\n' \
 			"$n" "$rss_loaded" "${rss_removed[-1]}" "$(rss_detail)"
 		counters soak "rounds=$n"
 	done
-	[ "$n" -ge 2 ] ||
-		fail "only $n round(s) in $DURATION s: no figure to compare with"
-	first=${rss_removed[0]}
-	mid=${rss_removed[n / 2 - 1]}
-	last=${rss_removed[-1]}
-	echo "VmRSS with no btree: $start kB after the warm-up, $first kB after round 1," \
-		"$mid kB after round $((n / 2)), $last kB after round $n" \
-		"($(( (last - mid) * 1000 / (n - n / 2) )) bytes a round over the second half)"
+	[ "$n" -ge 8 ] ||
+		fail "only $n round(s) in $DURATION s: too few to compare (8 at least)"
+	# The first and the last quarter of the rounds (round 1 aside), each
+	# by its median.
+	q=$(( (n - 1) / 4 ))
+	first=$(printf '%s\n' "${rss_removed[@]:1:q}" | sort -n |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	last=$(printf '%s\n' "${rss_removed[@]: -q}" | sort -n |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	echo "VmRSS with no btree: $start kB after the warm-up, ${rss_removed[0]} kB" \
+		"after round 1; median $first kB over rounds 2-$((q + 1)), median" \
+		"$last kB over rounds $((n - q + 1))-$n"
 	if [ "$last" -gt $((first + first / 10)) ]; then
-		fail "VmRSS after removing every btree is $last kB, $(( (last - first) * 100 / first )) % above the $first kB after round 1 (more than 10 %)"
+		fail "VmRSS after removing every btree: median $last kB over the last rounds, $(( (last - first) * 100 / first )) % above the median $first kB of the first ones (more than 10 %)"
 	fi
-	echo "VmRSS after removing every btree: $last kB, within 10 % of the $first kB after round 1"
+	echo "VmRSS after removing every btree: median $last kB over the last rounds, within 10 % of the median $first kB of the first ones"
 }
 
 # ---- run ----------------------------------------------------------------
