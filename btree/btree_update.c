@@ -700,7 +700,7 @@ xbt_insert_run(struct xbt_trans *tp, const void *recs, unsigned int n,
 	const uint8_t		*r = recs;
 	struct xbt_cur		cur;
 	uint8_t			prev[XBT_KEY_MAX], key[XBT_KEY_MAX];
-	unsigned int		i = 0;
+	unsigned int		i;
 	bool			found;
 	int			m, error;
 
@@ -716,7 +716,7 @@ xbt_insert_run(struct xbt_trans *tp, const void *recs, unsigned int n,
 			return -EINVAL;
 		memcpy(prev, key, ops->key_len);
 	}
-	i = 0;
+	/* Overlapping and disjoint types check neighbours: one at a time. */
 	if (ops->flags & (XBT_OPS_OVERLAPPING | XBT_OPS_DISJOINT)) {
 		for (i = 0; i < n; i++) {
 			error = xbt_insert(tp, r + i * ops->rec_len, stat);
@@ -725,6 +725,7 @@ xbt_insert_run(struct xbt_trans *tp, const void *recs, unsigned int n,
 		}
 		return 0;
 	}
+	i = 0;
 	while (i < n) {
 		xbt_cur_init(&cur, bt);
 		error = xbt_lookup_rec(&cur, r + i * ops->rec_len, &found);

@@ -445,6 +445,34 @@ crc32c_shift_const(size_t len, bool clmul)
 	return k;
 }
 
+/* The last @len < 16 bytes, with the crc32 instruction. */
+static inline __attribute__((always_inline, target("sse4.2"))) uint32_t
+crc32c_sse42_tail(uint32_t crc, const unsigned char *p, size_t len)
+{
+	uint64_t	v;
+	uint32_t	v32;
+	uint16_t	v16;
+
+	if (len & 8) {
+		memcpy(&v, p, 8);
+		crc = (uint32_t)_mm_crc32_u64(crc, v);
+		p += 8;
+	}
+	if (len & 4) {
+		memcpy(&v32, p, 4);
+		crc = _mm_crc32_u32(crc, v32);
+		p += 4;
+	}
+	if (len & 2) {
+		memcpy(&v16, p, 2);
+		crc = _mm_crc32_u16(crc, v16);
+		p += 2;
+	}
+	if (len & 1)
+		crc = _mm_crc32_u8(crc, *p);
+	return crc;
+}
+
 /*
  * The SSE4.2 CRC.  Always inlined into the two entry points below, one
  * allowed to use PCLMULQDQ and one not, with @clmul a constant.
@@ -516,20 +544,7 @@ crc32c_sse42_body(uint32_t crc, const unsigned char *p, size_t len,
 		p += 8;
 		len -= 8;
 	}
-	crc = (uint32_t)a;
-	if (len & 4) {
-		memcpy(&v32, p, 4);
-		crc = _mm_crc32_u32(crc, v32);
-		p += 4;
-	}
-	if (len & 2) {
-		memcpy(&v16, p, 2);
-		crc = _mm_crc32_u16(crc, v16);
-		p += 2;
-	}
-	if (len & 1)
-		crc = _mm_crc32_u8(crc, *p);
-	return crc;
+	return crc32c_sse42_tail((uint32_t)a, p, len);
 }
 
 /*
@@ -606,34 +621,6 @@ static __attribute__((target("sse4.2,pclmul"))) uint32_t
 crc32c_zeros_clmul(uint32_t crc, uint64_t n)
 {
 	return crc32c_zeros_clmul_inl(crc, n);
-}
-
-/* The last @len < 16 bytes, with the crc32 instruction. */
-static inline __attribute__((always_inline, target("sse4.2"))) uint32_t
-crc32c_sse42_tail(uint32_t crc, const unsigned char *p, size_t len)
-{
-	uint64_t	v;
-	uint32_t	v32;
-	uint16_t	v16;
-
-	if (len & 8) {
-		memcpy(&v, p, 8);
-		crc = (uint32_t)_mm_crc32_u64(crc, v);
-		p += 8;
-	}
-	if (len & 4) {
-		memcpy(&v32, p, 4);
-		crc = _mm_crc32_u32(crc, v32);
-		p += 4;
-	}
-	if (len & 2) {
-		memcpy(&v16, p, 2);
-		crc = _mm_crc32_u16(crc, v16);
-		p += 2;
-	}
-	if (len & 1)
-		crc = _mm_crc32_u8(crc, *p);
-	return crc;
 }
 
 /*

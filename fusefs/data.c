@@ -41,7 +41,7 @@
 #include "fusefs/xfbfs.h"
 
 #define KV_REC_LEN		16
-/* New records of a gap go to the engine this many at a time. */
+/* New records of a gap, changed values of a run: this many at a time. */
 #define XFBFS_RUN		256
 /* A truncate deleting more records than this rebuilds the btree. */
 #define XFBFS_TRUNC_DELETE_MAX	4096
@@ -174,6 +174,7 @@ xfbfs_data_apply(struct xbtree *bt, struct xbt_trans *tp,
 	struct xbt_cur	cur;
 	uint8_t		key[XBT_KEY_MAX];
 	uint8_t		run[XFBFS_RUN][KV_REC_LEN];
+	uint64_t	vals[XFBFS_RUN];
 	uint64_t	k = w->off / 8, last = (w->end - 1) / 8;
 	uint64_t	nextk = 0, stop, v;
 	bool		lookup = true, changed;
@@ -218,16 +219,21 @@ xfbfs_data_apply(struct xbtree *bt, struct xbt_trans *tp,
 			continue;
 		}
 
-		/* A run of records k, k + 1, ... in this leaf. */
+		/*
+		 * A run of records k, k + 1, ... in this leaf whose new
+		 * values are not zero: their values, then one change.
+		 */
 		slot = cur.lv[0].slot;
 		nrecs = cur.leaf_nrecs;
 		p = (uint8_t *)xbt_cur_rec(&cur);
-		n = 0;
-		while (slot + (int)n < nrecs && k + n <= last &&
-		       kvbt_rec_key(p + n * KV_REC_LEN) == k + n &&
-		       xfbfs_slot_value(w, k + n,
-				kvbt_rec_val(p + n * KV_REC_LEN)) != 0)
-			n++;
+		for (n = 0; n < XFBFS_RUN && slot + (int)n < nrecs &&
+			    k + n <= last &&
+			    kvbt_rec_key(p + n * KV_REC_LEN) == k + n; n++) {
+			vals[n] = xfbfs_slot_value(w, k + n,
+					kvbt_rec_val(p + n * KV_REC_LEN));
+			if (!vals[n])
+				break;
+		}
 		if (n == 0) {
 			/* Record k becomes zero: delete it. */
 			kvbt_key_init(key, k);
@@ -241,12 +247,8 @@ xfbfs_data_apply(struct xbtree *bt, struct xbt_trans *tp,
 		error = xbt_cur_modify(&cur, n, (void **)&p);
 		if (error)
 			return error;
-		for (i = 0; i < n; i++) {
-			uint8_t	*r = p + i * KV_REC_LEN;
-
-			put_be64(r + 8, xfbfs_slot_value(w, k + i,
-							 kvbt_rec_val(r)));
-		}
+		for (i = 0; i < n; i++)
+			put_be64(p + i * KV_REC_LEN + 8, vals[i]);
 		k += n;
 		cur.lv[0].slot += n - 1;
 		error = xbt_increment(&cur, &stat);

@@ -384,6 +384,7 @@ xfbfs_do_readdir(fuse_req_t req, fuse_ino_t ino, char *buf, size_t size,
 	char			name[24];
 	uint64_t		bno;
 	size_t			i;
+	bool			kv;
 	int			error = 0;
 
 	parent = ino == XFBFS_ROOT_INO || sub == XFBFS_F_DIR ?
@@ -406,9 +407,9 @@ xfbfs_do_readdir(fuse_req_t req, fuse_ino_t ino, char *buf, size_t size,
 		return 0;
 	}
 	if (sub == XFBFS_F_DIR) {
+		/* `data` is listed in kv btrees only. */
 		tree = xfbfs_tree_get(xfbfs_ino_id(ino));
-		bool	kv = tree && xfbfs_tree_is_kv(tree);
-
+		kv = tree && xfbfs_tree_is_kv(tree);
 		if (tree)
 			xfbfs_tree_put(tree);
 		for (i = off - 2 + 1; i < XFBFS_F_NR; i++)

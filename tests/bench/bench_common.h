@@ -9,13 +9,16 @@
  * GAMMA is odd and mix64 (splitmix64's output function: xorshifts and odd
  * multiplications) is a bijection of the u64s, so key(0..2n-1) are 2n
  * distinct values: the first n are inserted, the rest are sure misses.
- * The value of key k is k ^ VAL_XOR.
+ * The value of key k is k ^ VAL_XOR.  And the count arguments both take.
  */
 #ifndef TESTS_BENCH_BENCH_COMMON_H
 #define TESTS_BENCH_BENCH_COMMON_H
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -23,6 +26,31 @@
 #define KEY_SEED	0x243f6a8885a308d3ULL
 #define GAMMA		0x9e3779b97f4a7c15ULL
 #define VAL_XOR		0xa5a5a5a55a5a5a5aULL
+
+/*
+ * A count argument: decimal, with an optional k (x 1000) or m (x 10^6)
+ * suffix, 1..@max.  False if it is not one.
+ */
+static inline bool
+bench_parse_count(const char *s, uint64_t max, uint64_t *vp)
+{
+	char			*end;
+	unsigned long long	v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'k' || *end == 'K') {
+		v *= 1000;
+		end++;
+	} else if (*end == 'm' || *end == 'M') {
+		v *= 1000000;
+		end++;
+	}
+	if (errno || end == s || *end || !v || v > max)
+		return false;
+	*vp = v;
+	return true;
+}
 
 static inline uint64_t
 mix64(uint64_t z)

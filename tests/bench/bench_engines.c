@@ -1326,19 +1326,9 @@ usage(int status)
 static uint64_t
 parse_count(const char *s)
 {
-	char			*end;
-	unsigned long long	v;
+	uint64_t	v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end == 'k' || *end == 'K') {
-		v *= 1000;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v *= 1000000;
-		end++;
-	}
-	if (errno || end == s || *end || !v || v > (1ULL << 40))
+	if (!bench_parse_count(s, 1ULL << 40, &v))
 		die("bad record count '%s'", s);
 	return v;
 }

@@ -1362,19 +1362,9 @@ usage(int status)
 static uint64_t
 parse_count(const char *s, const char *what)
 {
-	char			*end;
-	unsigned long long	v;
+	uint64_t	v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end == 'k' || *end == 'K') {
-		v *= 1000;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v *= 1000000;
-		end++;
-	}
-	if (errno || end == s || *end || !v || v > (1ULL << 32))
+	if (!bench_parse_count(s, 1ULL << 32, &v))
 		die("bad %s '%s'", what, s);
 	return v;
 }

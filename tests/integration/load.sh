@@ -76,8 +76,13 @@ rmdir "$B"
 # ---- when a load commits ---------------------------------------------------------
 printf '10 1\n20 2\n' >"$T/a"
 printf '30 3\n5 4\n' >"$T/b"
+uuid=$(od -A n -t x1 -j 24 -N 16 "$A/pages/0")
 { cat "$T/a"; cat "$T/b"; } >"$A/load"
 _content "$A/records" $'5 4\n10 1\n20 2\n30 3'
+# The same btree: its UUID stays; its counters start afresh.
+[ "$(od -A n -t x1 -j 24 -N 16 "$A/pages/0")" = "$uuid" ] ||
+	_fail "a load changed the btree's UUID"
+[ "$(_stat "$A" inserts)" = 0 ] || _fail "counters after a load"
 # Nothing new: nothing happens.
 : >"$A/load"
 _content "$A/records" $'5 4\n10 1\n20 2\n30 3'

@@ -35,6 +35,10 @@
  *	read1 N			one read() of up to N bytes
  *	pread N OFF		one pread() of up to N bytes at OFF
  *	seek OFF		lseek(OFF, SEEK_SET)
+ *	seekdata OFF		lseek(OFF, SEEK_DATA): "AT:<offset>" or the
+ *				errno's name
+ *	seekhole OFF		lseek(OFF, SEEK_HOLE), printed the same way
+ *	mmap LEN		mmap(LEN, MAP_SHARED) at 0, then munmap
  *	ftruncate LEN		ftruncate()
  *	fsync			fsync()
  *	close			close(): its error is FLUSH's error
@@ -53,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -416,6 +421,29 @@ step(int argc, char **argv)
 	if (!strcmp(op, "seek")) {
 		NEED(1);
 		sys_token(lseek(cur_fd, number(argv[1]), SEEK_SET));
+		return 2;
+	}
+	if (!strcmp(op, "seekdata") || !strcmp(op, "seekhole")) {
+		off_t	at;
+
+		NEED(1);
+		at = lseek(cur_fd, number(argv[1]),
+			   op[4] == 'd' ? SEEK_DATA : SEEK_HOLE);
+		if (at < 0)
+			sys_token(-1);
+		else
+			printf("AT:%lld ", (long long)at);
+		return 2;
+	}
+	if (!strcmp(op, "mmap")) {
+		void	*map;
+
+		NEED(1);
+		map = mmap(NULL, number(argv[1]), PROT_READ, MAP_SHARED,
+			   cur_fd, 0);
+		if (map != MAP_FAILED)
+			munmap(map, number(argv[1]));
+		sys_token(map == MAP_FAILED ? -1 : 0);
 		return 2;
 	}
 	if (!strcmp(op, "ftruncate")) {
