@@ -498,13 +498,10 @@ xfbfs_make_more(struct xfbfs_handle *h, size_t want)
 
 /* ---- handles ------------------------------------------------------------ */
 
-/* Every open file (see struct xfbfs_open). */
-static struct xfbfs_open_list	xfbfs_handles = XFBFS_OPEN_LIST_INIT;
-
 static void
 xfbfs_handle_free(struct xfbfs_handle *h)
 {
-	xfbfs_open_del(&xfbfs_handles, &h->link);
+	xfbfs_open_del(&h->tree->fs->files, &h->link);
 	xfbfs_load_free(h->tree, h->load);
 	xfbfs_tree_put(h->tree);
 	pthread_mutex_destroy(&h->lock);
@@ -514,7 +511,8 @@ xfbfs_handle_free(struct xfbfs_handle *h)
 }
 
 static int
-xfbfs_do_open(fuse_ino_t ino, int flags, struct xfbfs_handle **hp)
+xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, int flags,
+		struct xfbfs_handle **hp)
 {
 	uint64_t		sub = xfbfs_ino_sub(ino);
 	enum xfbfs_file		kind = xfbfs_sub_kind(sub);
@@ -529,7 +527,7 @@ xfbfs_do_open(fuse_ino_t ino, int flags, struct xfbfs_handle **hp)
 		return -EISDIR;
 	if (kind >= XFBFS_F_NR && kind != XFBFS_F_PAGE)
 		return -ENOENT;
-	tree = xfbfs_tree_get(xfbfs_ino_id(ino));
+	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 	if (!tree)
 		return -ENOENT;
 	pthread_rwlock_rdlock(&tree->lock);
@@ -546,7 +544,7 @@ xfbfs_do_open(fuse_ino_t ino, int flags, struct xfbfs_handle **hp)
 
 	/* The mode bits say what a file allows, for root too. */
 	if (kind == XFBFS_F_PAGE)
-		mode = xfbfs.opts.pages_writable ? 0644 : 0444;
+		mode = fs->opts.pages_writable ? 0644 : 0444;
 	else
 		mode = xfbfs_files[kind].mode;
 	if (((acc == O_RDONLY || acc == O_RDWR) && !(mode & S_IRUSR)) ||
@@ -572,7 +570,7 @@ xfbfs_do_open(fuse_ino_t ino, int flags, struct xfbfs_handle **hp)
 	h->kind = kind;
 	h->bno = sub - XFBFS_PAGE_BASE;
 	pthread_mutex_init(&h->lock, NULL);
-	xfbfs_open_add(&xfbfs_handles, &h->link);
+	xfbfs_open_add(&fs->files, &h->link);
 	*hp = h;
 	return 0;
 
@@ -582,12 +580,12 @@ out_put:
 }
 
 int
-xfbfs_open_fi(fuse_ino_t ino, struct fuse_file_info *fi)
+xfbfs_open_fi(struct xfbfs *fs, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct xfbfs_handle	*h;
 	int			error;
 
-	error = xfbfs_do_open(ino, fi->flags, &h);
+	error = xfbfs_do_open(fs, ino, fi->flags, &h);
 	if (error)
 		return error;
 	/*
@@ -607,11 +605,11 @@ xfbfs_release_fi(struct fuse_file_info *fi)
 }
 
 void
-xfbfs_files_destroy(void)
+xfbfs_files_destroy(struct xfbfs *fs)
 {
 	struct xfbfs_open	*o;
 
-	while ((o = xfbfs_open_first(&xfbfs_handles)))
+	while ((o = xfbfs_open_first(&fs->files)))
 		xfbfs_handle_free((struct xfbfs_handle *)o);
 }
 
@@ -620,7 +618,7 @@ xfbfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	int	error;
 
-	error = xfbfs_open_fi(ino, fi);
+	error = xfbfs_open_fi(xfbfs_of(req), ino, fi);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else if (fuse_reply_open(req, fi) == -ENOENT)

@@ -64,7 +64,7 @@ xfbfs_load_begin(struct xfbfs_tree *tree, struct xfbfs_load **lp,
 		if (!l)
 			return -ENOMEM;
 		snprintf(descr, sizeof(descr), "xfbtreefs-load-%u", tree->id);
-		error = xfarray_create(descr, xfbfs.opts.tmpdir,
+		error = xfarray_create(descr, tree->fs->opts.tmpdir,
 				       type->ops->rec_len, &l->arr);
 		if (error) {
 			free(l);

@@ -32,7 +32,11 @@
 #define XFBTREEFS_VERSION	"unknown"
 #endif
 
-struct xfbfs xfbfs;
+/*
+ * Where logs go: set once before the session starts.  The one piece of
+ * process-wide state, because the library's log hook (xbt_set_log_fn())
+ * carries no context and syslog is per process anyway.
+ */
 static bool xfbfs_foreground = true;
 
 void
@@ -244,6 +248,14 @@ main(int argc, char *argv[])
 	struct fuse_loop_config		*cfg = NULL;
 	struct fuse_session		*se;
 	int				ret = 1;
+	/*
+	 * The mount's state lives here, in main's frame, for the life of
+	 * the session; handlers reach it through their request.
+	 */
+	struct xfbfs			xfbfs = {
+		.files	= XFBFS_OPEN_LIST_INIT,
+		.dirs	= XFBFS_OPEN_LIST_INIT,
+	};
 
 	if (getuid() != geteuid() || getgid() != getegid()) {
 		fprintf(stderr, "xfbtreefs: refusing to run setuid or "
@@ -283,11 +295,11 @@ main(int argc, char *argv[])
 	xbt_set_log_fn(xfbfs_engine_log);
 	xfbfs_raise_nofile();
 	xfbfs_preload_unwinder();
-	xfbfs_trees_init();
+	xfbfs_trees_init(&xfbfs);
 
 	ops.init = xfbfs_init;
 	ops.destroy = xfbfs_destroy;
-	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+	se = fuse_session_new(&args, &ops, sizeof(ops), &xfbfs);
 	if (!se)
 		goto out_trees;
 	xfbfs.se = se;
@@ -323,9 +335,9 @@ out_signals:
 out_session:
 	fuse_session_destroy(se);
 out_trees:
-	xfbfs_files_destroy();
-	xfbfs_dirs_destroy();
-	xfbfs_trees_destroy();
+	xfbfs_files_destroy(&xfbfs);
+	xfbfs_dirs_destroy(&xfbfs);
+	xfbfs_trees_destroy(&xfbfs);
 out_args:
 	free(cmd.mountpoint);
 	free(xfbfs.opts.max_memory_str);

@@ -46,18 +46,19 @@ const struct xfbfs_file_info xfbfs_files[XFBFS_F_NR] = {
 };
 
 static void
-xfbfs_stat_common(struct stat *st, fuse_ino_t ino, mode_t mode)
+xfbfs_stat_common(struct xfbfs *fs, struct stat *st, fuse_ino_t ino,
+		mode_t mode)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
 	st->st_mode = mode;
 	st->st_nlink = S_ISDIR(mode) ? 2 : 1;
-	st->st_uid = xfbfs.uid;
-	st->st_gid = xfbfs.gid;
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
 	st->st_blksize = 4096;
-	st->st_atim = xfbfs.mount_time;
-	st->st_mtim = xfbfs.mount_time;
-	st->st_ctim = xfbfs.mount_time;
+	st->st_atim = fs->mount_time;
+	st->st_mtim = fs->mount_time;
+	st->st_ctim = fs->mount_time;
 }
 
 /*
@@ -65,7 +66,7 @@ xfbfs_stat_common(struct stat *st, fuse_ino_t ino, mode_t mode)
  * no longer) exist.
  */
 static int
-xfbfs_do_stat(fuse_ino_t ino, struct stat *st)
+xfbfs_do_stat(struct xfbfs *fs, fuse_ino_t ino, struct stat *st)
 {
 	struct xfbfs_tree	*tree;
 	uint64_t		sub = xfbfs_ino_sub(ino);
@@ -74,13 +75,13 @@ xfbfs_do_stat(fuse_ino_t ino, struct stat *st)
 	int			error = 0;
 
 	if (ino == XFBFS_ROOT_INO) {
-		xfbfs_stat_common(st, ino, S_IFDIR | 0755);
-		st->st_nlink = 2 + xfbfs_tree_count();
+		xfbfs_stat_common(fs, st, ino, S_IFDIR | 0755);
+		st->st_nlink = 2 + xfbfs_tree_count(fs);
 		return 0;
 	}
 	if (kind >= XFBFS_F_NR && kind != XFBFS_F_PAGE)
 		return -ENOENT;
-	tree = xfbfs_tree_get(xfbfs_ino_id(ino));
+	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 	if (!tree)
 		return -ENOENT;
 	pthread_rwlock_rdlock(&tree->lock);
@@ -94,14 +95,14 @@ xfbfs_do_stat(fuse_ino_t ino, struct stat *st)
 			error = -ENOENT;
 			goto out_unlock;
 		}
-		mode = S_IFREG | (xfbfs.opts.pages_writable ? 0644 : 0444);
+		mode = S_IFREG | (fs->opts.pages_writable ? 0644 : 0444);
 	} else if (kind == XFBFS_F_DATA && tree->type != &xfbfs_type_kv) {
 		error = -ENOENT;	/* kv btrees only */
 		goto out_unlock;
 	} else {
 		mode = xfbfs_files[kind].mode;
 	}
-	xfbfs_stat_common(st, ino, mode);
+	xfbfs_stat_common(fs, st, ino, mode);
 	st->st_mtim = tree->mtime;
 	st->st_ctim = tree->mtime;
 	if (kind == XFBFS_F_DIR)
@@ -125,7 +126,7 @@ out_unlock:
 }
 
 static int
-xfbfs_do_lookup(fuse_ino_t parent, const char *name,
+xfbfs_do_lookup(struct xfbfs *fs, fuse_ino_t parent, const char *name,
 		struct fuse_entry_param *e)
 {
 	struct xfbfs_tree	*tree;
@@ -142,7 +143,7 @@ xfbfs_do_lookup(fuse_ino_t parent, const char *name,
 	if (strlen(name) > XFBFS_NAME_MAX)
 		return -ENAMETOOLONG;
 	if (parent == XFBFS_ROOT_INO) {
-		tree = xfbfs_tree_get_name(name);
+		tree = xfbfs_tree_get_name(fs, name);
 		if (!tree)
 			return -ENOENT;
 		ino = xfbfs_ino(tree->id, XFBFS_F_DIR);
@@ -167,7 +168,7 @@ xfbfs_do_lookup(fuse_ino_t parent, const char *name,
 		return -ENOTDIR;
 	}
 	e->ino = ino;
-	return xfbfs_do_stat(ino, &e->attr);
+	return xfbfs_do_stat(fs, ino, &e->attr);
 }
 
 static void
@@ -176,7 +177,7 @@ xfbfs_ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param	e;
 	int			error;
 
-	error = xfbfs_do_lookup(parent, name, &e);
+	error = xfbfs_do_lookup(xfbfs_of(req), parent, name, &e);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else
@@ -190,7 +191,7 @@ xfbfs_ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int		error;
 
 	(void)fi;
-	error = xfbfs_do_stat(ino, &st);
+	error = xfbfs_do_stat(xfbfs_of(req), ino, &st);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else
@@ -199,21 +200,22 @@ xfbfs_ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 /* Truncate the `data` file @ino to @size; *@st gets its new attributes. */
 static int
-xfbfs_data_truncate_ino(fuse_ino_t ino, off_t size, struct stat *st)
+xfbfs_data_truncate_ino(struct xfbfs *fs, fuse_ino_t ino, off_t size,
+		struct stat *st)
 {
 	struct xfbfs_tree	*tree;
 	int			error;
 
 	if (size < 0)
 		return -EINVAL;
-	tree = xfbfs_tree_get(xfbfs_ino_id(ino));
+	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 	if (!tree)
 		return -ENOENT;
 	error = xfbfs_data_truncate(tree, size);
 	xfbfs_tree_put(tree);
 	if (error)
 		return error;
-	return xfbfs_do_stat(ino, st);
+	return xfbfs_do_stat(fs, ino, st);
 }
 
 /*
@@ -222,13 +224,13 @@ xfbfs_data_truncate_ino(fuse_ino_t ino, off_t size, struct stat *st)
  * EISDIR, a page EPERM; truncating `data` is real.
  */
 static int
-xfbfs_do_setattr(fuse_ino_t ino, struct stat *attr, int to_set,
-		struct stat *st)
+xfbfs_do_setattr(struct xfbfs *fs, fuse_ino_t ino, struct stat *attr,
+		int to_set, struct stat *st)
 {
 	enum xfbfs_file	kind = xfbfs_sub_kind(xfbfs_ino_sub(ino));
 	int		error;
 
-	error = xfbfs_do_stat(ino, st);
+	error = xfbfs_do_stat(fs, ino, st);
 	if (error)
 		return error;
 	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
@@ -240,7 +242,8 @@ xfbfs_do_setattr(fuse_ino_t ino, struct stat *attr, int to_set,
 		if (kind == XFBFS_F_PAGE)
 			return -EPERM;
 		if (kind == XFBFS_F_DATA)
-			return xfbfs_data_truncate_ino(ino, attr->st_size, st);
+			return xfbfs_data_truncate_ino(fs, ino, attr->st_size,
+						       st);
 	}
 	return 0;
 }
@@ -253,7 +256,7 @@ xfbfs_ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int		error;
 
 	(void)fi;
-	error = xfbfs_do_setattr(ino, attr, to_set, &st);
+	error = xfbfs_do_setattr(xfbfs_of(req), ino, attr, to_set, &st);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else
@@ -267,7 +270,7 @@ xfbfs_ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	struct stat	st;
 	int		error;
 
-	error = xfbfs_do_stat(ino, &st);
+	error = xfbfs_do_stat(xfbfs_of(req), ino, &st);
 	if (!error && (((mask & R_OK) && !(st.st_mode & S_IRUSR)) ||
 		       ((mask & W_OK) && !(st.st_mode & S_IWUSR)) ||
 		       ((mask & X_OK) && !(st.st_mode & S_IXUSR))))
@@ -279,39 +282,37 @@ xfbfs_ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 
 /* An open directory: the root lists a snapshot taken at opendir. */
 struct xfbfs_dir {
-	struct xfbfs_open	link;		/* first: xfbfs_dirs */
+	struct xfbfs_open	link;		/* first: fs->dirs */
 	struct xfbfs_dirent	*list;
 	size_t			n;
 };
 
-/* Every open directory (see struct xfbfs_open). */
-static struct xfbfs_open_list	xfbfs_dirs = XFBFS_OPEN_LIST_INIT;
-
 static void
-xfbfs_dir_free(struct xfbfs_dir *d)
+xfbfs_dir_free(struct xfbfs *fs, struct xfbfs_dir *d)
 {
-	xfbfs_open_del(&xfbfs_dirs, &d->link);
+	xfbfs_open_del(&fs->dirs, &d->link);
 	xfbfs_tree_list_free(d->list, d->n);
 	free(d);
 }
 
 void
-xfbfs_dirs_destroy(void)
+xfbfs_dirs_destroy(struct xfbfs *fs)
 {
 	struct xfbfs_open	*o;
 
-	while ((o = xfbfs_open_first(&xfbfs_dirs)))
-		xfbfs_dir_free((struct xfbfs_dir *)o);
+	while ((o = xfbfs_open_first(&fs->dirs)))
+		xfbfs_dir_free(fs, (struct xfbfs_dir *)o);
 }
 
 static void
 xfbfs_ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct xfbfs		*fs = xfbfs_of(req);
 	struct xfbfs_dir	*d;
 	struct stat		st;
 	int			error;
 
-	error = xfbfs_do_stat(ino, &st);
+	error = xfbfs_do_stat(fs, ino, &st);
 	if (!error && !S_ISDIR(st.st_mode))
 		error = -ENOTDIR;
 	if (error) {
@@ -324,17 +325,17 @@ xfbfs_ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	if (ino == XFBFS_ROOT_INO) {
-		error = xfbfs_tree_list(&d->list, &d->n);
+		error = xfbfs_tree_list(fs, &d->list, &d->n);
 		if (error) {
 			free(d);
 			xfbfs_reply_err(req, error);
 			return;
 		}
 	}
-	xfbfs_open_add(&xfbfs_dirs, &d->link);
+	xfbfs_open_add(&fs->dirs, &d->link);
 	fi->fh = (uintptr_t)d;
 	if (fuse_reply_open(req, fi) == -ENOENT)
-		xfbfs_dir_free(d);	/* interrupted: no releasedir comes */
+		xfbfs_dir_free(fs, d);	/* interrupted: no releasedir comes */
 }
 
 static void
@@ -345,7 +346,7 @@ xfbfs_ll_releasedir(fuse_req_t req, fuse_ino_t ino,
 
 	(void)ino;
 	if (d)
-		xfbfs_dir_free(d);
+		xfbfs_dir_free(xfbfs_of(req), d);
 	xfbfs_reply_err(req, 0);
 }
 
@@ -377,6 +378,7 @@ static int
 xfbfs_do_readdir(fuse_req_t req, fuse_ino_t ino, char *buf, size_t size,
 		off_t off, struct xfbfs_dir *d, size_t *pos)
 {
+	struct xfbfs		*fs = xfbfs_of(req);
 	uint64_t		sub = xfbfs_ino_sub(ino);
 	fuse_ino_t		base = ino & ~XFBFS_SUB_MASK;
 	fuse_ino_t		parent;
@@ -408,7 +410,7 @@ xfbfs_do_readdir(fuse_req_t req, fuse_ino_t ino, char *buf, size_t size,
 	}
 	if (sub == XFBFS_F_DIR) {
 		/* `data` is listed in kv btrees only. */
-		tree = xfbfs_tree_get(xfbfs_ino_id(ino));
+		tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 		kv = tree && xfbfs_tree_is_kv(tree);
 		if (tree)
 			xfbfs_tree_put(tree);
@@ -423,7 +425,7 @@ xfbfs_do_readdir(fuse_req_t req, fuse_ino_t ino, char *buf, size_t size,
 	}
 
 	/* pages/ */
-	tree = xfbfs_tree_get(xfbfs_ino_id(ino));
+	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 	if (!tree)
 		return -ENOENT;
 	pthread_rwlock_rdlock(&tree->lock);
@@ -483,9 +485,9 @@ xfbfs_ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		xfbfs_reply_err(req, -EPERM);
 		return;
 	}
-	error = xfbfs_tree_create(name, &tree);
+	error = xfbfs_tree_create(xfbfs_of(req), name, &tree);
 	if (!error) {
-		error = xfbfs_do_lookup(parent, name, &e);
+		error = xfbfs_do_lookup(xfbfs_of(req), parent, name, &e);
 		xfbfs_tree_put(tree);
 	}
 	if (error)
@@ -500,7 +502,7 @@ xfbfs_ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int	error;
 
 	if (parent == XFBFS_ROOT_INO)
-		error = xfbfs_tree_remove(name);
+		error = xfbfs_tree_remove(xfbfs_of(req), name);
 	else if (xfbfs_ino_sub(parent) == XFBFS_F_DIR &&
 		 !strcmp(name, "pages"))
 		error = -EPERM;
@@ -516,7 +518,7 @@ xfbfs_ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int	error;
 
 	if (parent == XFBFS_ROOT_INO && newparent == XFBFS_ROOT_INO)
-		error = xfbfs_tree_rename(name, newname, flags);
+		error = xfbfs_tree_rename(xfbfs_of(req), name, newname, flags);
 	else
 		error = -EPERM;
 	xfbfs_reply_err(req, error);
@@ -528,12 +530,13 @@ xfbfs_ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param	e;
 	int			error;
 
-	error = xfbfs_do_lookup(parent, name, &e);
+	error = xfbfs_do_lookup(xfbfs_of(req), parent, name, &e);
 	if (!error && xfbfs_sub_kind(xfbfs_ino_sub(e.ino)) == XFBFS_F_DATA) {
 		/* `rm data` deletes every record; the file stays. */
 		struct stat	st;
 
-		error = xfbfs_data_truncate_ino(e.ino, 0, &st);
+		error = xfbfs_data_truncate_ino(xfbfs_of(req), e.ino, 0,
+						&st);
 	} else if (!error) {
 		error = S_ISDIR(e.attr.st_mode) ? -EISDIR : -EPERM;
 	}
@@ -566,15 +569,15 @@ xfbfs_ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		xfbfs_reply_err(req, -EPERM);
 		return;
 	}
-	error = xfbfs_do_lookup(parent, name, &e);
+	error = xfbfs_do_lookup(xfbfs_of(req), parent, name, &e);
 	if (error == -ENOENT)
 		error = -EPERM;		/* not a kv btree */
 	if (!error && (fi->flags & O_EXCL))
 		error = -EEXIST;
 	if (!error)
-		error = xfbfs_open_fi(e.ino, fi);
+		error = xfbfs_open_fi(xfbfs_of(req), e.ino, fi);
 	if (!error)
-		error = xfbfs_do_stat(e.ino, &e.attr);	/* after O_TRUNC */
+		error = xfbfs_do_stat(xfbfs_of(req), e.ino, &e.attr);	/* after O_TRUNC */
 	if (error)
 		xfbfs_reply_err(req, error);
 	else if (fuse_reply_create(req, &e, fi) == -ENOENT)
@@ -586,6 +589,7 @@ static void
 xfbfs_ll_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		struct fuse_file_info *fi)
 {
+	struct xfbfs		*fs = xfbfs_of(req);
 	struct xfbfs_tree	*tree;
 	struct stat		st;
 	uint64_t		res = 0;
@@ -597,14 +601,14 @@ xfbfs_ll_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		return;
 	}
 	if (xfbfs_sub_kind(xfbfs_ino_sub(ino)) == XFBFS_F_DATA) {
-		tree = xfbfs_tree_get(xfbfs_ino_id(ino));
+		tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 		error = tree ? xfbfs_data_seek(tree, off, whence, &res) :
 			       -ENOENT;
 		if (tree)
 			xfbfs_tree_put(tree);
 	} else {
 		/* Any other file is all data up to its size. */
-		error = xfbfs_do_stat(ino, &st);
+		error = xfbfs_do_stat(fs, ino, &st);
 		if (!error && off >= st.st_size)
 			error = -ENXIO;
 		res = whence == SEEK_DATA ? (uint64_t)off : (uint64_t)st.st_size;
@@ -668,6 +672,7 @@ xfbfs_ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 static void
 xfbfs_ll_statfs(fuse_req_t req, fuse_ino_t ino)
 {
+	struct xfbfs	*fs = xfbfs_of(req);
 	struct statvfs	sv;
 	uint64_t	bsize = sysconf(_SC_PAGESIZE);
 	uint64_t	used = xfile_memory_used();
@@ -681,13 +686,13 @@ xfbfs_ll_statfs(fuse_req_t req, fuse_ino_t ino)
 	if (cap) {
 		sv.f_blocks = cap / bsize;
 		sv.f_bfree = cap > used ? (cap - used) / bsize : 0;
-	} else if (xfbfs.opts.tmpdir && !statvfs(xfbfs.opts.tmpdir, &tsv)) {
+	} else if (fs->opts.tmpdir && !statvfs(fs->opts.tmpdir, &tsv)) {
 		/* No cap: what the tmpdir file system can still hold. */
 		sv.f_bfree = tsv.f_bavail * tsv.f_frsize / bsize;
 		sv.f_blocks = sv.f_bfree + used / bsize;
 	}
 	sv.f_bavail = sv.f_bfree;
-	sv.f_files = xfbfs_tree_count();
+	sv.f_files = xfbfs_tree_count(fs);
 	sv.f_ffree = (1U << 23) - sv.f_files;
 	sv.f_favail = sv.f_ffree;
 	sv.f_namemax = XFBFS_NAME_MAX;

@@ -25,12 +25,12 @@
 #include "fusefs/xfbfs.h"
 
 int
-xfbfs_trees_init(void)
+xfbfs_trees_init(struct xfbfs *fs)
 {
-	pthread_rwlock_init(&xfbfs.names_lock, NULL);
-	xfbfs.by_name = g_hash_table_new(g_str_hash, g_str_equal);
-	xfbfs.by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
-	xfbfs.next_id = 1;
+	pthread_rwlock_init(&fs->names_lock, NULL);
+	fs->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+	fs->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
+	fs->next_id = 1;
 	return 0;
 }
 
@@ -51,42 +51,42 @@ xfbfs_tree_free(struct xfbfs_tree *tree)
 }
 
 void
-xfbfs_trees_destroy(void)
+xfbfs_trees_destroy(struct xfbfs *fs)
 {
 	GHashTableIter	it;
 	gpointer	k, v;
 
-	g_hash_table_iter_init(&it, xfbfs.by_id);
+	g_hash_table_iter_init(&it, fs->by_id);
 	while (g_hash_table_iter_next(&it, &k, &v))
 		xfbfs_tree_put(v);
-	g_hash_table_destroy(xfbfs.by_id);
-	g_hash_table_destroy(xfbfs.by_name);
-	pthread_rwlock_destroy(&xfbfs.names_lock);
+	g_hash_table_destroy(fs->by_id);
+	g_hash_table_destroy(fs->by_name);
+	pthread_rwlock_destroy(&fs->names_lock);
 }
 
 struct xfbfs_tree *
-xfbfs_tree_get(uint32_t id)
+xfbfs_tree_get(struct xfbfs *fs, uint32_t id)
 {
 	struct xfbfs_tree	*tree;
 
-	pthread_rwlock_rdlock(&xfbfs.names_lock);
-	tree = g_hash_table_lookup(xfbfs.by_id, GUINT_TO_POINTER(id));
+	pthread_rwlock_rdlock(&fs->names_lock);
+	tree = g_hash_table_lookup(fs->by_id, GUINT_TO_POINTER(id));
 	if (tree)
 		__atomic_add_fetch(&tree->refs, 1, __ATOMIC_RELAXED);
-	pthread_rwlock_unlock(&xfbfs.names_lock);
+	pthread_rwlock_unlock(&fs->names_lock);
 	return tree;
 }
 
 struct xfbfs_tree *
-xfbfs_tree_get_name(const char *name)
+xfbfs_tree_get_name(struct xfbfs *fs, const char *name)
 {
 	struct xfbfs_tree	*tree;
 
-	pthread_rwlock_rdlock(&xfbfs.names_lock);
-	tree = g_hash_table_lookup(xfbfs.by_name, name);
+	pthread_rwlock_rdlock(&fs->names_lock);
+	tree = g_hash_table_lookup(fs->by_name, name);
 	if (tree)
 		__atomic_add_fetch(&tree->refs, 1, __ATOMIC_RELAXED);
-	pthread_rwlock_unlock(&xfbfs.names_lock);
+	pthread_rwlock_unlock(&fs->names_lock);
 	return tree;
 }
 
@@ -113,10 +113,12 @@ void
 xfbfs_tree_params(struct xfbfs_tree *tree, const uint8_t *uuid,
 		struct xbtree_params *p)
 {
+	struct xfbfs	*fs = tree->fs;
+
 	memset(p, 0, sizeof(*p));
-	p->blocksize = xfbfs.opts.blocksize;
+	p->blocksize = fs->opts.blocksize;
 	p->owner = tree->id;
-	p->tmpdir = xfbfs.opts.tmpdir;
+	p->tmpdir = fs->opts.tmpdir;
 	p->uuid = uuid;
 }
 
@@ -132,7 +134,8 @@ xfbfs_make_btree(struct xfbfs_tree *tree, const struct xfbfs_type *type,
 }
 
 int
-xfbfs_tree_create(const char *name, struct xfbfs_tree **treep)
+xfbfs_tree_create(struct xfbfs *fs, const char *name,
+		struct xfbfs_tree **treep)
 {
 	struct xfbfs_tree	*tree;
 	int			error;
@@ -158,34 +161,35 @@ xfbfs_tree_create(const char *name, struct xfbfs_tree **treep)
 		pthread_rwlockattr_destroy(&attr);
 	}
 	pthread_mutex_init(&tree->err_lock, NULL);
+	tree->fs = fs;
 	tree->type = &xfbfs_type_kv;
 	tree->refs = 1;
 	clock_gettime(CLOCK_REALTIME, &tree->ctime);
 	tree->mtime = tree->ctime;
 
-	pthread_rwlock_wrlock(&xfbfs.names_lock);
-	if (g_hash_table_contains(xfbfs.by_name, name)) {
+	pthread_rwlock_wrlock(&fs->names_lock);
+	if (g_hash_table_contains(fs->by_name, name)) {
 		error = -EEXIST;
 		goto out_unlock;
 	}
-	if (xfbfs.next_id == 0 || xfbfs.next_id >= (1U << 23)) {
+	if (fs->next_id == 0 || fs->next_id >= (1U << 23)) {
 		error = -ENOSPC;	/* ids are never reused */
 		goto out_unlock;
 	}
-	tree->id = xfbfs.next_id;
+	tree->id = fs->next_id;
 	error = xfbfs_make_btree(tree, tree->type, &tree->bt);
 	if (error)
 		goto out_unlock;
-	xfbfs.next_id++;
-	g_hash_table_insert(xfbfs.by_name, tree->name, tree);
-	g_hash_table_insert(xfbfs.by_id, GUINT_TO_POINTER(tree->id), tree);
+	fs->next_id++;
+	g_hash_table_insert(fs->by_name, tree->name, tree);
+	g_hash_table_insert(fs->by_id, GUINT_TO_POINTER(tree->id), tree);
 	__atomic_add_fetch(&tree->refs, 1, __ATOMIC_RELAXED);
-	pthread_rwlock_unlock(&xfbfs.names_lock);
+	pthread_rwlock_unlock(&fs->names_lock);
 	*treep = tree;
 	return 0;
 
 out_unlock:
-	pthread_rwlock_unlock(&xfbfs.names_lock);
+	pthread_rwlock_unlock(&fs->names_lock);
 	pthread_rwlock_destroy(&tree->lock);
 	pthread_mutex_destroy(&tree->err_lock);
 out_free:
@@ -195,20 +199,20 @@ out_free:
 }
 
 int
-xfbfs_tree_remove(const char *name)
+xfbfs_tree_remove(struct xfbfs *fs, const char *name)
 {
 	struct xfbfs_tree	*tree;
 	struct xbtree		*bt;
 
-	pthread_rwlock_wrlock(&xfbfs.names_lock);
-	tree = g_hash_table_lookup(xfbfs.by_name, name);
+	pthread_rwlock_wrlock(&fs->names_lock);
+	tree = g_hash_table_lookup(fs->by_name, name);
 	if (!tree) {
-		pthread_rwlock_unlock(&xfbfs.names_lock);
+		pthread_rwlock_unlock(&fs->names_lock);
 		return -ENOENT;
 	}
-	g_hash_table_remove(xfbfs.by_name, name);
-	g_hash_table_remove(xfbfs.by_id, GUINT_TO_POINTER(tree->id));
-	pthread_rwlock_unlock(&xfbfs.names_lock);
+	g_hash_table_remove(fs->by_name, name);
+	g_hash_table_remove(fs->by_id, GUINT_TO_POINTER(tree->id));
+	pthread_rwlock_unlock(&fs->names_lock);
 
 	/* Requests on open files see dead and fail; free the memory now. */
 	pthread_rwlock_wrlock(&tree->lock);
@@ -222,7 +226,8 @@ xfbfs_tree_remove(const char *name)
 }
 
 int
-xfbfs_tree_rename(const char *old, const char *new, unsigned int flags)
+xfbfs_tree_rename(struct xfbfs *fs, const char *old, const char *new,
+		unsigned int flags)
 {
 	struct xfbfs_tree	*tree;
 	char			*name;
@@ -236,26 +241,26 @@ xfbfs_tree_rename(const char *old, const char *new, unsigned int flags)
 	name = strdup(new);
 	if (!name)
 		return -ENOMEM;
-	pthread_rwlock_wrlock(&xfbfs.names_lock);
-	tree = g_hash_table_lookup(xfbfs.by_name, old);
+	pthread_rwlock_wrlock(&fs->names_lock);
+	tree = g_hash_table_lookup(fs->by_name, old);
 	if (!tree) {
 		error = -ENOENT;
 		goto out_unlock;
 	}
 	if (!strcmp(old, new))
 		goto out_unlock;	/* rename onto itself: nothing to do */
-	if (g_hash_table_contains(xfbfs.by_name, new)) {
+	if (g_hash_table_contains(fs->by_name, new)) {
 		/* Every btree directory holds files, so it is never empty. */
 		error = (flags & RENAME_NOREPLACE) ? -EEXIST : -ENOTEMPTY;
 		goto out_unlock;
 	}
-	g_hash_table_remove(xfbfs.by_name, old);
+	g_hash_table_remove(fs->by_name, old);
 	free(tree->name);
 	tree->name = name;
 	name = NULL;
-	g_hash_table_insert(xfbfs.by_name, tree->name, tree);
+	g_hash_table_insert(fs->by_name, tree->name, tree);
 out_unlock:
-	pthread_rwlock_unlock(&xfbfs.names_lock);
+	pthread_rwlock_unlock(&fs->names_lock);
 	free(name);
 	return error;
 }
@@ -268,7 +273,7 @@ xfbfs_dirent_cmp(gconstpointer a, gconstpointer b)
 }
 
 int
-xfbfs_tree_list(struct xfbfs_dirent **listp, size_t *np)
+xfbfs_tree_list(struct xfbfs *fs, struct xfbfs_dirent **listp, size_t *np)
 {
 	struct xfbfs_dirent	*list;
 	GHashTableIter		it;
@@ -276,13 +281,13 @@ xfbfs_tree_list(struct xfbfs_dirent **listp, size_t *np)
 	size_t			n = 0, i;
 	int			error = 0;
 
-	pthread_rwlock_rdlock(&xfbfs.names_lock);
-	list = calloc(g_hash_table_size(xfbfs.by_name) + 1, sizeof(*list));
+	pthread_rwlock_rdlock(&fs->names_lock);
+	list = calloc(g_hash_table_size(fs->by_name) + 1, sizeof(*list));
 	if (!list) {
 		error = -ENOMEM;
 		goto out_unlock;
 	}
-	g_hash_table_iter_init(&it, xfbfs.by_name);
+	g_hash_table_iter_init(&it, fs->by_name);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		list[n].name = strdup(k);
 		list[n].id = ((struct xfbfs_tree *)v)->id;
@@ -293,7 +298,7 @@ xfbfs_tree_list(struct xfbfs_dirent **listp, size_t *np)
 		n++;
 	}
 out_unlock:
-	pthread_rwlock_unlock(&xfbfs.names_lock);
+	pthread_rwlock_unlock(&fs->names_lock);
 	if (error) {
 		if (list) {
 			for (i = 0; i < n; i++)
@@ -320,13 +325,13 @@ xfbfs_tree_list_free(struct xfbfs_dirent *list, size_t n)
 }
 
 size_t
-xfbfs_tree_count(void)
+xfbfs_tree_count(struct xfbfs *fs)
 {
 	size_t	n;
 
-	pthread_rwlock_rdlock(&xfbfs.names_lock);
-	n = g_hash_table_size(xfbfs.by_name);
-	pthread_rwlock_unlock(&xfbfs.names_lock);
+	pthread_rwlock_rdlock(&fs->names_lock);
+	n = g_hash_table_size(fs->by_name);
+	pthread_rwlock_unlock(&fs->names_lock);
 	return n;
 }
 
@@ -373,6 +378,7 @@ xfbfs_sanitize(char *s)
 void
 xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 {
+	struct xfbfs		*fs = tree->fs;
 	struct xfbfs_error	*e;
 	char			name[XFBFS_NAME_MAX + 1];
 	va_list			ap;
@@ -381,9 +387,9 @@ xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	 * The name for the log.  Nothing takes a tree lock while holding
 	 * names_lock, so reading it here, perhaps under tree->lock, is safe.
 	 */
-	pthread_rwlock_rdlock(&xfbfs.names_lock);
+	pthread_rwlock_rdlock(&fs->names_lock);
 	snprintf(name, sizeof(name), "%s", tree->name);
-	pthread_rwlock_unlock(&xfbfs.names_lock);
+	pthread_rwlock_unlock(&fs->names_lock);
 	xfbfs_sanitize(name);
 
 	pthread_mutex_lock(&tree->err_lock);

@@ -91,117 +91,6 @@ struct xfbfs_opts {
 	int		allow_other;
 };
 
-struct xfbfs_error {
-	struct timespec	when;
-	char		text[320];
-};
-
-struct xfbfs_tree {
-	uint32_t		id;		/* immutable */
-	int			refs;		/* atomic */
-	char			*name;		/* names_lock */
-
-	pthread_rwlock_t	lock;
-	struct xbtree		*bt;		/* lock */
-	const struct xfbfs_type	*type;		/* lock; atomic for peeks */
-	bool			dead;		/* lock */
-	struct timespec		mtime;		/* lock */
-	struct timespec		ctime;		/* immutable */
-	uint64_t		nr_failed;	/* atomic */
-
-	/* bulk loads (load.c), atomic */
-	uint64_t		nr_loads;	/* committed */
-	uint64_t		load_staged;	/* records on open load files */
-	uint64_t		load_sorted;	/* of the load being committed */
-	uint64_t		load_built;
-
-	pthread_mutex_t		err_lock;
-	struct xfbfs_error	errors[XFBFS_ERRORS_MAX];	/* err_lock */
-	unsigned int		err_next;	/* err_lock */
-	unsigned int		err_count;	/* err_lock */
-};
-
-struct xfbfs {
-	struct xfbfs_opts	opts;
-	struct fuse_session	*se;
-	uid_t			uid;
-	gid_t			gid;
-	struct timespec		mount_time;
-	pthread_rwlock_t	names_lock;
-	void			*by_name;	/* GHashTable: name -> tree */
-	void			*by_id;		/* GHashTable: id -> tree */
-	uint32_t		next_id;	/* names_lock */
-};
-
-extern struct xfbfs xfbfs;
-
-/* ---- inode numbers ------------------------------------------------------ */
-
-static inline fuse_ino_t
-xfbfs_ino(uint32_t id, uint64_t sub)
-{
-	return ((uint64_t)id << XFBFS_ID_SHIFT) | sub;
-}
-
-static inline uint32_t
-xfbfs_ino_id(fuse_ino_t ino)
-{
-	return ino >> XFBFS_ID_SHIFT;
-}
-
-static inline uint64_t
-xfbfs_ino_sub(fuse_ino_t ino)
-{
-	return ino & XFBFS_SUB_MASK;
-}
-
-/* The file kind of a sub number: XFBFS_F_* or XFBFS_F_PAGE. */
-static inline enum xfbfs_file
-xfbfs_sub_kind(uint64_t sub)
-{
-	return sub >= XFBFS_PAGE_BASE ? XFBFS_F_PAGE : (enum xfbfs_file)sub;
-}
-
-/* ---- trees (tree.c) ----------------------------------------------------- */
-
-int xfbfs_trees_init(void);
-void xfbfs_trees_destroy(void);
-/* Find a tree by id / name and take a reference; NULL if none. */
-struct xfbfs_tree *xfbfs_tree_get(uint32_t id);
-struct xfbfs_tree *xfbfs_tree_get_name(const char *name);
-void xfbfs_tree_put(struct xfbfs_tree *tree);
-/* mkdir / rmdir / rename in the root; 0 or -errno. */
-int xfbfs_tree_create(const char *name, struct xfbfs_tree **treep);
-int xfbfs_tree_remove(const char *name);
-int xfbfs_tree_rename(const char *old, const char *new, unsigned int flags);
-/* A snapshot of the names and ids, for readdir of the root. */
-struct xfbfs_dirent {
-	char		*name;
-	uint32_t	id;
-};
-int xfbfs_tree_list(struct xfbfs_dirent **list, size_t *n);
-void xfbfs_tree_list_free(struct xfbfs_dirent *list, size_t n);
-size_t xfbfs_tree_count(void);
-/* Is @name an acceptable btree name?  0, -EINVAL or -ENAMETOOLONG. */
-int xfbfs_check_name(const char *name);
-/* Change the type of an empty tree (tree->lock held for writing). */
-int xfbfs_tree_set_type(struct xfbfs_tree *tree,
-		const struct xfbfs_type *type);
-/* Parameters for a new btree of @tree; @uuid NULL: a new UUID. */
-void xfbfs_tree_params(struct xfbfs_tree *tree, const uint8_t *uuid,
-		struct xbtree_params *p);
-/* Record an error in the tree's ring and the log. */
-void xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Has the tree been removed?  (A peek without tree->lock.) */
-static inline bool
-xfbfs_tree_is_dead(struct xfbfs_tree *tree)
-{
-	return __atomic_load_n(&tree->dead, __ATOMIC_ACQUIRE);
-}
-/* Bump mtime after a change (tree->lock held for writing). */
-void xfbfs_tree_touch(struct xfbfs_tree *tree);
-
 /* ---- what clients hold open ------------------------------------------- */
 
 /*
@@ -252,16 +141,145 @@ xfbfs_open_first(struct xfbfs_open_list *l)
 	return l->head;
 }
 
+struct xfbfs_error {
+	struct timespec	when;
+	char		text[320];
+};
+
+struct xfbfs;
+
+struct xfbfs_tree {
+	struct xfbfs		*fs;		/* immutable: the mount */
+	uint32_t		id;		/* immutable */
+	int			refs;		/* atomic */
+	char			*name;		/* names_lock */
+
+	pthread_rwlock_t	lock;
+	struct xbtree		*bt;		/* lock */
+	const struct xfbfs_type	*type;		/* lock; atomic for peeks */
+	bool			dead;		/* lock */
+	struct timespec		mtime;		/* lock */
+	struct timespec		ctime;		/* immutable */
+	uint64_t		nr_failed;	/* atomic */
+
+	/* bulk loads (load.c), atomic */
+	uint64_t		nr_loads;	/* committed */
+	uint64_t		load_staged;	/* records on open load files */
+	uint64_t		load_sorted;	/* of the load being committed */
+	uint64_t		load_built;
+
+	pthread_mutex_t		err_lock;
+	struct xfbfs_error	errors[XFBFS_ERRORS_MAX];	/* err_lock */
+	unsigned int		err_next;	/* err_lock */
+	unsigned int		err_count;	/* err_lock */
+};
+
+/*
+ * The mount: allocated by main() and handed to libfuse as the session's
+ * user data, so that every handler reaches it from its request
+ * (xfbfs_of()).  Nothing of the daemon's lives in a global.
+ */
+struct xfbfs {
+	struct xfbfs_opts	opts;		/* immutable once mounted */
+	struct fuse_session	*se;
+	uid_t			uid;		/* immutable */
+	gid_t			gid;		/* immutable */
+	struct timespec		mount_time;	/* immutable */
+	pthread_rwlock_t	names_lock;
+	void			*by_name;	/* GHashTable: name -> tree */
+	void			*by_id;		/* GHashTable: id -> tree */
+	uint32_t		next_id;	/* names_lock */
+	struct xfbfs_open_list	files;		/* open files (file.c) */
+	struct xfbfs_open_list	dirs;		/* open directories (ops.c) */
+};
+
+/* The mount a request is for. */
+static inline struct xfbfs *
+xfbfs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* ---- inode numbers ------------------------------------------------------ */
+
+static inline fuse_ino_t
+xfbfs_ino(uint32_t id, uint64_t sub)
+{
+	return ((uint64_t)id << XFBFS_ID_SHIFT) | sub;
+}
+
+static inline uint32_t
+xfbfs_ino_id(fuse_ino_t ino)
+{
+	return ino >> XFBFS_ID_SHIFT;
+}
+
+static inline uint64_t
+xfbfs_ino_sub(fuse_ino_t ino)
+{
+	return ino & XFBFS_SUB_MASK;
+}
+
+/* The file kind of a sub number: XFBFS_F_* or XFBFS_F_PAGE. */
+static inline enum xfbfs_file
+xfbfs_sub_kind(uint64_t sub)
+{
+	return sub >= XFBFS_PAGE_BASE ? XFBFS_F_PAGE : (enum xfbfs_file)sub;
+}
+
+/* ---- trees (tree.c) ----------------------------------------------------- */
+
+int xfbfs_trees_init(struct xfbfs *fs);
+void xfbfs_trees_destroy(struct xfbfs *fs);
+/* Find a tree by id / name and take a reference; NULL if none. */
+struct xfbfs_tree *xfbfs_tree_get(struct xfbfs *fs, uint32_t id);
+struct xfbfs_tree *xfbfs_tree_get_name(struct xfbfs *fs, const char *name);
+void xfbfs_tree_put(struct xfbfs_tree *tree);
+/* mkdir / rmdir / rename in the root; 0 or -errno. */
+int xfbfs_tree_create(struct xfbfs *fs, const char *name,
+		struct xfbfs_tree **treep);
+int xfbfs_tree_remove(struct xfbfs *fs, const char *name);
+int xfbfs_tree_rename(struct xfbfs *fs, const char *old, const char *new,
+		unsigned int flags);
+/* A snapshot of the names and ids, for readdir of the root. */
+struct xfbfs_dirent {
+	char		*name;
+	uint32_t	id;
+};
+int xfbfs_tree_list(struct xfbfs *fs, struct xfbfs_dirent **list, size_t *n);
+void xfbfs_tree_list_free(struct xfbfs_dirent *list, size_t n);
+size_t xfbfs_tree_count(struct xfbfs *fs);
+/* Is @name an acceptable btree name?  0, -EINVAL or -ENAMETOOLONG. */
+int xfbfs_check_name(const char *name);
+/* Change the type of an empty tree (tree->lock held for writing). */
+int xfbfs_tree_set_type(struct xfbfs_tree *tree,
+		const struct xfbfs_type *type);
+/* Parameters for a new btree of @tree; @uuid NULL: a new UUID. */
+void xfbfs_tree_params(struct xfbfs_tree *tree, const uint8_t *uuid,
+		struct xbtree_params *p);
+/* Record an error in the tree's ring and the log. */
+void xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Has the tree been removed?  (A peek without tree->lock.) */
+static inline bool
+xfbfs_tree_is_dead(struct xfbfs_tree *tree)
+{
+	return __atomic_load_n(&tree->dead, __ATOMIC_ACQUIRE);
+}
+/* Bump mtime after a change (tree->lock held for writing). */
+void xfbfs_tree_touch(struct xfbfs_tree *tree);
+
 /* ---- open files (file.c) ------------------------------------------------ */
 
 void xfbfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 /* Open @ino into @fi (fh, direct_io), for open and create.  0 or -errno. */
-int xfbfs_open_fi(fuse_ino_t ino, struct fuse_file_info *fi);
+int xfbfs_open_fi(struct xfbfs *fs, fuse_ino_t ino,
+		struct fuse_file_info *fi);
 /* Undo xfbfs_open_fi() when the reply could not be sent. */
 void xfbfs_release_fi(struct fuse_file_info *fi);
 /* Free the files (directories) still open when the session has ended. */
-void xfbfs_files_destroy(void);
-void xfbfs_dirs_destroy(void);
+void xfbfs_files_destroy(struct xfbfs *fs);
+void xfbfs_dirs_destroy(struct xfbfs *fs);
 void xfbfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		struct fuse_file_info *fi);
 void xfbfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
