@@ -80,15 +80,15 @@ xfbfs_data_lock(struct xfbfs_tree *tree, bool write, uint64_t *sizep)
 	int	error = 0;
 
 	if (write)
-		pthread_rwlock_wrlock(&tree->lock);
+		xfbfs_rwlock_wrlock(&tree->lock);
 	else
-		pthread_rwlock_rdlock(&tree->lock);
+		xfbfs_rwlock_rdlock(&tree->lock);
 	if (tree->dead || tree->type != &xfbfs_type_kv)
 		error = -ENOENT;
 	else if (sizep)
 		error = xfbfs_data_size(tree->bt, sizep);
 	if (error)
-		pthread_rwlock_unlock(&tree->lock);
+		xfbfs_rwlock_unlock(&tree->lock);
 	return error;
 }
 
@@ -134,7 +134,7 @@ xfbfs_data_read(struct xfbfs_tree *tree, char *buf, size_t *sizep,
 	}
 	*sizep = n;
 out_unlock:
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	return error;
 }
 
@@ -292,7 +292,7 @@ xfbfs_data_write(struct xfbfs_tree *tree, const char *buf, size_t size,
 	if (!error)
 		xfbfs_tree_touch(tree);
 out_unlock:
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	if (error && error != -ENOENT) {
 		__atomic_add_fetch(&tree->nr_failed, 1, __ATOMIC_RELAXED);
 		xfbfs_tree_error(tree, "data: write of %zu bytes at %llu: %s",
@@ -350,6 +350,7 @@ xfbfs_data_rebuild(struct xfbfs_tree *tree, uint64_t keep, uint64_t size,
 	struct xbtree		*bt;
 	int			error;
 
+	XFBFS_ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
 	xbt_cur_init(&it.cur, tree->bt);
 	xfbfs_tree_params(tree, xbtree_uuid(tree->bt), &params);
 	error = xbtree_bload(tree->type->ops, &params, keep, xfbfs_keep_next,
@@ -448,7 +449,7 @@ xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size)
 	if (!error)
 		xfbfs_tree_touch(tree);
 out_unlock:
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	xbtree_destroy(old);
 	if (error && error != -ENOENT) {
 		__atomic_add_fetch(&tree->nr_failed, 1, __ATOMIC_RELAXED);
@@ -505,6 +506,6 @@ xfbfs_data_seek(struct xfbfs_tree *tree, uint64_t off, int whence,
 	else
 		*res = 8 * want < size ? 8 * want : size;
 out_unlock:
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	return error;
 }

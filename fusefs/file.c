@@ -75,7 +75,7 @@ struct xfbfs_handle {
 	struct xfbfs_tree	*tree;
 	enum xfbfs_file		kind;
 	uint64_t		bno;		/* pages/N */
-	pthread_mutex_t		lock;
+	struct xfbfs_mutex	lock;
 
 	struct xfbfs_load	*load;		/* `load`: the staging */
 
@@ -257,7 +257,7 @@ xfbfs_make_errors(struct xfbfs_handle *h)
 	unsigned int		i, idx;
 	int			error = 0;
 
-	pthread_mutex_lock(&tree->err_lock);
+	xfbfs_mutex_lock(&tree->err_lock);
 	for (i = 0; i < tree->err_count && !error; i++) {
 		idx = (tree->err_next + XFBFS_ERRORS_MAX - tree->err_count +
 		       i) % XFBFS_ERRORS_MAX;
@@ -266,7 +266,7 @@ xfbfs_make_errors(struct xfbfs_handle *h)
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		error = xfbfs_out_printf(h, "%s %s\n", when, e->text);
 	}
-	pthread_mutex_unlock(&tree->err_lock);
+	xfbfs_mutex_unlock(&tree->err_lock);
 	return error;
 }
 
@@ -296,7 +296,7 @@ xfbfs_make_snapshot(struct xfbfs_handle *h)
 	xfbfs_out_reset(h);
 	if (h->kind == XFBFS_F_ERRORS)
 		return xfbfs_make_errors(h);
-	pthread_rwlock_rdlock(&tree->lock);
+	xfbfs_rwlock_rdlock(&tree->lock);
 	if (tree->dead) {
 		error = -ENOENT;
 		goto out_unlock;
@@ -319,7 +319,7 @@ xfbfs_make_snapshot(struct xfbfs_handle *h)
 		error = -EINVAL;
 	}
 out_unlock:
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	return error;
 }
 
@@ -476,7 +476,7 @@ xfbfs_make_more(struct xfbfs_handle *h, size_t want)
 	int			error = 0;
 
 	while (!h->eof && h->out_len < want && !error) {
-		pthread_rwlock_rdlock(&tree->lock);
+		xfbfs_rwlock_rdlock(&tree->lock);
 		if (tree->dead) {
 			error = -ENOENT;
 		} else {
@@ -491,7 +491,7 @@ xfbfs_make_more(struct xfbfs_handle *h, size_t want)
 			else
 				error = xfbfs_gen_answer(&g, tree->bt);
 		}
-		pthread_rwlock_unlock(&tree->lock);
+		xfbfs_rwlock_unlock(&tree->lock);
 	}
 	return error;
 }
@@ -504,7 +504,7 @@ xfbfs_handle_free(struct xfbfs_handle *h)
 	xfbfs_open_del(&h->tree->fs->files, &h->link);
 	xfbfs_load_free(h->tree, h->load);
 	xfbfs_tree_put(h->tree);
-	pthread_mutex_destroy(&h->lock);
+	xfbfs_mutex_destroy(&h->lock);
 	free(h->out);
 	free(h->queries);
 	free(h);
@@ -530,7 +530,7 @@ xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, int flags,
 	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 	if (!tree)
 		return -ENOENT;
-	pthread_rwlock_rdlock(&tree->lock);
+	xfbfs_rwlock_rdlock(&tree->lock);
 	if (tree->dead)
 		error = -ENOENT;
 	else if (kind == XFBFS_F_PAGE &&
@@ -538,7 +538,7 @@ xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, int flags,
 		error = -ENOENT;
 	else if (kind == XFBFS_F_DATA && tree->type != &xfbfs_type_kv)
 		error = -ENOENT;
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	if (error)
 		goto out_put;
 
@@ -569,7 +569,7 @@ xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, int flags,
 	h->tree = tree;
 	h->kind = kind;
 	h->bno = sub - XFBFS_PAGE_BASE;
-	pthread_mutex_init(&h->lock, NULL);
+	xfbfs_mutex_init(&h->lock, XFBFS_RANK_HANDLE);
 	xfbfs_open_add(&fs->files, &h->link);
 	*hp = h;
 	return 0;
@@ -643,9 +643,9 @@ xfbfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	(void)ino, (void)datasync;
 	/* Everything is applied at write, but for what `load` stages. */
 	if (h->kind == XFBFS_F_LOAD) {
-		pthread_mutex_lock(&h->lock);
+		xfbfs_mutex_lock(&h->lock);
 		error = xfbfs_load_flush(h->tree, h->load);
-		pthread_mutex_unlock(&h->lock);
+		xfbfs_mutex_unlock(&h->lock);
 	}
 	xfbfs_reply_err(req, error);
 }
@@ -660,7 +660,7 @@ xfbfs_read_page(struct xfbfs_handle *h, char *buf, size_t *sizep, off_t off)
 	size_t			size = *sizep;
 	int			error = 0;
 
-	pthread_rwlock_rdlock(&tree->lock);
+	xfbfs_rwlock_rdlock(&tree->lock);
 	if (tree->dead) {
 		error = -ENOENT;
 		goto out_unlock;
@@ -681,7 +681,7 @@ xfbfs_read_page(struct xfbfs_handle *h, char *buf, size_t *sizep, off_t off)
 	memcpy(buf, h->out + off, size);
 	*sizep = size;
 out_unlock:
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	return error;
 }
 
@@ -759,7 +759,7 @@ xfbfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	int			error;
 
 	(void)ino;
-	pthread_mutex_lock(&h->lock);
+	xfbfs_mutex_lock(&h->lock);
 	if (h->kind == XFBFS_F_PAGE || h->kind == XFBFS_F_DATA) {
 		pagebuf = malloc(size ? size : 1);
 		if (!pagebuf)
@@ -784,7 +784,7 @@ xfbfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	/* An answer is read once, from its start: drop what was read. */
 	if (!error && h->kind == XFBFS_F_LOOKUP)
 		xfbfs_out_consume(h, size);
-	pthread_mutex_unlock(&h->lock);
+	xfbfs_mutex_unlock(&h->lock);
 	free(pagebuf);
 }
 
@@ -814,12 +814,12 @@ xfbfs_write_type(struct xfbfs_handle *h, const char *buf, size_t size)
 				 (int)(len > 64 ? 64 : len), buf);
 		return -EINVAL;
 	}
-	pthread_rwlock_wrlock(&tree->lock);
+	xfbfs_rwlock_wrlock(&tree->lock);
 	if (tree->dead)
 		error = -ENOENT;
 	else
 		error = xfbfs_tree_set_type(tree, type);
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	if (error == -EBUSY)
 		xfbfs_tree_error(tree, "type: btree is not empty");
 	return error;
@@ -832,7 +832,7 @@ xfbfs_write_page(struct xfbfs_handle *h, const char *buf, size_t size,
 	struct xfbfs_tree	*tree = h->tree;
 	int			error;
 
-	pthread_rwlock_wrlock(&tree->lock);
+	xfbfs_rwlock_wrlock(&tree->lock);
 	if (tree->dead)
 		error = -ENOENT;
 	else if ((uint64_t)off >= xbtree_blocksize(tree->bt) ||
@@ -842,7 +842,7 @@ xfbfs_write_page(struct xfbfs_handle *h, const char *buf, size_t size,
 		error = xbtree_write_block(tree->bt, h->bno, buf, size, off);
 	if (!error)
 		xfbfs_tree_touch(tree);
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	return error;
 }
 
@@ -1315,12 +1315,12 @@ xfbfs_write_lines(struct xfbfs_handle *h, const char *buf, size_t size,
 		if (error)
 			goto out_fail;
 	} else {
-		pthread_rwlock_wrlock(&tree->lock);
+		xfbfs_rwlock_wrlock(&tree->lock);
 		if (tree->dead)
 			error = -ENOENT;
 		else
 			error = xfbfs_apply_lines(h, tree->bt, &lines);
-		pthread_rwlock_unlock(&tree->lock);
+		xfbfs_rwlock_unlock(&tree->lock);
 		if (error)
 			goto out_fail;
 	}
@@ -1355,7 +1355,7 @@ xfbfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	int			error;
 
 	(void)ino;
-	pthread_mutex_lock(&h->lock);
+	xfbfs_mutex_lock(&h->lock);
 	switch (h->kind) {
 	case XFBFS_F_INSERT:
 	case XFBFS_F_DELETE:
@@ -1382,7 +1382,7 @@ xfbfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	default:
 		error = -EBADF;
 	}
-	pthread_mutex_unlock(&h->lock);
+	xfbfs_mutex_unlock(&h->lock);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else
@@ -1396,13 +1396,13 @@ xfbfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int			error = 0;
 
 	(void)ino;
-	pthread_mutex_lock(&h->lock);
+	xfbfs_mutex_lock(&h->lock);
 	if (h->tail_len)
 		error = xfbfs_write_lines(h, "", 0, true);
 	if (h->kind == XFBFS_F_LOAD) {
 		/* A bad last line has poisoned the staging: flush says so. */
 		error = xfbfs_load_flush(h->tree, h->load);
 	}
-	pthread_mutex_unlock(&h->lock);
+	xfbfs_mutex_unlock(&h->lock);
 	xfbfs_reply_err(req, error);
 }

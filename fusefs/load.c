@@ -242,12 +242,12 @@ xfbfs_load_commit(struct xfbfs_tree *tree, struct xfbfs_load *l)
 			 __ATOMIC_RELAXED);
 
 	/* The new btree keeps the old one's UUID: it is the same btree. */
-	pthread_rwlock_rdlock(&tree->lock);
+	xfbfs_rwlock_rdlock(&tree->lock);
 	if (tree->dead)
 		error = -ENOENT;
 	else
 		memcpy(uuid, xbtree_uuid(tree->bt), XBT_UUID_LEN);
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	if (error)
 		return error;
 
@@ -259,7 +259,7 @@ xfbfs_load_commit(struct xfbfs_tree *tree, struct xfbfs_load *l)
 		return error;
 	}
 
-	pthread_rwlock_wrlock(&tree->lock);
+	xfbfs_rwlock_wrlock(&tree->lock);
 	if (tree->dead) {
 		error = -ENOENT;
 	} else if (tree->type != l->type) {
@@ -271,7 +271,7 @@ xfbfs_load_commit(struct xfbfs_tree *tree, struct xfbfs_load *l)
 		xfbfs_tree_swap(tree, bt, &old);
 		bt = NULL;
 	}
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	xbtree_destroy(bt);
 	xbtree_destroy(old);
 	if (!error)

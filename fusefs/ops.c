@@ -84,7 +84,7 @@ xfbfs_do_stat(struct xfbfs *fs, fuse_ino_t ino, struct stat *st)
 	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 	if (!tree)
 		return -ENOENT;
-	pthread_rwlock_rdlock(&tree->lock);
+	xfbfs_rwlock_rdlock(&tree->lock);
 	if (tree->dead) {
 		error = -ENOENT;
 		goto out_unlock;
@@ -120,7 +120,7 @@ xfbfs_do_stat(struct xfbfs *fs, fuse_ino_t ino, struct stat *st)
 		st->st_blocks = (xbtree_nrecords(tree->bt) * 8 + 511) / 512;
 	}
 out_unlock:
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	xfbfs_tree_put(tree);
 	return error;
 }
@@ -428,7 +428,7 @@ xfbfs_do_readdir(fuse_req_t req, fuse_ino_t ino, char *buf, size_t size,
 	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 	if (!tree)
 		return -ENOENT;
-	pthread_rwlock_rdlock(&tree->lock);
+	xfbfs_rwlock_rdlock(&tree->lock);
 	if (tree->dead) {
 		error = -ENOENT;
 		goto out_unlock;
@@ -441,7 +441,7 @@ xfbfs_do_readdir(fuse_req_t req, fuse_ino_t ino, char *buf, size_t size,
 			break;
 	}
 out_unlock:
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	xfbfs_tree_put(tree);
 	return error;
 }

@@ -27,7 +27,7 @@
 int
 xfbfs_trees_init(struct xfbfs *fs)
 {
-	pthread_rwlock_init(&fs->names_lock, NULL);
+	xfbfs_rwlock_init(&fs->names_lock, XFBFS_RANK_NAMES, false);
 	fs->by_name = g_hash_table_new(g_str_hash, g_str_equal);
 	fs->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
 	fs->next_id = 1;
@@ -38,8 +38,8 @@ static void
 xfbfs_tree_free(struct xfbfs_tree *tree)
 {
 	xbtree_destroy(tree->bt);
-	pthread_rwlock_destroy(&tree->lock);
-	pthread_mutex_destroy(&tree->err_lock);
+	xfbfs_rwlock_destroy(&tree->lock);
+	xfbfs_mutex_destroy(&tree->err_lock);
 	free(tree->name);
 	free(tree);
 	/*
@@ -61,7 +61,7 @@ xfbfs_trees_destroy(struct xfbfs *fs)
 		xfbfs_tree_put(v);
 	g_hash_table_destroy(fs->by_id);
 	g_hash_table_destroy(fs->by_name);
-	pthread_rwlock_destroy(&fs->names_lock);
+	xfbfs_rwlock_destroy(&fs->names_lock);
 }
 
 struct xfbfs_tree *
@@ -69,11 +69,11 @@ xfbfs_tree_get(struct xfbfs *fs, uint32_t id)
 {
 	struct xfbfs_tree	*tree;
 
-	pthread_rwlock_rdlock(&fs->names_lock);
+	xfbfs_rwlock_rdlock(&fs->names_lock);
 	tree = g_hash_table_lookup(fs->by_id, GUINT_TO_POINTER(id));
 	if (tree)
 		__atomic_add_fetch(&tree->refs, 1, __ATOMIC_RELAXED);
-	pthread_rwlock_unlock(&fs->names_lock);
+	xfbfs_rwlock_unlock(&fs->names_lock);
 	return tree;
 }
 
@@ -82,11 +82,11 @@ xfbfs_tree_get_name(struct xfbfs *fs, const char *name)
 {
 	struct xfbfs_tree	*tree;
 
-	pthread_rwlock_rdlock(&fs->names_lock);
+	xfbfs_rwlock_rdlock(&fs->names_lock);
 	tree = g_hash_table_lookup(fs->by_name, name);
 	if (tree)
 		__atomic_add_fetch(&tree->refs, 1, __ATOMIC_RELAXED);
-	pthread_rwlock_unlock(&fs->names_lock);
+	xfbfs_rwlock_unlock(&fs->names_lock);
 	return tree;
 }
 
@@ -151,23 +151,15 @@ xfbfs_tree_create(struct xfbfs *fs, const char *name,
 		error = -ENOMEM;
 		goto out_free;
 	}
-	{
-		pthread_rwlockattr_t	attr;
-
-		pthread_rwlockattr_init(&attr);
-		pthread_rwlockattr_setkind_np(&attr,
-			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-		pthread_rwlock_init(&tree->lock, &attr);
-		pthread_rwlockattr_destroy(&attr);
-	}
-	pthread_mutex_init(&tree->err_lock, NULL);
+	xfbfs_rwlock_init(&tree->lock, XFBFS_RANK_TREE, true);
+	xfbfs_mutex_init(&tree->err_lock, XFBFS_RANK_ERRORS);
 	tree->fs = fs;
 	tree->type = &xfbfs_type_kv;
 	tree->refs = 1;
 	clock_gettime(CLOCK_REALTIME, &tree->ctime);
 	tree->mtime = tree->ctime;
 
-	pthread_rwlock_wrlock(&fs->names_lock);
+	xfbfs_rwlock_wrlock(&fs->names_lock);
 	if (g_hash_table_contains(fs->by_name, name)) {
 		error = -EEXIST;
 		goto out_unlock;
@@ -184,14 +176,14 @@ xfbfs_tree_create(struct xfbfs *fs, const char *name,
 	g_hash_table_insert(fs->by_name, tree->name, tree);
 	g_hash_table_insert(fs->by_id, GUINT_TO_POINTER(tree->id), tree);
 	__atomic_add_fetch(&tree->refs, 1, __ATOMIC_RELAXED);
-	pthread_rwlock_unlock(&fs->names_lock);
+	xfbfs_rwlock_unlock(&fs->names_lock);
 	*treep = tree;
 	return 0;
 
 out_unlock:
-	pthread_rwlock_unlock(&fs->names_lock);
-	pthread_rwlock_destroy(&tree->lock);
-	pthread_mutex_destroy(&tree->err_lock);
+	xfbfs_rwlock_unlock(&fs->names_lock);
+	xfbfs_rwlock_destroy(&tree->lock);
+	xfbfs_mutex_destroy(&tree->err_lock);
 out_free:
 	free(tree->name);
 	free(tree);
@@ -204,22 +196,22 @@ xfbfs_tree_remove(struct xfbfs *fs, const char *name)
 	struct xfbfs_tree	*tree;
 	struct xbtree		*bt;
 
-	pthread_rwlock_wrlock(&fs->names_lock);
+	xfbfs_rwlock_wrlock(&fs->names_lock);
 	tree = g_hash_table_lookup(fs->by_name, name);
 	if (!tree) {
-		pthread_rwlock_unlock(&fs->names_lock);
+		xfbfs_rwlock_unlock(&fs->names_lock);
 		return -ENOENT;
 	}
 	g_hash_table_remove(fs->by_name, name);
 	g_hash_table_remove(fs->by_id, GUINT_TO_POINTER(tree->id));
-	pthread_rwlock_unlock(&fs->names_lock);
+	xfbfs_rwlock_unlock(&fs->names_lock);
 
 	/* Requests on open files see dead and fail; free the memory now. */
-	pthread_rwlock_wrlock(&tree->lock);
+	xfbfs_rwlock_wrlock(&tree->lock);
 	__atomic_store_n(&tree->dead, true, __ATOMIC_RELEASE);
 	bt = tree->bt;
 	tree->bt = NULL;
-	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);
 	xbtree_destroy(bt);
 	xfbfs_tree_put(tree);
 	return 0;
@@ -241,7 +233,7 @@ xfbfs_tree_rename(struct xfbfs *fs, const char *old, const char *new,
 	name = strdup(new);
 	if (!name)
 		return -ENOMEM;
-	pthread_rwlock_wrlock(&fs->names_lock);
+	xfbfs_rwlock_wrlock(&fs->names_lock);
 	tree = g_hash_table_lookup(fs->by_name, old);
 	if (!tree) {
 		error = -ENOENT;
@@ -260,7 +252,7 @@ xfbfs_tree_rename(struct xfbfs *fs, const char *old, const char *new,
 	name = NULL;
 	g_hash_table_insert(fs->by_name, tree->name, tree);
 out_unlock:
-	pthread_rwlock_unlock(&fs->names_lock);
+	xfbfs_rwlock_unlock(&fs->names_lock);
 	free(name);
 	return error;
 }
@@ -281,7 +273,7 @@ xfbfs_tree_list(struct xfbfs *fs, struct xfbfs_dirent **listp, size_t *np)
 	size_t			n = 0, i;
 	int			error = 0;
 
-	pthread_rwlock_rdlock(&fs->names_lock);
+	xfbfs_rwlock_rdlock(&fs->names_lock);
 	list = calloc(g_hash_table_size(fs->by_name) + 1, sizeof(*list));
 	if (!list) {
 		error = -ENOMEM;
@@ -298,7 +290,7 @@ xfbfs_tree_list(struct xfbfs *fs, struct xfbfs_dirent **listp, size_t *np)
 		n++;
 	}
 out_unlock:
-	pthread_rwlock_unlock(&fs->names_lock);
+	xfbfs_rwlock_unlock(&fs->names_lock);
 	if (error) {
 		if (list) {
 			for (i = 0; i < n; i++)
@@ -329,9 +321,9 @@ xfbfs_tree_count(struct xfbfs *fs)
 {
 	size_t	n;
 
-	pthread_rwlock_rdlock(&fs->names_lock);
+	xfbfs_rwlock_rdlock(&fs->names_lock);
 	n = g_hash_table_size(fs->by_name);
-	pthread_rwlock_unlock(&fs->names_lock);
+	xfbfs_rwlock_unlock(&fs->names_lock);
 	return n;
 }
 
@@ -341,6 +333,7 @@ xfbfs_tree_set_type(struct xfbfs_tree *tree, const struct xfbfs_type *type)
 	struct xbtree	*bt;
 	int		error;
 
+	XFBFS_ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
 	if (xbtree_nrecords(tree->bt) != 0)
 		return -EBUSY;
 	if (type == tree->type)
@@ -358,6 +351,7 @@ xfbfs_tree_set_type(struct xfbfs_tree *tree, const struct xfbfs_type *type)
 void
 xfbfs_tree_touch(struct xfbfs_tree *tree)
 {
+	XFBFS_ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
 	clock_gettime(CLOCK_REALTIME, &tree->mtime);
 }
 
@@ -387,12 +381,12 @@ xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	 * The name for the log.  Nothing takes a tree lock while holding
 	 * names_lock, so reading it here, perhaps under tree->lock, is safe.
 	 */
-	pthread_rwlock_rdlock(&fs->names_lock);
+	xfbfs_rwlock_rdlock(&fs->names_lock);
 	snprintf(name, sizeof(name), "%s", tree->name);
-	pthread_rwlock_unlock(&fs->names_lock);
+	xfbfs_rwlock_unlock(&fs->names_lock);
 	xfbfs_sanitize(name);
 
-	pthread_mutex_lock(&tree->err_lock);
+	xfbfs_mutex_lock(&tree->err_lock);
 	e = &tree->errors[tree->err_next];
 	clock_gettime(CLOCK_REALTIME, &e->when);
 	va_start(ap, fmt);
@@ -403,13 +397,14 @@ xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	if (tree->err_count < XFBFS_ERRORS_MAX)
 		tree->err_count++;
 	xfbfs_log(LOG_WARNING, "%s: %s", name, e->text);
-	pthread_mutex_unlock(&tree->err_lock);
+	xfbfs_mutex_unlock(&tree->err_lock);
 }
 
 void
 xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
 		struct xbtree **oldp)
 {
+	XFBFS_ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
 	*oldp = tree->bt;
 	tree->bt = bt;
 	xfbfs_tree_touch(tree);

@@ -43,6 +43,7 @@
 #include <time.h>
 
 #include "btree/xbtree.h"
+#include "fusefs/lock.h"
 #include "fusefs/text.h"
 
 #define XFBFS_ROOT_INO		1ULL
@@ -103,35 +104,35 @@ struct xfbfs_open {
 };
 
 struct xfbfs_open_list {
-	pthread_mutex_t		lock;
+	struct xfbfs_mutex	lock;
 	struct xfbfs_open	*head;
 };
 
-#define XFBFS_OPEN_LIST_INIT	{ PTHREAD_MUTEX_INITIALIZER, NULL }
+#define XFBFS_OPEN_LIST_INIT	{ XFBFS_MUTEX_INIT(XFBFS_RANK_LIST), NULL }
 
 static inline void
 xfbfs_open_add(struct xfbfs_open_list *l, struct xfbfs_open *o)
 {
-	pthread_mutex_lock(&l->lock);
+	xfbfs_mutex_lock(&l->lock);
 	o->prev = NULL;
 	o->next = l->head;
 	if (o->next)
 		o->next->prev = o;
 	l->head = o;
-	pthread_mutex_unlock(&l->lock);
+	xfbfs_mutex_unlock(&l->lock);
 }
 
 static inline void
 xfbfs_open_del(struct xfbfs_open_list *l, struct xfbfs_open *o)
 {
-	pthread_mutex_lock(&l->lock);
+	xfbfs_mutex_lock(&l->lock);
 	if (o->prev)
 		o->prev->next = o->next;
 	else
 		l->head = o->next;
 	if (o->next)
 		o->next->prev = o->prev;
-	pthread_mutex_unlock(&l->lock);
+	xfbfs_mutex_unlock(&l->lock);
 }
 
 /* The newest entry still open, or NULL (for teardown, single-threaded). */
@@ -154,7 +155,7 @@ struct xfbfs_tree {
 	int			refs;		/* atomic */
 	char			*name;		/* names_lock */
 
-	pthread_rwlock_t	lock;
+	struct xfbfs_rwlock	lock;
 	struct xbtree		*bt;		/* lock */
 	const struct xfbfs_type	*type;		/* lock; atomic for peeks */
 	bool			dead;		/* lock */
@@ -168,7 +169,7 @@ struct xfbfs_tree {
 	uint64_t		load_sorted;	/* of the load being committed */
 	uint64_t		load_built;
 
-	pthread_mutex_t		err_lock;
+	struct xfbfs_mutex	err_lock;
 	struct xfbfs_error	errors[XFBFS_ERRORS_MAX];	/* err_lock */
 	unsigned int		err_next;	/* err_lock */
 	unsigned int		err_count;	/* err_lock */
@@ -185,7 +186,7 @@ struct xfbfs {
 	uid_t			uid;		/* immutable */
 	gid_t			gid;		/* immutable */
 	struct timespec		mount_time;	/* immutable */
-	pthread_rwlock_t	names_lock;
+	struct xfbfs_rwlock	names_lock;
 	void			*by_name;	/* GHashTable: name -> tree */
 	void			*by_id;		/* GHashTable: id -> tree */
 	uint32_t		next_id;	/* names_lock */
