@@ -28,13 +28,20 @@
  * deleting them one by one in a transaction whose undo log would hold
  * every one of them.
  *
+ * The file's ops (the kind's table) are at the end: open (O_TRUNC
+ * empties it), read, write, lseek, truncate and unlink, and creat()
+ * opens it.
+ *
  * Locking: each entry point takes tree->lock, for reading (read, seek)
  * or writing (write, truncate), and checks that the btree is still there
  * and still of type kv.
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "btree/btree_kv.h"
@@ -509,3 +516,110 @@ out_unlock:
 	xfbfs_rwlock_unlock(&tree->lock);
 	return error;
 }
+
+/* ---- the file ------------------------------------------------------------ */
+
+struct xfbfs_data_handle {
+	struct xfbfs_handle	h;
+	char			*buf;		/* the last read's bytes */
+	size_t			cap;
+};
+
+static inline struct xfbfs_data_handle *
+xfbfs_data_handle(struct xfbfs_handle *h)
+{
+	return xfbfs_container_of(h, struct xfbfs_data_handle, h);
+}
+
+/* kv btrees only; the size rule above; 8 bytes of memory a record. */
+static int
+xfbfs_data_getattr(struct xfbfs_tree *tree, uint64_t sub, struct stat *st)
+{
+	uint64_t	size = 0;
+	int		error;
+
+	(void)sub;
+	XFBFS_ASSERT(xfbfs_rwlock_is_locked(&tree->lock));
+	if (tree->type != &xfbfs_type_kv)
+		return -ENOENT;
+	error = xfbfs_data_size(tree->bt, &size);
+	st->st_size = size;
+	st->st_blocks = (xbtree_nrecords(tree->bt) * 8 + 511) / 512;
+	return error;
+}
+
+/* O_TRUNC empties `data` (fio lays files out this way). */
+static int
+xfbfs_data_open(struct xfbfs_handle *h, int flags)
+{
+	if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY)
+		return xfbfs_data_truncate(h->tree, 0);
+	return 0;
+}
+
+static int
+xfbfs_data_file_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
+		const void **datap)
+{
+	struct xfbfs_data_handle *dh = xfbfs_data_handle(h);
+	char			*p;
+	int			error;
+
+	if (off < 0)
+		return -EINVAL;
+	if (*sizep > dh->cap) {
+		p = realloc(dh->buf, *sizep);
+		if (!p)
+			return -ENOMEM;
+		dh->buf = p;
+		dh->cap = *sizep;
+	}
+	error = xfbfs_data_read(h->tree, dh->buf, sizep, off);
+	*datap = dh->buf;
+	return error;
+}
+
+static int
+xfbfs_data_file_write(struct xfbfs_handle *h, const char *buf, size_t size,
+		off_t off)
+{
+	if (off < 0)
+		return -EINVAL;
+	return xfbfs_data_write(h->tree, buf, size, off);
+}
+
+static int
+xfbfs_data_lseek(struct xfbfs_handle *h, uint64_t off, int whence,
+		uint64_t *resp)
+{
+	return xfbfs_data_seek(h->tree, off, whence, resp);
+}
+
+/* `rm data` deletes every record; the file stays. */
+static int
+xfbfs_data_unlink(struct xfbfs_tree *tree)
+{
+	return xfbfs_data_truncate(tree, 0);
+}
+
+static void
+xfbfs_data_release(struct xfbfs_handle *h)
+{
+	free(xfbfs_data_handle(h)->buf);
+}
+
+/* Creatable: fio creates the file it has just unlinked. */
+const struct xfbfs_file_ops xfbfs_kind_data = {
+	.name		= "data",
+	.mode		= S_IFREG | 0644,
+	.flags		= XFBFS_KIND_CREATABLE,
+	.handle_size	= sizeof(struct xfbfs_data_handle),
+	.getattr	= xfbfs_data_getattr,
+	.truncate	= xfbfs_data_truncate,
+	.unlink		= xfbfs_data_unlink,
+	.open		= xfbfs_data_open,
+	.release	= xfbfs_data_release,
+	.read		= xfbfs_data_file_read,
+	.write		= xfbfs_data_file_write,
+	.lseek		= xfbfs_data_lseek,
+};

@@ -3,8 +3,9 @@
  * load.c: the `load` file: bulk loads that replace a whole btree.
  *
  * Each open `load` file stages the records written to it in an xfarray
- * (an xfile of its own, counted against max_memory like any btree).  A
- * FLUSH after new writes commits:
+ * (an xfile of its own, counted against max_memory like any btree),
+ * parsed in the type the btree had at the first write.  A FLUSH (close)
+ * or fsync after new writes commits:
  *
  *	1. sort the staging in place (a radix sort on the key bytes for
  *	   types whose key is a prefix of the record, such as kv and
@@ -21,6 +22,11 @@
  * sorted, so that `{ cat a; cat b; } > load` (a FLUSH when each cat
  * exits) ends with the records of a and b.
  *
+ * A write that fails (a bad line, ENOSPC) poisons the staging: the next
+ * FLUSH fails with that error, and any failed FLUSH drops everything
+ * staged, so the open file starts a new load.  A FLUSH with nothing
+ * written since the last one does nothing (`: > load` changes nothing).
+ *
  * Progress: tree->load_staged counts records staged on open load files;
  * load_sorted and load_built follow the commit under way (stats shows
  * all three).
@@ -33,16 +39,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fusefs/xfbfs.h"
+#include <sys/stat.h>
+
+#include "fusefs/lines.h"
 #include "xfile/xfarray.h"
 
+/* The handle of an open `load` file is its staging. */
 struct xfbfs_load {
-	struct xfarray		*arr;
-	const struct xfbfs_type	*type;
+	struct xfbfs_handle	h;
+	struct xfbfs_asm	as;
+	struct xfarray		*arr;		/* NULL until the first write */
+	const struct xfbfs_type	*type;		/* of the staged records */
 	bool			changed;	/* written since the last FLUSH */
 	bool			sorted;		/* arr is in key order */
 	int			error;		/* a write failed with this */
 };
+
+static inline struct xfbfs_load *
+xfbfs_load_handle(struct xfbfs_handle *h)
+{
+	return xfbfs_container_of(h, struct xfbfs_load, h);
+}
 
 /* The iterator xbtree_bload() pulls records from. */
 struct xfbfs_load_iter {
@@ -51,41 +68,33 @@ struct xfbfs_load_iter {
 	uint64_t		next;		/* index of the next record */
 };
 
-int
-xfbfs_load_begin(struct xfbfs_tree *tree, struct xfbfs_load **lp,
-		const struct xfbfs_type *type)
+/*
+ * Start staging at the first write (in the tree's type then), and mark
+ * the staging changed at every write.
+ */
+static int
+xfbfs_load_begin(struct xfbfs_load *l)
 {
-	struct xfbfs_load	*l = *lp;
+	struct xfbfs_tree	*tree = l->h.tree;
+	const struct xfbfs_type	*type = xfbfs_tree_peek_type(tree);
 	char			descr[64];
 	int			error;
 
-	if (!l) {
-		l = calloc(1, sizeof(*l));
-		if (!l)
-			return -ENOMEM;
+	if (!l->arr) {
 		snprintf(descr, sizeof(descr), "xfbtreefs-load-%u", tree->id);
 		error = xfarray_create(descr, tree->fs->opts.tmpdir,
 				       type->ops->rec_len, &l->arr);
-		if (error) {
-			free(l);
+		if (error)
 			return error;
-		}
 		l->type = type;
-		*lp = l;
 	}
 	l->changed = true;
 	return 0;
 }
 
-const struct xfbfs_type *
-xfbfs_load_type(const struct xfbfs_load *l)
-{
-	return l->type;
-}
-
-int
-xfbfs_load_add(struct xfbfs_tree *tree, struct xfbfs_load *l,
-		const void *rec)
+/* Stage one record parsed for the staging's type.  0 or -errno. */
+static int
+xfbfs_load_add(struct xfbfs_load *l, const void *rec)
 {
 	int	error;
 
@@ -93,11 +102,12 @@ xfbfs_load_add(struct xfbfs_tree *tree, struct xfbfs_load *l,
 	if (error)
 		return error;
 	l->sorted = false;
-	__atomic_add_fetch(&tree->load_staged, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&l->h.tree->load_staged, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
-void
+/* A write failed with @error: the next FLUSH fails with it. */
+static void
 xfbfs_load_poison(struct xfbfs_load *l, int error)
 {
 	l->changed = true;
@@ -107,25 +117,14 @@ xfbfs_load_poison(struct xfbfs_load *l, int error)
 
 /* Drop everything staged: the next write starts a new load. */
 static void
-xfbfs_load_reset(struct xfbfs_tree *tree, struct xfbfs_load *l)
+xfbfs_load_reset(struct xfbfs_load *l)
 {
-	__atomic_sub_fetch(&tree->load_staged, xfarray_length(l->arr),
+	__atomic_sub_fetch(&l->h.tree->load_staged, xfarray_length(l->arr),
 			   __ATOMIC_RELAXED);
 	xfarray_truncate(l->arr);
 	l->changed = false;
 	l->sorted = false;
 	l->error = 0;
-}
-
-void
-xfbfs_load_free(struct xfbfs_tree *tree, struct xfbfs_load *l)
-{
-	if (!l)
-		return;
-	__atomic_sub_fetch(&tree->load_staged, xfarray_length(l->arr),
-			   __ATOMIC_RELAXED);
-	xfarray_destroy(l->arr);
-	free(l);
 }
 
 /* ---- commit ------------------------------------------------------------ */
@@ -242,14 +241,11 @@ xfbfs_load_commit(struct xfbfs_tree *tree, struct xfbfs_load *l)
 			 __ATOMIC_RELAXED);
 
 	/* The new btree keeps the old one's UUID: it is the same btree. */
-	xfbfs_rwlock_rdlock(&tree->lock);
-	if (tree->dead)
-		error = -ENOENT;
-	else
-		memcpy(uuid, xbtree_uuid(tree->bt), XBT_UUID_LEN);
-	xfbfs_rwlock_unlock(&tree->lock);
+	error = xfbfs_tree_lock_live(tree, false);
 	if (error)
 		return error;
+	memcpy(uuid, xbtree_uuid(tree->bt), XBT_UUID_LEN);
+	xfbfs_rwlock_unlock(&tree->lock);
 
 	xfbfs_tree_params(tree, uuid, &params);
 	error = xbtree_bload(ops, &params, xfarray_length(l->arr),
@@ -259,10 +255,10 @@ xfbfs_load_commit(struct xfbfs_tree *tree, struct xfbfs_load *l)
 		return error;
 	}
 
-	xfbfs_rwlock_wrlock(&tree->lock);
-	if (tree->dead) {
-		error = -ENOENT;
-	} else if (tree->type != l->type) {
+	error = xfbfs_tree_lock_live(tree, true);
+	if (error)
+		goto out_destroy;
+	if (tree->type != l->type) {
 		xfbfs_tree_error(tree, "load: the type changed to %s while "
 				 "loading %s records", tree->type->name,
 				 l->type->name);
@@ -272,6 +268,7 @@ xfbfs_load_commit(struct xfbfs_tree *tree, struct xfbfs_load *l)
 		bt = NULL;
 	}
 	xfbfs_rwlock_unlock(&tree->lock);
+out_destroy:
 	xbtree_destroy(bt);
 	xbtree_destroy(old);
 	if (!error)
@@ -279,12 +276,14 @@ xfbfs_load_commit(struct xfbfs_tree *tree, struct xfbfs_load *l)
 	return error;
 }
 
-int
-xfbfs_load_flush(struct xfbfs_tree *tree, struct xfbfs_load *l)
+/* FLUSH / fsync: commit if changed.  0 or -errno (reason in errors). */
+static int
+xfbfs_load_flush(struct xfbfs_load *l)
 {
-	int	error;
+	struct xfbfs_tree	*tree = l->h.tree;
+	int			error;
 
-	if (!l || !l->changed)
+	if (!l->changed)
 		return 0;
 	l->changed = false;
 	error = l->error;
@@ -294,8 +293,116 @@ xfbfs_load_flush(struct xfbfs_tree *tree, struct xfbfs_load *l)
 	else
 		error = xfbfs_load_commit(tree, l);
 	if (error) {
-		xfbfs_load_reset(tree, l);
+		xfbfs_load_reset(l);
 		__atomic_add_fetch(&tree->nr_failed, 1, __ATOMIC_RELAXED);
 	}
 	return error;
 }
+
+/* ---- the file ----------------------------------------------------------- */
+
+/*
+ * The consumer of a write's lines (lines.h): parse each record in the
+ * staging's type and stage it.  No tree lock: the staging is the open
+ * file's own.
+ */
+static int
+xfbfs_load_take(struct xfbfs_handle *h, struct xfbfs_lines *lines)
+{
+	struct xfbfs_load	*l = xfbfs_load_handle(h);
+	struct xfbfs_item	it;
+	const char		*line = NULL, *why = NULL;
+	size_t			len = 0;
+	int			error;
+
+	if (xfbfs_tree_is_dead(h->tree))
+		return -ENOENT;
+	for (;;) {
+		error = xfbfs_next_item(l->type, false, lines, &it, &line,
+					&len, &why);
+		if (error == 0)
+			return 0;
+		if (error < 0) {
+			xfbfs_line_error(h, lines->lineno, why, line, len);
+			return error;
+		}
+		error = xfbfs_load_add(l, it.bytes);
+		if (error) {
+			xfbfs_line_error(h, it.line, strerror(-error),
+					 it.text, it.text_len);
+			return error;
+		}
+	}
+}
+
+/*
+ * A write, or with @final the tail at FLUSH.  A failure poisons the
+ * staging; the FLUSH that reports it counts the failed transaction.
+ */
+static int
+xfbfs_load_lines(struct xfbfs_load *l, const char *buf, size_t size,
+		bool final)
+{
+	int	error;
+
+	error = xfbfs_asm_write(&l->h, &l->as, buf, size, final,
+				xfbfs_load_take);
+	if (error)
+		xfbfs_load_poison(l, error);
+	return error;
+}
+
+static int
+xfbfs_load_write(struct xfbfs_handle *h, const char *buf, size_t size,
+		off_t off)
+{
+	struct xfbfs_load	*l = xfbfs_load_handle(h);
+	int			error;
+
+	(void)off;
+	error = xfbfs_load_begin(l);
+	if (error)
+		return error;
+	return xfbfs_load_lines(l, buf, size, false);
+}
+
+/* close: the tail is a last line, then the commit (which says if the
+ * tail, or any write before it, poisoned the staging). */
+static int
+xfbfs_load_close(struct xfbfs_handle *h)
+{
+	struct xfbfs_load	*l = xfbfs_load_handle(h);
+
+	if (xfbfs_asm_pending(&l->as))
+		xfbfs_load_lines(l, "", 0, true);
+	return xfbfs_load_flush(l);
+}
+
+static int
+xfbfs_load_fsync(struct xfbfs_handle *h)
+{
+	return xfbfs_load_flush(xfbfs_load_handle(h));
+}
+
+static void
+xfbfs_load_release(struct xfbfs_handle *h)
+{
+	struct xfbfs_load	*l = xfbfs_load_handle(h);
+
+	if (!l->arr)
+		return;
+	__atomic_sub_fetch(&h->tree->load_staged, xfarray_length(l->arr),
+			   __ATOMIC_RELAXED);
+	xfarray_destroy(l->arr);
+}
+
+const struct xfbfs_file_ops xfbfs_kind_load = {
+	.name		= "load",
+	.mode		= S_IFREG | 0200,
+	.handle_size	= sizeof(struct xfbfs_load),
+	.truncate	= xfbfs_truncate_nothing,
+	.release	= xfbfs_load_release,
+	.write		= xfbfs_load_write,
+	.flush		= xfbfs_load_close,
+	.fsync		= xfbfs_load_fsync,
+};

@@ -247,7 +247,7 @@ main(int argc, char *argv[])
 {
 	struct fuse_args		args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts	cmd = { 0 };
-	struct fuse_lowlevel_ops	ops = xfbfs_ops;
+	struct fuse_lowlevel_ops	ops = xfbfs_ll_ops;
 	struct fuse_loop_config		*cfg = NULL;
 	struct fuse_session		*se;
 	int				ret = 1;

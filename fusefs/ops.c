@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * ops.c: the namespace side of the FUSE low-level ops: lookup, attributes,
- * directories, and every operation the mount refuses.
+ * ops.c: the FUSE low-level ops table, and the namespace: lookup,
+ * attributes, access, changes to the namespace, extended attributes and
+ * statfs.  Directories are in dir.c, open files in handle.c.
  *
  * The namespace is fixed but for two places: the root, whose entries are
- * the btrees (mkdir, rmdir, rename), and each pages/ directory, whose
- * entries are the allocated blocks.  Everything else answers with the
- * errno SPEC.md gives: EPERM for creating, linking, renaming or removing
- * inside a btree directory and for chmod/chown, ENOTSUP for extended
- * attributes.  Timestamps, size truncation of text files and `touch`
- * succeed and change nothing.
+ * the btrees (mkdir, rmdir, rename: tree.c), and each pages/ directory,
+ * whose entries are the allocated blocks.  Everything about a file comes
+ * from its kind (xfbfs_ino_kind(), kinds.c): its mode, its size rule and
+ * whether it is there (getattr), a directory's entries (lookup), and what
+ * truncate, unlink and create do; an op the kind lacks gives the errno
+ * documented in xfbfs.h: EPERM for creating, linking, renaming or
+ * removing inside a btree directory, EISDIR or ENOTDIR where the kernel's
+ * idea of the file is wrong.  chmod and chown are EPERM, extended
+ * attributes ENOTSUP; timestamps, and truncating a text file, succeed and
+ * change nothing.
  *
- * Each handler decodes the request, calls an xfbfs_do_*() helper that
- * returns 0 or -errno, and replies once.  Tree locks are taken inside the
- * helpers and dropped before the reply.
+ * Each handler (xfbfs_ll_*) decodes the request, calls an xfbfs_do_*()
+ * that returns 0 or -errno, and replies once.  Tree locks are taken
+ * inside the do functions and dropped before the reply.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,24 +34,8 @@
 #define XFBFS_ATTR_TIMEOUT	0.0
 #define XFBFS_ENTRY_TIMEOUT	1.0
 
-const struct xfbfs_file_info xfbfs_files[XFBFS_F_NR] = {
-	[XFBFS_F_DIR]		= { NULL,	S_IFDIR | 0755 },
-	[XFBFS_F_TYPE]		= { "type",	S_IFREG | 0644 },
-	[XFBFS_F_INSERT]	= { "insert",	S_IFREG | 0200 },
-	[XFBFS_F_DELETE]	= { "delete",	S_IFREG | 0200 },
-	[XFBFS_F_LOOKUP]	= { "lookup",	S_IFREG | 0600 },
-	[XFBFS_F_RECORDS]	= { "records",	S_IFREG | 0444 },
-	[XFBFS_F_STATS]		= { "stats",	S_IFREG | 0444 },
-	[XFBFS_F_CHECK]		= { "check",	S_IFREG | 0444 },
-	[XFBFS_F_ERRORS]	= { "errors",	S_IFREG | 0444 },
-	[XFBFS_F_TREEDOT]	= { "tree.dot",	S_IFREG | 0444 },
-	[XFBFS_F_PAGES]		= { "pages",	S_IFDIR | 0555 },
-	[XFBFS_F_LOAD]		= { "load",	S_IFREG | 0200 },
-	[XFBFS_F_DATA]		= { "data",	S_IFREG | 0644 },
-};
-
 static void
-xfbfs_stat_common(struct xfbfs *fs, struct stat *st, fuse_ino_t ino,
+xfbfs_stat_init(struct xfbfs *fs, struct stat *st, fuse_ino_t ino,
 		mode_t mode)
 {
 	memset(st, 0, sizeof(*st));
@@ -61,80 +50,46 @@ xfbfs_stat_common(struct xfbfs *fs, struct stat *st, fuse_ino_t ino,
 	st->st_ctim = fs->mount_time;
 }
 
-/*
- * Attributes of any inode.  0, or -ENOENT for an inode that does not (or
- * no longer) exist.
- */
-static int
-xfbfs_do_stat(struct xfbfs *fs, fuse_ino_t ino, struct stat *st)
+int
+xfbfs_do_getattr(struct xfbfs *fs, fuse_ino_t ino, struct stat *st)
 {
-	struct xfbfs_tree	*tree;
-	uint64_t		sub = xfbfs_ino_sub(ino);
-	enum xfbfs_file		kind = xfbfs_sub_kind(sub);
-	mode_t			mode;
-	int			error = 0;
+	const struct xfbfs_file_ops	*kind = xfbfs_ino_kind(ino);
+	struct xfbfs_tree		*tree;
+	int				error;
 
 	if (ino == XFBFS_ROOT_INO) {
-		xfbfs_stat_common(fs, st, ino, S_IFDIR | 0755);
+		xfbfs_stat_init(fs, st, ino, S_IFDIR | 0755);
 		st->st_nlink = 2 + xfbfs_tree_count(fs);
 		return 0;
 	}
-	if (kind >= XFBFS_F_NR && kind != XFBFS_F_PAGE)
+	if (!kind)
 		return -ENOENT;
 	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 	if (!tree)
 		return -ENOENT;
-	xfbfs_rwlock_rdlock(&tree->lock);
-	if (tree->dead) {
-		error = -ENOENT;
-		goto out_unlock;
-	}
-	if (kind == XFBFS_F_PAGE) {
-		if (!xbtree_block_is_allocated(tree->bt,
-					       sub - XFBFS_PAGE_BASE)) {
-			error = -ENOENT;
-			goto out_unlock;
-		}
-		mode = S_IFREG | (fs->opts.pages_writable ? 0644 : 0444);
-	} else if (kind == XFBFS_F_DATA && tree->type != &xfbfs_type_kv) {
-		error = -ENOENT;	/* kv btrees only */
-		goto out_unlock;
-	} else {
-		mode = xfbfs_files[kind].mode;
-	}
-	xfbfs_stat_common(fs, st, ino, mode);
+	error = xfbfs_tree_lock_live(tree, false);
+	if (error)
+		goto out_put;
+	xfbfs_stat_init(fs, st, ino, kind->mode);
 	st->st_mtim = tree->mtime;
 	st->st_ctim = tree->mtime;
-	if (kind == XFBFS_F_DIR)
-		st->st_nlink = 3;	/* ., .. in the root, pages/.. */
-	if (kind == XFBFS_F_PAGE) {
-		st->st_size = xbtree_blocksize(tree->bt);
-		st->st_blocks = st->st_size / 512;
-	}
-	if (kind == XFBFS_F_DATA) {
-		uint64_t	size = 0;
-
-		error = xfbfs_data_size(tree->bt, &size);
-		st->st_size = size;
-		/* Memory the values take: 8 bytes a record. */
-		st->st_blocks = (xbtree_nrecords(tree->bt) * 8 + 511) / 512;
-	}
-out_unlock:
+	if (kind->getattr)
+		error = kind->getattr(tree, xfbfs_ino_sub(ino), st);
 	xfbfs_rwlock_unlock(&tree->lock);
+out_put:
 	xfbfs_tree_put(tree);
 	return error;
 }
 
+/* The entry @name of directory @parent, with its attributes. */
 static int
 xfbfs_do_lookup(struct xfbfs *fs, fuse_ino_t parent, const char *name,
 		struct fuse_entry_param *e)
 {
-	struct xfbfs_tree	*tree;
-	uint64_t		sub = xfbfs_ino_sub(parent);
-	fuse_ino_t		ino = 0;
-	char			*end;
-	unsigned long long	n;
-	int			i;
+	const struct xfbfs_file_ops	*kind = xfbfs_ino_kind(parent);
+	struct xfbfs_tree		*tree;
+	uint64_t			sub;
+	int				error;
 
 	memset(e, 0, sizeof(*e));
 	e->attr_timeout = XFBFS_ATTR_TIMEOUT;
@@ -146,29 +101,19 @@ xfbfs_do_lookup(struct xfbfs *fs, fuse_ino_t parent, const char *name,
 		tree = xfbfs_tree_get_name(fs, name);
 		if (!tree)
 			return -ENOENT;
-		ino = xfbfs_ino(tree->id, XFBFS_F_DIR);
+		e->ino = xfbfs_ino(tree->id, XFBFS_SUB_DIR);
 		xfbfs_tree_put(tree);
-	} else if (sub == XFBFS_F_DIR) {
-		for (i = XFBFS_F_DIR + 1; i < XFBFS_F_NR; i++)
-			if (!strcmp(name, xfbfs_files[i].name))
-				ino = parent | i;
-		if (!ino)
-			return -ENOENT;
-	} else if (sub == XFBFS_F_PAGES) {
-		/* Canonical decimal block numbers only. */
-		if (name[0] < '0' || name[0] > '9' ||
-		    (name[0] == '0' && name[1]))
-			return -ENOENT;
-		n = strtoull(name, &end, 10);
-		if (*end || n >= (1ULL << XFBFS_ID_SHIFT) - XFBFS_PAGE_BASE)
-			return -ENOENT;
-		ino = (parent & ~XFBFS_SUB_MASK) | (XFBFS_PAGE_BASE + n);
-		e->entry_timeout = 0;	/* blocks come and go */
 	} else {
-		return -ENOTDIR;
+		if (!kind || !kind->lookup)
+			return -ENOTDIR;
+		error = kind->lookup(name, &sub);
+		if (error)
+			return error;
+		e->ino = xfbfs_ino(xfbfs_ino_id(parent), sub);
+		if (xfbfs_ino_kind(e->ino)->flags & XFBFS_KIND_UNCACHED)
+			e->entry_timeout = 0;
 	}
-	e->ino = ino;
-	return xfbfs_do_stat(fs, ino, &e->attr);
+	return xfbfs_do_getattr(fs, e->ino, &e->attr);
 }
 
 static void
@@ -191,60 +136,56 @@ xfbfs_ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int		error;
 
 	(void)fi;
-	error = xfbfs_do_stat(xfbfs_of(req), ino, &st);
+	error = xfbfs_do_getattr(xfbfs_of(req), ino, &st);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else
 		fuse_reply_attr(req, &st, XFBFS_ATTR_TIMEOUT);
 }
 
-/* Truncate the `data` file @ino to @size; *@st gets its new attributes. */
+/* Truncate @ino to @size with its kind's op; *@st: the new attributes. */
 static int
-xfbfs_data_truncate_ino(struct xfbfs *fs, fuse_ino_t ino, off_t size,
+xfbfs_do_truncate(struct xfbfs *fs, fuse_ino_t ino, off_t size,
 		struct stat *st)
 {
-	struct xfbfs_tree	*tree;
-	int			error;
+	const struct xfbfs_file_ops	*kind = xfbfs_ino_kind(ino);
+	struct xfbfs_tree		*tree;
+	int				error;
 
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!kind || !kind->truncate)
+		return -EPERM;
 	if (size < 0)
 		return -EINVAL;
 	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 	if (!tree)
 		return -ENOENT;
-	error = xfbfs_data_truncate(tree, size);
+	error = kind->truncate(tree, size);
 	xfbfs_tree_put(tree);
 	if (error)
 		return error;
-	return xfbfs_do_stat(fs, ino, st);
+	return xfbfs_do_getattr(fs, ino, st);
 }
 
 /*
- * chmod and chown: EPERM.  Truncating a text file, and setting times,
- * succeed and change nothing (as on sysfs).  Truncating a directory is
- * EISDIR, a page EPERM; truncating `data` is real.
+ * chmod and chown: EPERM.  Times: succeed and change nothing, as on
+ * sysfs.  Size: the kind's truncate op (EISDIR for directories).
  */
 static int
 xfbfs_do_setattr(struct xfbfs *fs, fuse_ino_t ino, struct stat *attr,
 		int to_set, struct stat *st)
 {
-	enum xfbfs_file	kind = xfbfs_sub_kind(xfbfs_ino_sub(ino));
-	int		error;
+	int	error;
 
-	error = xfbfs_do_stat(fs, ino, st);
+	error = xfbfs_do_getattr(fs, ino, st);
 	if (error)
 		return error;
 	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
 		      FUSE_SET_ATTR_GID))
 		return -EPERM;
-	if (to_set & FUSE_SET_ATTR_SIZE) {
-		if (S_ISDIR(st->st_mode))
-			return -EISDIR;
-		if (kind == XFBFS_F_PAGE)
-			return -EPERM;
-		if (kind == XFBFS_F_DATA)
-			return xfbfs_data_truncate_ino(fs, ino, attr->st_size,
-						       st);
-	}
+	if (to_set & FUSE_SET_ATTR_SIZE)
+		return xfbfs_do_truncate(fs, ino, attr->st_size, st);
 	return 0;
 }
 
@@ -264,283 +205,124 @@ xfbfs_ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 }
 
 /* access(2): the same rule as open, root included. */
-static void
-xfbfs_ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
+static int
+xfbfs_do_access(struct xfbfs *fs, fuse_ino_t ino, int mask)
 {
 	struct stat	st;
 	int		error;
 
-	error = xfbfs_do_stat(xfbfs_of(req), ino, &st);
-	if (!error && (((mask & R_OK) && !(st.st_mode & S_IRUSR)) ||
-		       ((mask & W_OK) && !(st.st_mode & S_IWUSR)) ||
-		       ((mask & X_OK) && !(st.st_mode & S_IXUSR))))
-		error = -EACCES;
-	xfbfs_reply_err(req, error);
-}
-
-/* ---- directories ----------------------------------------------------- */
-
-/* An open directory: the root lists a snapshot taken at opendir. */
-struct xfbfs_dir {
-	struct xfbfs_open	link;		/* first: fs->dirs */
-	struct xfbfs_dirent	*list;
-	size_t			n;
-};
-
-static void
-xfbfs_dir_free(struct xfbfs *fs, struct xfbfs_dir *d)
-{
-	xfbfs_open_del(&fs->dirs, &d->link);
-	xfbfs_tree_list_free(d->list, d->n);
-	free(d);
-}
-
-void
-xfbfs_dirs_destroy(struct xfbfs *fs)
-{
-	struct xfbfs_open	*o;
-
-	while ((o = xfbfs_open_first(&fs->dirs)))
-		xfbfs_dir_free(fs, (struct xfbfs_dir *)o);
-}
-
-static void
-xfbfs_ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	struct xfbfs		*fs = xfbfs_of(req);
-	struct xfbfs_dir	*d;
-	struct stat		st;
-	int			error;
-
-	error = xfbfs_do_stat(fs, ino, &st);
-	if (!error && !S_ISDIR(st.st_mode))
-		error = -ENOTDIR;
-	if (error) {
-		xfbfs_reply_err(req, error);
-		return;
-	}
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		xfbfs_reply_err(req, -ENOMEM);
-		return;
-	}
-	if (ino == XFBFS_ROOT_INO) {
-		error = xfbfs_tree_list(fs, &d->list, &d->n);
-		if (error) {
-			free(d);
-			xfbfs_reply_err(req, error);
-			return;
-		}
-	}
-	xfbfs_open_add(&fs->dirs, &d->link);
-	fi->fh = (uintptr_t)d;
-	if (fuse_reply_open(req, fi) == -ENOENT)
-		xfbfs_dir_free(fs, d);	/* interrupted: no releasedir comes */
-}
-
-static void
-xfbfs_ll_releasedir(fuse_req_t req, fuse_ino_t ino,
-		struct fuse_file_info *fi)
-{
-	struct xfbfs_dir	*d = (struct xfbfs_dir *)(uintptr_t)fi->fh;
-
-	(void)ino;
-	if (d)
-		xfbfs_dir_free(xfbfs_of(req), d);
-	xfbfs_reply_err(req, 0);
-}
-
-/*
- * Add one entry to a readdir reply; false when the buffer is full.
- * @next is the offset of the entry after this one.
- */
-static bool
-xfbfs_dir_add(fuse_req_t req, char *buf, size_t size, size_t *pos,
-		const char *name, fuse_ino_t ino, mode_t mode, off_t next)
-{
-	struct stat	st = { .st_ino = ino, .st_mode = mode };
-	size_t		len;
-
-	len = fuse_add_direntry(req, buf + *pos, size - *pos, name, &st, next);
-	if (len > size - *pos)
-		return false;
-	*pos += len;
-	return true;
-}
-
-/*
- * Offsets: 1 and 2 follow "." and ".."; after that, the root uses 3 + the
- * index in its snapshot, a btree directory 3 + its file number, and pages/
- * 3 + the next block number, so that blocks freed or allocated during a
- * listing never make it skip or repeat another block.
- */
-static int
-xfbfs_do_readdir(fuse_req_t req, fuse_ino_t ino, char *buf, size_t size,
-		off_t off, struct xfbfs_dir *d, size_t *pos)
-{
-	struct xfbfs		*fs = xfbfs_of(req);
-	uint64_t		sub = xfbfs_ino_sub(ino);
-	fuse_ino_t		base = ino & ~XFBFS_SUB_MASK;
-	fuse_ino_t		parent;
-	struct xfbfs_tree	*tree;
-	char			name[24];
-	uint64_t		bno;
-	size_t			i;
-	bool			kv;
-	int			error = 0;
-
-	parent = ino == XFBFS_ROOT_INO || sub == XFBFS_F_DIR ?
-		 XFBFS_ROOT_INO : base;
-	if (off < 1 && !xfbfs_dir_add(req, buf, size, pos, ".", ino,
-				      S_IFDIR, 1))
-		return 0;
-	if (off < 2 && !xfbfs_dir_add(req, buf, size, pos, "..", parent,
-				      S_IFDIR, 2))
-		return 0;
-	if (off < 2)
-		off = 2;
-
-	if (ino == XFBFS_ROOT_INO) {
-		for (i = off - 2; i < d->n; i++)
-			if (!xfbfs_dir_add(req, buf, size, pos, d->list[i].name,
-					   xfbfs_ino(d->list[i].id, 0),
-					   S_IFDIR, i + 3))
-				break;
-		return 0;
-	}
-	if (sub == XFBFS_F_DIR) {
-		/* `data` is listed in kv btrees only. */
-		tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
-		kv = tree && xfbfs_tree_is_kv(tree);
-		if (tree)
-			xfbfs_tree_put(tree);
-		for (i = off - 2 + 1; i < XFBFS_F_NR; i++)
-			if (i == XFBFS_F_DATA && !kv)
-				continue;
-			else if (!xfbfs_dir_add(req, buf, size, pos,
-					   xfbfs_files[i].name, base | i,
-					   xfbfs_files[i].mode, i + 2))
-				break;
-		return 0;
-	}
-
-	/* pages/ */
-	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
-	if (!tree)
-		return -ENOENT;
-	xfbfs_rwlock_rdlock(&tree->lock);
-	if (tree->dead) {
-		error = -ENOENT;
-		goto out_unlock;
-	}
-	for (bno = off - 2; xbtree_next_block(tree->bt, bno, &bno); bno++) {
-		snprintf(name, sizeof(name), "%llu", (unsigned long long)bno);
-		if (!xfbfs_dir_add(req, buf, size, pos, name,
-				   base | (XFBFS_PAGE_BASE + bno), S_IFREG,
-				   bno + 3))
-			break;
-	}
-out_unlock:
-	xfbfs_rwlock_unlock(&tree->lock);
-	xfbfs_tree_put(tree);
-	return error;
-}
-
-static void
-xfbfs_ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		struct fuse_file_info *fi)
-{
-	struct xfbfs_dir	*d = (struct xfbfs_dir *)(uintptr_t)fi->fh;
-	size_t			pos = 0;
-	char			*buf;
-	int			error;
-
-	if (size > 65536)
-		size = 65536;
-	buf = malloc(size);
-	if (!buf) {
-		xfbfs_reply_err(req, -ENOMEM);
-		return;
-	}
-	error = xfbfs_do_readdir(req, ino, buf, size, off, d, &pos);
+	error = xfbfs_do_getattr(fs, ino, &st);
 	if (error)
-		xfbfs_reply_err(req, error);
-	else
-		fuse_reply_buf(req, buf, pos);
-	free(buf);
+		return error;
+	if (((mask & R_OK) && !(st.st_mode & S_IRUSR)) ||
+	    ((mask & W_OK) && !(st.st_mode & S_IWUSR)) ||
+	    ((mask & X_OK) && !(st.st_mode & S_IXUSR)))
+		return -EACCES;
+	return 0;
+}
+
+static void
+xfbfs_ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	xfbfs_reply_err(req, xfbfs_do_access(xfbfs_of(req), ino, mask));
 }
 
 /* ---- changes to the namespace ------------------------------------------ */
+
+/* mkdir: a new btree, in the root only. */
+static int
+xfbfs_do_mkdir(struct xfbfs *fs, fuse_ino_t parent, const char *name,
+		struct fuse_entry_param *e)
+{
+	struct xfbfs_tree	*tree;
+	int			error;
+
+	if (parent != XFBFS_ROOT_INO)
+		return -EPERM;
+	error = xfbfs_tree_create(fs, name, &tree);
+	if (error)
+		return error;
+	error = xfbfs_do_lookup(fs, parent, name, e);
+	xfbfs_tree_put(tree);
+	return error;
+}
 
 static void
 xfbfs_ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		mode_t mode)
 {
 	struct fuse_entry_param	e;
-	struct xfbfs_tree	*tree;
 	int			error;
 
 	(void)mode;
-	if (parent != XFBFS_ROOT_INO) {
-		xfbfs_reply_err(req, -EPERM);
-		return;
-	}
-	error = xfbfs_tree_create(xfbfs_of(req), name, &tree);
-	if (!error) {
-		error = xfbfs_do_lookup(xfbfs_of(req), parent, name, &e);
-		xfbfs_tree_put(tree);
-	}
+	error = xfbfs_do_mkdir(xfbfs_of(req), parent, name, &e);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else
 		fuse_reply_entry(req, &e);
 }
 
+/*
+ * rmdir: a btree, in the root.  Elsewhere the only directories are
+ * pages/, which stays (EPERM); any other name is not a directory.
+ */
+static int
+xfbfs_do_rmdir(struct xfbfs *fs, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param	e;
+
+	if (parent == XFBFS_ROOT_INO)
+		return xfbfs_tree_remove(fs, name);
+	if (xfbfs_do_lookup(fs, parent, name, &e) == 0 &&
+	    S_ISDIR(e.attr.st_mode))
+		return -EPERM;
+	return -ENOTDIR;
+}
+
 static void
 xfbfs_ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	int	error;
-
-	if (parent == XFBFS_ROOT_INO)
-		error = xfbfs_tree_remove(xfbfs_of(req), name);
-	else if (xfbfs_ino_sub(parent) == XFBFS_F_DIR &&
-		 !strcmp(name, "pages"))
-		error = -EPERM;
-	else
-		error = -ENOTDIR;
-	xfbfs_reply_err(req, error);
+	xfbfs_reply_err(req, xfbfs_do_rmdir(xfbfs_of(req), parent, name));
 }
 
 static void
 xfbfs_ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
-	int	error;
+	int	error = -EPERM;
 
 	if (parent == XFBFS_ROOT_INO && newparent == XFBFS_ROOT_INO)
 		error = xfbfs_tree_rename(xfbfs_of(req), name, newname, flags);
-	else
-		error = -EPERM;
 	xfbfs_reply_err(req, error);
+}
+
+/* unlink: the kind's op (data: every record goes, the file stays). */
+static int
+xfbfs_do_unlink(struct xfbfs *fs, fuse_ino_t parent, const char *name)
+{
+	const struct xfbfs_file_ops	*kind;
+	struct fuse_entry_param		e;
+	struct xfbfs_tree		*tree;
+	int				error;
+
+	error = xfbfs_do_lookup(fs, parent, name, &e);
+	if (error)
+		return error;
+	kind = xfbfs_ino_kind(e.ino);
+	if (!kind || !kind->unlink)
+		return S_ISDIR(e.attr.st_mode) ? -EISDIR : -EPERM;
+	tree = xfbfs_tree_get(fs, xfbfs_ino_id(e.ino));
+	if (!tree)
+		return -ENOENT;
+	error = kind->unlink(tree);
+	xfbfs_tree_put(tree);
+	return error;
 }
 
 static void
 xfbfs_ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct fuse_entry_param	e;
-	int			error;
-
-	error = xfbfs_do_lookup(xfbfs_of(req), parent, name, &e);
-	if (!error && xfbfs_sub_kind(xfbfs_ino_sub(e.ino)) == XFBFS_F_DATA) {
-		/* `rm data` deletes every record; the file stays. */
-		struct stat	st;
-
-		error = xfbfs_data_truncate_ino(xfbfs_of(req), e.ino, 0,
-						&st);
-	} else if (!error) {
-		error = S_ISDIR(e.attr.st_mode) ? -EISDIR : -EPERM;
-	}
-	xfbfs_reply_err(req, error);
+	xfbfs_reply_err(req, xfbfs_do_unlink(xfbfs_of(req), parent, name));
 }
 
 /* Nothing but btree directories can be made, anywhere. */
@@ -553,9 +335,31 @@ xfbfs_ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 }
 
 /*
- * Creating `data` in a kv btree opens it (it always exists: fio creates
- * the file it just unlinked); creating anything else is EPERM.
+ * create: a creatable kind (data: it always exists, and fio creates the
+ * file it has just unlinked) is opened; creating anything else, or a
+ * creatable file that is not there (data outside kv btrees), is EPERM.
  */
+static int
+xfbfs_do_create(struct xfbfs *fs, fuse_ino_t parent, const char *name,
+		struct fuse_entry_param *e, struct fuse_file_info *fi)
+{
+	int	error;
+
+	if (xfbfs_do_lookup(fs, parent, name, e) ||
+	    !(xfbfs_ino_kind(e->ino)->flags & XFBFS_KIND_CREATABLE))
+		return -EPERM;
+	if (fi->flags & O_EXCL)
+		return -EEXIST;
+	error = xfbfs_do_open(fs, e->ino, fi);
+	if (error)
+		return error;
+	/* The attributes after O_TRUNC. */
+	error = xfbfs_do_getattr(fs, e->ino, &e->attr);
+	if (error)
+		xfbfs_do_release(fi);
+	return error;
+}
+
 static void
 xfbfs_ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		mode_t mode, struct fuse_file_info *fi)
@@ -564,59 +368,11 @@ xfbfs_ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int			error;
 
 	(void)mode;
-	if (xfbfs_ino_sub(parent) != XFBFS_F_DIR || parent == XFBFS_ROOT_INO ||
-	    strcmp(name, xfbfs_files[XFBFS_F_DATA].name)) {
-		xfbfs_reply_err(req, -EPERM);
-		return;
-	}
-	error = xfbfs_do_lookup(xfbfs_of(req), parent, name, &e);
-	if (error == -ENOENT)
-		error = -EPERM;		/* not a kv btree */
-	if (!error && (fi->flags & O_EXCL))
-		error = -EEXIST;
-	if (!error)
-		error = xfbfs_open_fi(xfbfs_of(req), e.ino, fi);
-	if (!error)
-		error = xfbfs_do_stat(xfbfs_of(req), e.ino, &e.attr);	/* after O_TRUNC */
+	error = xfbfs_do_create(xfbfs_of(req), parent, name, &e, fi);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else if (fuse_reply_create(req, &e, fi) == -ENOENT)
-		xfbfs_release_fi(fi);
-}
-
-/* lseek: SEEK_DATA and SEEK_HOLE reach here (the kernel does the rest). */
-static void
-xfbfs_ll_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
-		struct fuse_file_info *fi)
-{
-	struct xfbfs		*fs = xfbfs_of(req);
-	struct xfbfs_tree	*tree;
-	struct stat		st;
-	uint64_t		res = 0;
-	int			error;
-
-	(void)fi;
-	if (off < 0 || (whence != SEEK_DATA && whence != SEEK_HOLE)) {
-		xfbfs_reply_err(req, -EINVAL);
-		return;
-	}
-	if (xfbfs_sub_kind(xfbfs_ino_sub(ino)) == XFBFS_F_DATA) {
-		tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
-		error = tree ? xfbfs_data_seek(tree, off, whence, &res) :
-			       -ENOENT;
-		if (tree)
-			xfbfs_tree_put(tree);
-	} else {
-		/* Any other file is all data up to its size. */
-		error = xfbfs_do_stat(fs, ino, &st);
-		if (!error && off >= st.st_size)
-			error = -ENXIO;
-		res = whence == SEEK_DATA ? (uint64_t)off : (uint64_t)st.st_size;
-	}
-	if (error)
-		xfbfs_reply_err(req, error);
-	else
-		fuse_reply_lseek(req, res);
+		xfbfs_do_release(fi);	/* interrupted: no release comes */
 }
 
 static void
@@ -699,7 +455,7 @@ xfbfs_ll_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &sv);
 }
 
-const struct fuse_lowlevel_ops xfbfs_ops = {
+const struct fuse_lowlevel_ops xfbfs_ll_ops = {
 	.lookup		= xfbfs_ll_lookup,
 	.getattr	= xfbfs_ll_getattr,
 	.setattr	= xfbfs_ll_setattr,
@@ -720,11 +476,11 @@ const struct fuse_lowlevel_ops xfbfs_ops = {
 	.listxattr	= xfbfs_ll_listxattr,
 	.removexattr	= xfbfs_ll_removexattr,
 	.statfs		= xfbfs_ll_statfs,
-	.open		= xfbfs_open,
-	.read		= xfbfs_read,
-	.write		= xfbfs_write,
-	.flush		= xfbfs_flush,
-	.release	= xfbfs_release,
-	.fsync		= xfbfs_fsync,
+	.open		= xfbfs_ll_open,
+	.read		= xfbfs_ll_read,
+	.write		= xfbfs_ll_write,
+	.flush		= xfbfs_ll_flush,
+	.release	= xfbfs_ll_release,
+	.fsync		= xfbfs_ll_fsync,
 	.lseek		= xfbfs_ll_lseek,
 };

@@ -328,6 +328,19 @@ xfbfs_tree_count(struct xfbfs *fs)
 }
 
 int
+xfbfs_tree_lock_live(struct xfbfs_tree *tree, bool write)
+{
+	if (write)
+		xfbfs_rwlock_wrlock(&tree->lock);
+	else
+		xfbfs_rwlock_rdlock(&tree->lock);
+	if (!tree->dead)
+		return 0;
+	xfbfs_rwlock_unlock(&tree->lock);
+	return -ENOENT;
+}
+
+int
 xfbfs_tree_set_type(struct xfbfs_tree *tree, const struct xfbfs_type *type)
 {
 	struct xbtree	*bt;
@@ -408,11 +421,4 @@ xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
 	*oldp = tree->bt;
 	tree->bt = bt;
 	xfbfs_tree_touch(tree);
-}
-
-bool
-xfbfs_tree_is_kv(struct xfbfs_tree *tree)
-{
-	return __atomic_load_n(&tree->type, __ATOMIC_ACQUIRE) ==
-	       &xfbfs_type_kv;
 }

@@ -8,25 +8,68 @@
  *
  *	ino = 1                          the root
  *	ino = id << 40 | 0               btree directory of tree @id
- *	ino = id << 40 | XFBFS_F_*       one of its files (type, insert, ...)
+ *	ino = id << 40 | S               the file of kind S (xfbfs_kinds[S])
  *	ino = id << 40 | (16 + N)        pages/N
  *
  * so inode numbers live as long as the tree, and the kernel's lookup
  * counts need no bookkeeping: an inode of a removed tree simply fails
  * with ENOENT.
  *
- * Locks, in the order they nest:
- *	fs->names_lock    (rwlock) the name and id tables, tree->name
+ * Kinds of file.  What a file is and does is one const struct
+ * xfbfs_file_ops (below), as what a record is is one struct xbt_ops in
+ * the library.  kinds.c holds the one table of them, xfbfs_kinds[], in
+ * inode-number order, which is also the order of a btree directory's
+ * listing.  The namespace code (ops.c, dir.c) and the open-file code
+ * (handle.c) find a file's kind with xfbfs_ino_kind() and call its ops;
+ * neither knows any kind by name.  The kinds and their files:
+ *
+ *	kinds.c     the btree directory itself, and the table
+ *	snapshot.c  type, stats, check, errors, tree.dot (text made whole)
+ *	update.c    insert, delete (a write is one transaction)
+ *	query.c     lookup (queries in, answers out, on one open file)
+ *	records.c   records (streamed in key order)
+ *	load.c      load (bulk load at close)
+ *	data.c      data (a kv btree as a sparse file)
+ *	page.c      pages/ and pages/N
+ * with the pieces they share: lines.c (line assembly and record lines),
+ * out.c (the output window text is read from), handle.c (open files).
+ *
+ * Adding a kind, e.g. `trace` or `tree.html`:
+ *	1. a new file with its ops table and handle struct:
+ *		struct xfbfs_trace_handle {
+ *			struct xfbfs_handle	h;	// first
+ *			struct xfbfs_out	out;	// what the kind needs
+ *		};
+ *		const struct xfbfs_file_ops xfbfs_kind_trace = {
+ *			.name = "trace", .mode = S_IFREG | 0644,
+ *			.handle_size = sizeof(struct xfbfs_trace_handle),
+ *			.truncate = xfbfs_truncate_nothing,
+ *			.read = ..., .write = ..., .release = ...,
+ *		};
+ *	   A text made whole at each read from offset 0 (like tree.html)
+ *	   needs only .snapshot, .read = xfbfs_snapshot_read and
+ *	   .release = xfbfs_snapshot_release (see snapshot.c).
+ *	2. its name at the end of xfbfs_kinds[] in kinds.c (with its extern
+ *	   line there), and its file in meson.build.
+ * Nothing else changes: lookup, readdir, getattr, open and the rest find
+ * it in the table.  An op left NULL gives the errno documented at it.
+ * (Kinds take sub numbers below XFBFS_PAGE_BASE; kinds.c asserts there
+ * is room.  Past 16 kinds, raise XFBFS_PAGE_BASE: inode numbers last
+ * only as long as the mount.)
+ *
+ * Locks (lock.h gives the ranks; a thread takes them in this order):
+ *	h->lock           (mutex) one open file's state: serialises the
+ *	                  requests on it; taken before the tree lock
  *	tree->lock        (rwlock, writers preferred) tree->bt, tree->type,
  *	                  tree->dead and everything in the btree's blocks;
- *	                  writers: insert, delete, type, page writes;
- *	                  readers: records, lookup, stats, check, pages
+ *	                  writers: insert, delete, type, data, page writes,
+ *	                  the swap of a load; readers: everything else
+ *	fs->names_lock    (rwlock) the name and id tables, tree->name; read
+ *	                  under tree->lock to name a tree in a message
  *	tree->err_lock    (mutex) the error ring
- *	h->lock           (mutex) one open file's buffers; taken before the
- *	                  tree lock, never while holding it
- * Nothing takes tree->lock while holding names_lock, so names_lock may be
- * read-locked under tree->lock (to copy a name for a message).
- * No lock is held while replying to the kernel.  tree->refs is atomic.
+ *	list->lock        (mutex) a list of open files or directories
+ * No tree lock is held while replying to the kernel (a read replies from
+ * its handle's memory under h->lock).  tree->refs is atomic.
  *
  * Errors: functions return 0 or a negative errno; xfbfs_reply_err() is the
  * one place a negative errno turns into FUSE's positive one.
@@ -39,6 +82,7 @@
 #include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -49,37 +93,15 @@
 #define XFBFS_ROOT_INO		1ULL
 #define XFBFS_ID_SHIFT		40
 #define XFBFS_SUB_MASK		((1ULL << XFBFS_ID_SHIFT) - 1)
-#define XFBFS_PAGE_BASE		16ULL
+#define XFBFS_SUB_DIR		0ULL	/* the btree directory itself */
+#define XFBFS_PAGE_BASE		16ULL	/* sub of pages/0 */
 #define XFBFS_NAME_MAX		255
 #define XFBFS_ERRORS_MAX	64	/* entries kept in `errors` */
 #define XFBFS_DATA_KEYS		(1ULL << 60)	/* kv keys `data` reaches */
 #define XFBFS_DATA_MAX		(8 * XFBFS_DATA_KEYS)	/* largest data size */
 
-/* The files of a btree directory (the low bits of their inode numbers). */
-enum xfbfs_file {
-	XFBFS_F_DIR = 0,
-	XFBFS_F_TYPE,
-	XFBFS_F_INSERT,
-	XFBFS_F_DELETE,
-	XFBFS_F_LOOKUP,
-	XFBFS_F_RECORDS,
-	XFBFS_F_STATS,
-	XFBFS_F_CHECK,
-	XFBFS_F_ERRORS,
-	XFBFS_F_TREEDOT,
-	XFBFS_F_PAGES,
-	XFBFS_F_LOAD,
-	XFBFS_F_DATA,		/* kv btrees only */
-	XFBFS_F_NR,
-	XFBFS_F_PAGE = 15,	/* any pages/N */
-};
-
-struct xfbfs_file_info {
-	const char	*name;
-	mode_t		mode;		/* S_IF* and permission bits */
-};
-
-extern const struct xfbfs_file_info xfbfs_files[XFBFS_F_NR];
+#define xfbfs_container_of(p, type, member) \
+	((type *)((char *)(p) - offsetof(type, member)))
 
 /* Mount options. */
 struct xfbfs_opts {
@@ -92,20 +114,19 @@ struct xfbfs_opts {
 	int		allow_other;
 };
 
-/* ---- what clients hold open ------------------------------------------- */
-
 /*
- * Open files and directories sit on a list (the link is the first member
- * of their structure), so that those still open when the session ends
- * (the daemon stopped by a signal while clients hold them) are freed.
+ * Open files and directories sit on a list of the mount's (the link is
+ * the first member of their structure), so that those still open when the
+ * session ends (the daemon stopped by a signal while clients hold them)
+ * are freed.
  */
 struct xfbfs_open {
-	struct xfbfs_open	*prev, *next;
+	struct xfbfs_open	*prev, *next;	/* list->lock */
 };
 
 struct xfbfs_open_list {
 	struct xfbfs_mutex	lock;
-	struct xfbfs_open	*head;
+	struct xfbfs_open	*head;		/* lock */
 };
 
 #define XFBFS_OPEN_LIST_INIT	{ XFBFS_MUTEX_INIT(XFBFS_RANK_LIST), NULL }
@@ -153,12 +174,12 @@ struct xfbfs_tree {
 	struct xfbfs		*fs;		/* immutable: the mount */
 	uint32_t		id;		/* immutable */
 	int			refs;		/* atomic */
-	char			*name;		/* names_lock */
+	char			*name;		/* fs->names_lock */
 
 	struct xfbfs_rwlock	lock;
 	struct xbtree		*bt;		/* lock */
 	const struct xfbfs_type	*type;		/* lock; atomic for peeks */
-	bool			dead;		/* lock */
+	bool			dead;		/* lock; atomic for peeks */
 	struct timespec		mtime;		/* lock */
 	struct timespec		ctime;		/* immutable */
 	uint64_t		nr_failed;	/* atomic */
@@ -176,22 +197,22 @@ struct xfbfs_tree {
 };
 
 /*
- * The mount: allocated by main() and handed to libfuse as the session's
- * user data, so that every handler reaches it from its request
- * (xfbfs_of()).  Nothing of the daemon's lives in a global.
+ * The mount: in main's frame, handed to libfuse as the session's user
+ * data, so that every handler reaches it from its request (xfbfs_of()).
+ * Nothing of the daemon's lives in a global (but where logs go: main.c).
  */
 struct xfbfs {
 	struct xfbfs_opts	opts;		/* immutable once mounted */
-	struct fuse_session	*se;
+	struct fuse_session	*se;		/* immutable once mounted */
 	uid_t			uid;		/* immutable */
 	gid_t			gid;		/* immutable */
 	struct timespec		mount_time;	/* immutable */
 	struct xfbfs_rwlock	names_lock;
-	void			*by_name;	/* GHashTable: name -> tree */
-	void			*by_id;		/* GHashTable: id -> tree */
+	void			*by_name;	/* names_lock; name -> tree */
+	void			*by_id;		/* names_lock; id -> tree */
 	uint32_t		next_id;	/* names_lock */
-	struct xfbfs_open_list	files;		/* open files (file.c) */
-	struct xfbfs_open_list	dirs;		/* open directories (ops.c) */
+	struct xfbfs_open_list	files;		/* open files (handle.c) */
+	struct xfbfs_open_list	dirs;		/* open directories (dir.c) */
 };
 
 /* The mount a request is for. */
@@ -221,12 +242,170 @@ xfbfs_ino_sub(fuse_ino_t ino)
 	return ino & XFBFS_SUB_MASK;
 }
 
-/* The file kind of a sub number: XFBFS_F_* or XFBFS_F_PAGE. */
-static inline enum xfbfs_file
-xfbfs_sub_kind(uint64_t sub)
-{
-	return sub >= XFBFS_PAGE_BASE ? XFBFS_F_PAGE : (enum xfbfs_file)sub;
-}
+/* ---- kinds of file (kinds.c) --------------------------------------------- */
+
+struct xfbfs_handle;
+struct xfbfs_out;
+struct xfbfs_dirbuf;
+
+/* xfbfs_file_ops.flags */
+#define XFBFS_KIND_CREATABLE	(1U << 0)	/* create() opens it (EPERM) */
+#define XFBFS_KIND_UNCACHED	(1U << 1)	/* comes and goes: the kernel
+						 * keeps no dentry for it */
+
+/*
+ * One kind of file.  Every op may be NULL; the errno a user then sees is
+ * given with it.  "tree->lock for reading" means the caller holds it;
+ * an op that changes the tree takes the lock itself.
+ */
+struct xfbfs_file_ops {
+	const char	*name;		/* in the btree directory (and in
+					 * messages); NULL: the directory */
+	mode_t		mode;		/* S_IF* and permission bits, which
+					 * say what open allows (EACCES) */
+	unsigned int	flags;		/* XFBFS_KIND_* */
+	size_t		handle_size;	/* of its handle struct, which
+					 * starts with a struct xfbfs_handle;
+					 * 0: the bare struct */
+
+	/* ---- the namespace (ops.c, dir.c) ---- */
+
+	/*
+	 * Attributes beyond the defaults (mode above, size 0, the tree's
+	 * times), with tree->lock for reading: the size rule, and -ENOENT
+	 * when the file is not there (data in a btree not of type kv, a
+	 * freed page).  NULL: always there, the defaults.
+	 */
+	int	(*getattr)(struct xfbfs_tree *tree, uint64_t sub,
+			   struct stat *st);
+	/* Directories: the sub number of entry @name, or -ENOENT (no tree
+	 * lock).  NULL: not a directory (ENOTDIR). */
+	int	(*lookup)(const char *name, uint64_t *subp);
+	/* Directories: the entries from readdir offset @off (>= 2) on,
+	 * with tree->lock for reading.  NULL: ENOTDIR. */
+	int	(*readdir)(struct xfbfs_tree *tree, struct xfbfs_dirbuf *db,
+			   off_t off);
+	/* truncate(2) to @size (>= 0).  NULL: EPERM.  Text files point at
+	 * xfbfs_truncate_nothing (succeeds, changes nothing). */
+	int	(*truncate)(struct xfbfs_tree *tree, uint64_t size);
+	/* unlink(2).  NULL: EPERM (EISDIR for a directory). */
+	int	(*unlink)(struct xfbfs_tree *tree);
+
+	/* ---- open files (handle.c), h->lock held unless said ---- */
+
+	/* Set up a new handle (zeroed past the header; not yet shared, no
+	 * lock held).  NULL: nothing to set up.  Directories are never
+	 * opened as files (EISDIR). */
+	int	(*open)(struct xfbfs_handle *h, int flags);
+	/* Free what open and the other ops made (no lock held: the last
+	 * user).  NULL: nothing to free. */
+	void	(*release)(struct xfbfs_handle *h);
+	/*
+	 * Up to *@sizep bytes at @off: *@datap points at the bytes, which
+	 * the handle owns until h->lock is dropped, *@sizep says how many
+	 * (0 at the end).  The tree is alive on entry.  NULL: EBADF (mode
+	 * bits keep it from being reached).
+	 */
+	int	(*read)(struct xfbfs_handle *h, off_t off, size_t *sizep,
+			const void **datap);
+	/* Take all @size bytes, or none and -errno.  NULL: EBADF. */
+	int	(*write)(struct xfbfs_handle *h, const char *buf, size_t size,
+			 off_t off);
+	/* close(2) (FUSE FLUSH; once per close of a descriptor).  NULL: 0. */
+	int	(*flush)(struct xfbfs_handle *h);
+	/* fsync(2).  NULL: 0 (everything is applied at write). */
+	int	(*fsync)(struct xfbfs_handle *h);
+	/* lseek SEEK_DATA / SEEK_HOLE from @off.  NULL: all data up to the
+	 * size getattr gives (ENXIO past it). */
+	int	(*lseek)(struct xfbfs_handle *h, uint64_t off, int whence,
+			 uint64_t *resp);
+
+	/* Snapshot kinds (snapshot.c): make the whole text into @out,
+	 * taking the locks it needs (no lock held on entry). */
+	int	(*snapshot)(struct xfbfs_tree *tree, struct xfbfs_out *out);
+};
+
+/*
+ * Every kind found by its sub number, in sub-number order (which is also
+ * the order of a btree directory's listing): sub 0 is the btree
+ * directory itself.  pages/N is xfbfs_kind_page, at XFBFS_PAGE_BASE + N.
+ */
+extern const struct xfbfs_file_ops *const xfbfs_kinds[];
+extern const unsigned int xfbfs_nkinds;
+extern const struct xfbfs_file_ops xfbfs_kind_page;
+
+/* The kind of inode @ino, or NULL for the root and unknown numbers. */
+const struct xfbfs_file_ops *xfbfs_ino_kind(fuse_ino_t ino);
+
+/* The truncate op of text files: succeeds and changes nothing. */
+int xfbfs_truncate_nothing(struct xfbfs_tree *tree, uint64_t size);
+
+/* ---- open files (handle.c) ---------------------------------------------- */
+
+/*
+ * What every open file has: the first member of its kind's handle struct
+ * (struct xfbfs_records_handle { struct xfbfs_handle h; ... }), which the
+ * kind's ops reach with xfbfs_container_of(h, ..., h).  fi->fh points at
+ * it.
+ */
+struct xfbfs_handle {
+	struct xfbfs_open		link;	/* first: on fs->files */
+	const struct xfbfs_file_ops	*ops;	/* immutable: its kind */
+	struct xfbfs_tree		*tree;	/* immutable; a reference */
+	uint64_t			sub;	/* immutable: of its inode */
+	struct xfbfs_mutex		lock;	/* serialises its requests */
+};
+
+/* Open @ino into @fi (fh, direct_io), for open and create.  0 or -errno. */
+int xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino,
+		struct fuse_file_info *fi);
+/* Undo xfbfs_do_open() when the reply could not be sent. */
+void xfbfs_do_release(struct fuse_file_info *fi);
+/* Free the files still open when the session has ended. */
+void xfbfs_files_destroy(struct xfbfs *fs);
+
+/* ---- the namespace (ops.c, dir.c) --------------------------------------- */
+
+/* Attributes of any inode: 0, or -ENOENT if it is not (or no longer) there. */
+int xfbfs_do_getattr(struct xfbfs *fs, fuse_ino_t ino, struct stat *st);
+
+/* A readdir reply being filled (dir.c). */
+struct xfbfs_dirbuf {
+	fuse_req_t	req;
+	char		*buf;
+	size_t		size;
+	size_t		pos;		/* bytes used */
+};
+
+/* Add one entry; false when the reply is full.  @next: offset after it. */
+bool xfbfs_dir_add(struct xfbfs_dirbuf *db, const char *name, fuse_ino_t ino,
+		mode_t mode, off_t next);
+/* Free the directories still open when the session has ended. */
+void xfbfs_dirs_destroy(struct xfbfs *fs);
+
+/* FUSE lowlevel handlers: each decodes, calls a do function, replies once. */
+void xfbfs_ll_opendir(fuse_req_t req, fuse_ino_t ino,
+		struct fuse_file_info *fi);
+void xfbfs_ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		struct fuse_file_info *fi);
+void xfbfs_ll_releasedir(fuse_req_t req, fuse_ino_t ino,
+		struct fuse_file_info *fi);
+void xfbfs_ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void xfbfs_ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		struct fuse_file_info *fi);
+void xfbfs_ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		size_t size, off_t off, struct fuse_file_info *fi);
+void xfbfs_ll_flush(fuse_req_t req, fuse_ino_t ino,
+		struct fuse_file_info *fi);
+void xfbfs_ll_release(fuse_req_t req, fuse_ino_t ino,
+		struct fuse_file_info *fi);
+void xfbfs_ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		struct fuse_file_info *fi);
+void xfbfs_ll_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		struct fuse_file_info *fi);
+
+/* The lowlevel ops table (ops.c). */
+extern const struct fuse_lowlevel_ops xfbfs_ll_ops;
 
 /* ---- trees (tree.c) ----------------------------------------------------- */
 
@@ -252,6 +431,11 @@ void xfbfs_tree_list_free(struct xfbfs_dirent *list, size_t n);
 size_t xfbfs_tree_count(struct xfbfs *fs);
 /* Is @name an acceptable btree name?  0, -EINVAL or -ENAMETOOLONG. */
 int xfbfs_check_name(const char *name);
+/*
+ * Take tree->lock (for writing if @write) if the tree is still there:
+ * 0 with the lock held, or -ENOENT without it.
+ */
+int xfbfs_tree_lock_live(struct xfbfs_tree *tree, bool write);
 /* Change the type of an empty tree (tree->lock held for writing). */
 int xfbfs_tree_set_type(struct xfbfs_tree *tree,
 		const struct xfbfs_type *type);
@@ -267,29 +451,20 @@ xfbfs_tree_is_dead(struct xfbfs_tree *tree)
 {
 	return __atomic_load_n(&tree->dead, __ATOMIC_ACQUIRE);
 }
+/* The tree's type (a peek without tree->lock). */
+static inline const struct xfbfs_type *
+xfbfs_tree_peek_type(struct xfbfs_tree *tree)
+{
+	return __atomic_load_n(&tree->type, __ATOMIC_ACQUIRE);
+}
 /* Bump mtime after a change (tree->lock held for writing). */
 void xfbfs_tree_touch(struct xfbfs_tree *tree);
-
-/* ---- open files (file.c) ------------------------------------------------ */
-
-void xfbfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
-/* Open @ino into @fi (fh, direct_io), for open and create.  0 or -errno. */
-int xfbfs_open_fi(struct xfbfs *fs, fuse_ino_t ino,
-		struct fuse_file_info *fi);
-/* Undo xfbfs_open_fi() when the reply could not be sent. */
-void xfbfs_release_fi(struct fuse_file_info *fi);
-/* Free the files (directories) still open when the session has ended. */
-void xfbfs_files_destroy(struct xfbfs *fs);
-void xfbfs_dirs_destroy(struct xfbfs *fs);
-void xfbfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		struct fuse_file_info *fi);
-void xfbfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
-		size_t size, off_t off, struct fuse_file_info *fi);
-void xfbfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
-void xfbfs_release(fuse_req_t req, fuse_ino_t ino,
-		struct fuse_file_info *fi);
-void xfbfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
-		struct fuse_file_info *fi);
+/*
+ * Replace @tree's btree by @bt (tree->lock held for writing): the old one
+ * comes back in *@oldp, for the caller to destroy after unlocking.
+ */
+void xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
+		struct xbtree **oldp);
 
 /* ---- the data file of kv btrees (data.c) -------------------------------- */
 
@@ -309,41 +484,6 @@ int xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size);
 /* lseek SEEK_DATA / SEEK_HOLE from @off: *@res, or -ENXIO. */
 int xfbfs_data_seek(struct xfbfs_tree *tree, uint64_t off, int whence,
 		uint64_t *res);
-/* Is the tree's type kv (a peek without tree->lock)? */
-bool xfbfs_tree_is_kv(struct xfbfs_tree *tree);
-
-/*
- * Replace @tree's btree by @bt (tree->lock held for writing): the old one
- * comes back in *@oldp, for the caller to destroy after unlocking.
- */
-void xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
-		struct xbtree **oldp);
-
-/* ---- bulk load (load.c) ------------------------------------------------- */
-
-/*
- * The staging of one open `load` file.  Writes stage records and mark it
- * changed; a FLUSH (or fsync) after changes sorts everything staged so
- * far, builds a btree from it and puts that in place of the tree's.  A
- * write that fails (bad line, ENOSPC) poisons it: the next FLUSH fails
- * with that error.  Any failed FLUSH drops everything staged, so the
- * open file starts a new load.
- */
-struct xfbfs_load;
-
-/* Get the staging of an open file, creating it; marks it changed. */
-int xfbfs_load_begin(struct xfbfs_tree *tree, struct xfbfs_load **lp,
-		const struct xfbfs_type *type);
-/* Stage one record parsed for the staging's type.  0 or -errno. */
-int xfbfs_load_add(struct xfbfs_tree *tree, struct xfbfs_load *l,
-		const void *rec);
-/* A write failed with @error: the next FLUSH fails with it. */
-void xfbfs_load_poison(struct xfbfs_load *l, int error);
-/* The type the staged records are of (the tree's when staging began). */
-const struct xfbfs_type *xfbfs_load_type(const struct xfbfs_load *l);
-/* FLUSH / fsync: commit if changed.  0 or -errno (reason in errors). */
-int xfbfs_load_flush(struct xfbfs_tree *tree, struct xfbfs_load *l);
-void xfbfs_load_free(struct xfbfs_tree *tree, struct xfbfs_load *l);
 
 /* ---- replies and logging (main.c) --------------------------------------- */
 
@@ -351,8 +491,5 @@ void xfbfs_load_free(struct xfbfs_tree *tree, struct xfbfs_load *l);
 void xfbfs_reply_err(fuse_req_t req, int error);
 void xfbfs_log(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/* The lowlevel ops table (ops.c). */
-extern const struct fuse_lowlevel_ops xfbfs_ops;
 
 #endif /* FUSEFS_XFBFS_H */
