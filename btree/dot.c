@@ -29,7 +29,7 @@
  * xbuf_get() with the full verifier (checksum first) and then the header
  * checks at the level its parent implies, so a block is used only once
  * it is known sound.  A block that fails is reported like any damage a
- * reader finds (xbt_corrupt(): the log, the errors file, the btree
+ * reader finds (xbtree_corrupt(): the log, the errors file, the btree
  * marked corrupt), drawn red with the reason, and not descended into.
  * A block reached a second time is not drawn again; the edge to it is
  * red.  Sibling links that disagree with the order the parents give are
@@ -120,7 +120,7 @@ xbt_dot_escape(char *dst, size_t len, const char *src)
 
 /* An escaped key's text into @dst. */
 static void
-xbt_dot_key(struct xbtree *bt, const void *key, char *dst, size_t len)
+xbtree_dot_key(struct xbtree *bt, const void *key, char *dst, size_t len)
 {
 	char		text[XBT_DOT_KEY];
 
@@ -209,7 +209,7 @@ xbt_dot_get(struct xbt_dot *dt, struct xbt_dot_ent *e, unsigned int level)
 		error = xbuf_get(&bt->targ, e->bno, xbt_verify_block_full, bt,
 				 &addr, &why);
 		if (!error) {
-			why = xbt_verify_block_hdr(bt, addr, e->bno, level);
+			why = xbtree_verify_block_hdr(bt, addr, e->bno, level);
 			if (why)
 				error = -EUCLEAN;
 		}
@@ -272,12 +272,12 @@ xbt_dot_block_node(struct xbt_dot *dt, const struct xbt_dot_ent *e,
 
 	keys[0] = '\0';
 	if (n) {
-		xbt_block_keys(bt, block, level, low, high);
-		xbt_entry_low_key(bt, block, level, n - 1, last);
-		xbt_dot_key(bt, low, lt, sizeof(lt));
-		xbt_dot_key(bt, last, rt, sizeof(rt));
-		if (xbt_is_overlapping(bt)) {
-			xbt_dot_key(bt, high, ht, sizeof(ht));
+		xbtree_block_keys(bt, block, level, low, high);
+		xbtree_entry_low_key(bt, block, level, n - 1, last);
+		xbtree_dot_key(bt, low, lt, sizeof(lt));
+		xbtree_dot_key(bt, last, rt, sizeof(rt));
+		if (xbtree_is_overlapping(bt)) {
+			xbtree_dot_key(bt, high, ht, sizeof(ht));
 			snprintf(keys, sizeof(keys), "\\n%s .. %s\\nhigh %s",
 				 lt, rt, ht);
 		} else {
@@ -365,7 +365,7 @@ xbt_dot_level(struct xbt_dot *dt, struct xbt_dot_list *cur,
 			continue;
 		for (i = 0; i < xbt_numrecs(e->block) && !dt->error; i++)
 			dt->error = xbt_dot_list_add(next,
-					xbt_ptr(bt, e->block, i), e->bno,
+					xbtree_ptr(bt, e->block, i), e->bno,
 					keep);
 	}
 }
@@ -434,7 +434,7 @@ xbt_dot_note(struct xbt_dot *dt, unsigned int level, uint64_t above)
 }
 
 int
-xbt_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
+xbtree_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
 		void *priv)
 {
 	struct xbt_dot		dt = {

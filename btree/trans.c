@@ -308,7 +308,7 @@ xbt_trans_mod_nrecords(struct xbt_trans *tp, int64_t delta)
 }
 
 void
-xbt_set_data_size(struct xbt_trans *tp, uint64_t size)
+xbt_trans_set_data_size(struct xbt_trans *tp, uint64_t size)
 {
 	struct xbtree	*bt = tp->bt;
 
@@ -327,7 +327,7 @@ xbt_set_data_size(struct xbt_trans *tp, uint64_t size)
  * is the checksum of the whole block, bit for bit.
  */
 static uint32_t
-xbt_block_checksum(struct xbtree *bt, struct xbt_block *block)
+xbtree_block_crc(struct xbtree *bt, struct xbt_block *block)
 {
 	const uint8_t	*p = (const uint8_t *)block;
 	unsigned int	n = xbt_numrecs(block);
@@ -335,11 +335,11 @@ xbt_block_checksum(struct xbtree *bt, struct xbt_block *block)
 	unsigned int	end, pend;
 	uint32_t	crc;
 
-	if (n > xbt_maxrecs(bt, level))
-		n = xbt_maxrecs(bt, level);	/* the write verifier said */
+	if (n > xbtree_maxrecs(bt, level))
+		n = xbtree_maxrecs(bt, level);	/* the verifier said */
 	crc = xbt_crc32c(XBT_CRC_SEED, p, XBT_BLOCK_CRC_OFF);
 	crc = xbt_crc32c_zeros(crc, 4);
-	end = XBT_BLOCK_HDR_LEN + n * xbt_entry_len(bt, level);
+	end = XBT_BLOCK_HDR_LEN + n * xbtree_entry_len(bt, level);
 	crc = xbt_crc32c(crc, p + XBT_BLOCK_CRC_OFF + 4,
 			 end - XBT_BLOCK_CRC_OFF - 4);
 	if (level) {
@@ -355,7 +355,7 @@ xbt_block_checksum(struct xbtree *bt, struct xbt_block *block)
 
 /* Store the checksum of dirty block @bno. */
 static void
-xbt_trans_checksum(struct xbtree *bt, uint64_t bno)
+xbtree_set_crc(struct xbtree *bt, uint64_t bno)
 {
 	uint8_t		*addr = xbuf_addr(&bt->targ, bno);
 	size_t		off;
@@ -366,7 +366,7 @@ xbt_trans_checksum(struct xbtree *bt, uint64_t bno)
 		crc = xbt_crc32c_block(addr, bt->blksize, off);
 	} else {
 		off = XBT_BLOCK_CRC_OFF;
-		crc = xbt_block_checksum(bt, (struct xbt_block *)addr);
+		crc = xbtree_block_crc(bt, (struct xbt_block *)addr);
 	}
 	crc = htole32(crc);
 	memcpy(addr + off, &crc, sizeof(crc));
@@ -374,7 +374,7 @@ xbt_trans_checksum(struct xbtree *bt, uint64_t bno)
 
 /* Start fetching the used part of a block we are about to checksum. */
 static void
-xbt_prefetch_block(struct xbtree *bt, uint64_t bno)
+xbtree_prefetch_block(struct xbtree *bt, uint64_t bno)
 {
 	const uint8_t	*p = xbuf_addr(&bt->targ, bno);
 	unsigned int	len = bt->blksize < 8192 ? bt->blksize : 8192;
@@ -402,20 +402,21 @@ xbt_trans_commit(struct xbt_trans *tp)
 	for (i = tp->ndirty; i-- > 0;) {
 		bno = tp->dirty[i];
 		if (i > 0)
-			xbt_prefetch_block(bt, tp->dirty[i - 1]);
+			xbtree_prefetch_block(bt, tp->dirty[i - 1]);
 		if (xbuf_state(targ, bno) & XBUF_FREEING)
 			continue;	/* xbuf_free() below resets its state */
 		xbuf_state_clear(targ, bno, XBUF_DIRTY | XBUF_LOGGED);
 		if (bno != XBT_HEAD_BLOCK) {
 			/* A write verifier: catches engine bugs, not users. */
 			block = xbuf_addr(targ, bno);
-			why = xbt_verify_block_hdr(bt, block, bno, -1);
+			why = xbtree_verify_block_hdr(bt, block, bno, -1);
 			if (!why)
-				why = xbt_verify_block_hdr_rest(bt, block, bno);
+				why = xbtree_verify_block_hdr_rest(bt, block,
+						bno);
 			if (why && !error)
 				error = XBT_CORRUPT(bt, bno, why);
 		}
-		xbt_trans_checksum(bt, bno);
+		xbtree_set_crc(bt, bno);
 		xbuf_state_set(targ, bno, XBUF_TRUSTED);
 	}
 	for (i = 0; i < tp->nfreed; i++)
@@ -428,7 +429,7 @@ xbt_trans_commit(struct xbt_trans *tp)
 
 /* Undo one entry. */
 static void
-xbt_undo_one(struct xbtree *bt, struct xbt_undo *u)
+xbtree_undo_one(struct xbtree *bt, struct xbt_undo *u)
 {
 	uint8_t		*addr = xbuf_addr(&bt->targ, u->bno);
 	uint8_t		*save = (uint8_t *)(u + 1);
@@ -467,10 +468,10 @@ xbt_trans_cancel(struct xbt_trans *tp)
 
 	while (pos) {
 		u = (struct xbt_undo *)(tp->log + pos - 1);
-		xbt_undo_one(bt, u);
+		xbtree_undo_one(bt, u);
 		pos = u->prev;
 	}
-	xbt_shape_changed(bt);
+	xbtree_shape_changed(bt);
 	for (i = 0; i < tp->ndirty; i++)
 		if (xbuf_is_allocated(targ, tp->dirty[i]))
 			xbuf_state_clear(targ, tp->dirty[i], XBUF_DIRTY |

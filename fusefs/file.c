@@ -233,7 +233,7 @@ xfbfs_make_check(struct xfbfs_handle *h, struct xbtree *bt)
 	uint64_t		problems;
 	int			error;
 
-	error = xbt_check(bt, xfbfs_check_report, &c, &problems);
+	error = xbtree_check(bt, xfbfs_check_report, &c, &problems);
 	if (error)
 		return error;
 	if (c.error)
@@ -312,7 +312,7 @@ xfbfs_make_snapshot(struct xfbfs_handle *h)
 		error = xfbfs_make_check(h, tree->bt);
 		break;
 	case XFBFS_F_TREEDOT:
-		error = xbt_dump_dot(tree->bt, XFBFS_DOT_BLOCKS, xfbfs_dot_out,
+		error = xbtree_dump_dot(tree->bt, XFBFS_DOT_BLOCKS, xfbfs_dot_out,
 				     h);
 		break;
 	default:
@@ -436,7 +436,7 @@ xfbfs_gen_answer(struct xfbfs_gen *g, struct xbtree *bt)
 	while (h->qnext < h->nqueries && h->out_len < g->target) {
 		q = &h->queries[h->qnext];
 		if (q->op != XFBFS_Q_RANGE) {
-			error = xbt_get(bt, dirs[q->op], q->key, rec, &stat);
+			error = xbtree_get(bt, dirs[q->op], q->key, rec, &stat);
 			if (error)
 				return error;
 			if (stat) {
@@ -452,7 +452,7 @@ xfbfs_gen_answer(struct xfbfs_gen *g, struct xbtree *bt)
 		}
 		g->stopped = false;
 		g->qlow = q->key;
-		error = xbt_query_range(bt, h->resumed ? h->resume : q->key,
+		error = xbtree_query_range(bt, h->resumed ? h->resume : q->key,
 					q->high, xfbfs_gen_rec, g);
 		g->qlow = NULL;
 		if (error)
@@ -1079,10 +1079,10 @@ xfbfs_prefetch_item(struct xbtree *bt, const struct xbt_ops *ops,
 	uint8_t		key[XBT_KEY_MAX];
 
 	if (it->is_key) {
-		xbt_prefetch(bt, it->bytes);
+		xbtree_prefetch(bt, it->bytes);
 	} else {
 		ops->init_key_from_rec(key, it->bytes);
-		xbt_prefetch(bt, key);
+		xbtree_prefetch(bt, key);
 	}
 }
 

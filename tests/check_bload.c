@@ -3,7 +3,7 @@
  * check_bload.c: bulk loading (btree/bload.c) and in-place record changes
  * (xbt_cur_modify()), through the public API.
  *
- * Geometry: xbtree_bload_geometry() against a model of the documented
+ * Geometry: xbt_bload_geometry() against a model of the documented
  * rule (every level ceil(entries / maxrecs) blocks) for every type and
  * block size, record counts from 0 to 2^64 - 1, and bad block sizes.
  *
@@ -272,7 +272,7 @@ START_TEST(test_geometry)
 		for (j = 0; j < nc; j++) {
 			height = 0;
 			blocks = 0;
-			T_EQ(xbtree_bload_geometry(rt->ops, bs, counts[j],
+			T_EQ(xbt_bload_geometry(rt->ops, bs, counts[j],
 						   &height, &blocks), 0);
 			mh = model_geometry(mr, counts[j], NULL, &mblocks);
 			ck_assert_msg(height == mh && blocks == mblocks,
@@ -283,37 +283,37 @@ START_TEST(test_geometry)
 				      (unsigned long long)mblocks);
 		}
 		/* The easy ones by hand. */
-		T_EQ(xbtree_bload_geometry(rt->ops, bs, 0, &height, &blocks),
+		T_EQ(xbt_bload_geometry(rt->ops, bs, 0, &height, &blocks),
 		     0);
 		T_EQ(height, 1);
 		T_EQ(blocks, 1);
-		T_EQ(xbtree_bload_geometry(rt->ops, bs, m + 1, &height,
+		T_EQ(xbt_bload_geometry(rt->ops, bs, m + 1, &height,
 					   &blocks), 0);
 		T_EQ(height, 2);
 		T_EQ(blocks, 3);
-		T_EQ(xbtree_bload_geometry(rt->ops, bs, nn + 1, &height,
+		T_EQ(xbt_bload_geometry(rt->ops, bs, nn + 1, &height,
 					   &blocks), 0);
 		T_EQ(height, 3);
 		T_EQ(blocks, mr[1] + 1 + 2 + 1);
 	}
 	/* kv at 512 bytes: 27 records or entries a block. */
 	if (_i == 0) {
-		T_EQ(xbtree_bload_geometry(&kvbt_ops, 512, 729, &height,
+		T_EQ(xbt_bload_geometry(&kvbt_ops, 512, 729, &height,
 					   &blocks), 0);
 		T_EQ(height, 2);
 		T_EQ(blocks, 28);
-		T_EQ(xbtree_bload_geometry(&kvbt_ops, 512, 730, &height,
+		T_EQ(xbt_bload_geometry(&kvbt_ops, 512, 730, &height,
 					   &blocks), 0);
 		T_EQ(height, 3);
 		T_EQ(blocks, 28 + 2 + 1);
 	}
-	T_EQ(xbtree_bload_geometry(rt->ops, 256, 10, &height, &blocks),
+	T_EQ(xbt_bload_geometry(rt->ops, 256, 10, &height, &blocks),
 	     -EINVAL);
-	T_EQ(xbtree_bload_geometry(rt->ops, 3000, 10, &height, &blocks),
+	T_EQ(xbt_bload_geometry(rt->ops, 3000, 10, &height, &blocks),
 	     -EINVAL);
-	T_EQ(xbtree_bload_geometry(rt->ops, 131072, 10, &height, &blocks),
+	T_EQ(xbt_bload_geometry(rt->ops, 131072, 10, &height, &blocks),
 	     -EINVAL);
-	T_EQ(xbtree_bload_geometry(rt->ops, 1, 10, &height, &blocks),
+	T_EQ(xbt_bload_geometry(rt->ops, 1, 10, &height, &blocks),
 	     -EINVAL);
 }
 END_TEST
@@ -437,7 +437,7 @@ get_all(struct xbtree *bt, const struct xbt_ops *ops, const uint8_t *recs,
 
 	for (i = 0; i < n; i += step) {
 		ops->init_key_from_rec(key, recs + i * ops->rec_len);
-		T_EQ(xbt_get(bt, XBT_LOOKUP_EQ, key, rec, &stat), 0);
+		T_EQ(xbtree_get(bt, XBT_LOOKUP_EQ, key, rec, &stat), 0);
 		if (!stat || memcmp(rec, recs + i * ops->rec_len,
 				    ops->rec_len))
 			ck_abort_msg("%s: EQ lookup of record %llu: stat %d",
@@ -476,7 +476,7 @@ inspect_blocks(struct xbtree *bt, const struct xbt_ops *ops, unsigned int bs,
 	T_ASSERT(buf != NULL);
 	type_maxrecs(ops, bs, mr);
 	height = model_geometry(mr, n, per_level, &total);
-	T_EQ(xbtree_bload_geometry(ops, bs, n, &gheight, &gblocks), 0);
+	T_EQ(xbt_bload_geometry(ops, bs, n, &gheight, &gblocks), 0);
 	T_EQ(gheight, height);
 	T_EQ(gblocks, total);
 	xbtree_get_stats(bt, &st);
@@ -645,7 +645,7 @@ after_load(struct xbtree *bt, const struct rtype *rt, const uint8_t *recs,
 		uint8_t	rec[XBT_REC_MAX];
 
 		ops->init_key_from_rec(key, recs + i * rl);
-		T_EQ(xbt_get(bt, XBT_LOOKUP_EQ, key, rec, &stat), 0);
+		T_EQ(xbtree_get(bt, XBT_LOOKUP_EQ, key, rec, &stat), 0);
 		T_EQ(stat, i % 5 != 0);
 		if (kv && i % 3 == 0) {
 			T_EQ(kv_get(bt, XBT_LOOKUP_EQ,
@@ -959,7 +959,7 @@ START_TEST(test_errors)
 	 * The memory cap, from nothing at all up to a page short of what the
 	 * tree takes; with exactly that much, the load fits.
 	 */
-	T_EQ(xbtree_bload_geometry(rt->ops, bs, n, &height, &blocks), 0);
+	T_EQ(xbt_bload_geometry(rt->ops, bs, n, &height, &blocks), 0);
 	need = ((blocks + 1) * bs + pgsz - 1) / pgsz * pgsz;
 	room[0] = 1;		/* (0 would mean no cap) */
 	room[1] = pgsz;

@@ -311,15 +311,15 @@ START_TEST(test_kv_range)
 	fill(bt, 0, 30000, 3);
 	kvbt_key_init(lo, 100);
 	kvbt_key_init(hi, 200);
-	ck_assert_int_eq(xbt_query_range(bt, lo, hi, kv_range_fn, &a), 0);
+	ck_assert_int_eq(xbtree_query_range(bt, lo, hi, kv_range_fn, &a), 0);
 	/* 102, 105, ..., 198 */
 	ck_assert_uint_eq(a.count, 33);
 	ck_assert_uint_eq(a.sum, (102 + 198) * 33 / 2);
-	ck_assert_int_eq(xbt_query_range(bt, hi, lo, kv_range_fn, &a),
+	ck_assert_int_eq(xbtree_query_range(bt, hi, lo, kv_range_fn, &a),
 			 -EINVAL);
 	kvbt_key_init(lo, 0);
 	kvbt_key_init(hi, UINT64_MAX);
-	ck_assert_int_eq(xbt_query_range(bt, lo, hi, stop_fn, &calls), 0);
+	ck_assert_int_eq(xbtree_query_range(bt, lo, hi, stop_fn, &calls), 0);
 	ck_assert_int_eq(calls, 3);
 	xbtree_destroy(bt);
 }
@@ -381,8 +381,8 @@ START_TEST(test_overlapping_range)
 		memset(a.seen, 0, nrec);
 		ivlbt_key_init(lo, a.lo, 0);
 		ivlbt_key_init(hi, a.hi, UINT64_MAX);
-		ck_assert_int_eq(xbt_query_range(bt, lo, hi, ivl_range_fn, &a),
-				 0);
+		ck_assert_int_eq(xbtree_query_range(bt, lo, hi, ivl_range_fn,
+						    &a), 0);
 		for (i = 0; i < nrec; i++) {
 			bool	hit = start[i] <= a.hi &&
 				      start[i] + len[i] - 1 >= a.lo;
@@ -412,8 +412,8 @@ START_TEST(test_overlapping_range)
 		memset(a.seen, 0, nrec);
 		ivlbt_key_init(lo, a.lo, 0);
 		ivlbt_key_init(hi, a.hi, UINT64_MAX);
-		ck_assert_int_eq(xbt_query_range(bt, lo, hi, ivl_range_fn, &a),
-				 0);
+		ck_assert_int_eq(xbtree_query_range(bt, lo, hi, ivl_range_fn,
+						    &a), 0);
 		for (i = 0; i < nrec; i++) {
 			bool	hit = len[i] && start[i] <= a.hi &&
 				      start[i] + len[i] - 1 >= a.lo;

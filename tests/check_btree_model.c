@@ -173,7 +173,7 @@ check_range(struct xbtree *bt, GTree *m, uint64_t lo, uint64_t hi)
 
 	kvbt_key_init(lk, lo);
 	kvbt_key_init(hk, hi);
-	T_EQ(xbt_query_range(bt, lk, hk, range_fn, &r), 0);
+	T_EQ(xbtree_query_range(bt, lk, hk, range_fn, &r), 0);
 	for (n = g_tree_lower_bound(m, &lo);
 	     n && *(uint64_t *)g_tree_node_key(n) <= hi;
 	     n = g_tree_node_next(n))
@@ -455,7 +455,7 @@ START_TEST(test_overlapping_model)
 			r.hi = r.lo + test_rand(&seed) % 20000;
 			ivlbt_key_init(lo, r.lo, 0);
 			ivlbt_key_init(hi, r.hi, UINT64_MAX);
-			T_EQ(xbt_query_range(bt, lo, hi, ivl_fn,
+			T_EQ(xbtree_query_range(bt, lo, hi, ivl_fn,
 							 &r), 0);
 			for (i = 0; i < nid; i++)
 				expect += v[i].live && v[i].start <= r.hi &&

@@ -58,43 +58,43 @@ struct xbuf_targ {
 	uint64_t	nallocated;	/* bits set in map */
 };
 
-/* Set up @bt for blocks of @blksize bytes in @xf (the caller's memory). */
-int xbuf_targ_init(struct xbuf_targ *bt, struct xfile *xf,
+/* Set up @targ for blocks of @blksize bytes in @xf (the caller's memory). */
+int xbuf_targ_init(struct xbuf_targ *targ, struct xfile *xf,
 		unsigned int blksize);
 /* Free the map and state; the xfile stays. */
-void xbuf_targ_release(struct xbuf_targ *bt);
+void xbuf_targ_release(struct xbuf_targ *targ);
 
 /* Mapped address of block @bno; it must be allocated. */
 static inline void *
-xbuf_addr(const struct xbuf_targ *bt, uint64_t bno)
+xbuf_addr(const struct xbuf_targ *targ, uint64_t bno)
 {
-	return xfile_addr(bt->xf, bno << bt->blkshift);
+	return xfile_addr(targ->xf, bno << targ->blkshift);
 }
 
 static inline bool
-xbuf_is_allocated(const struct xbuf_targ *bt, uint64_t bno)
+xbuf_is_allocated(const struct xbuf_targ *targ, uint64_t bno)
 {
-	if (bno >= bt->nbits)
+	if (bno >= targ->nbits)
 		return false;
-	return (bt->map[bno / 64] >> (bno % 64)) & 1;
+	return (targ->map[bno / 64] >> (bno % 64)) & 1;
 }
 
 static inline unsigned int
-xbuf_state(const struct xbuf_targ *bt, uint64_t bno)
+xbuf_state(const struct xbuf_targ *targ, uint64_t bno)
 {
-	return __atomic_load_n(&bt->state[bno], __ATOMIC_RELAXED);
+	return __atomic_load_n(&targ->state[bno], __ATOMIC_RELAXED);
 }
 
 static inline void
-xbuf_state_set(struct xbuf_targ *bt, uint64_t bno, unsigned int bits)
+xbuf_state_set(struct xbuf_targ *targ, uint64_t bno, unsigned int bits)
 {
-	__atomic_fetch_or(&bt->state[bno], bits, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&targ->state[bno], bits, __ATOMIC_RELAXED);
 }
 
 static inline void
-xbuf_state_clear(struct xbuf_targ *bt, uint64_t bno, unsigned int bits)
+xbuf_state_clear(struct xbuf_targ *targ, uint64_t bno, unsigned int bits)
 {
-	__atomic_fetch_and(&bt->state[bno], (uint8_t)~bits, __ATOMIC_RELAXED);
+	__atomic_fetch_and(&targ->state[bno], (uint8_t)~bits, __ATOMIC_RELAXED);
 }
 
 /*
@@ -111,19 +111,19 @@ typedef const char *(*xbuf_verify_fn)(const void *block, uint64_t bno,
  * passes.  Returns 0 and *@addrp, -EUCLEAN (@bno not allocated, or the
  * verifier failed; *@why says why) or -EBADMSG (bad checksum).
  */
-int xbuf_get(struct xbuf_targ *bt, uint64_t bno, xbuf_verify_fn verify,
+int xbuf_get(struct xbuf_targ *targ, uint64_t bno, xbuf_verify_fn verify,
 		void *priv, void **addrp, const char **why);
 
 /*
  * Allocate the lowest free block; it reads as zeros.  Returns 0 and
  * *@bnop, or -ENOSPC / -ENOMEM with nothing allocated.
  */
-int xbuf_alloc(struct xbuf_targ *bt, uint64_t *bnop);
+int xbuf_alloc(struct xbuf_targ *targ, uint64_t *bnop);
 /* Free block @bno: its bytes become zeros and its memory may go back. */
-void xbuf_free(struct xbuf_targ *bt, uint64_t bno);
+void xbuf_free(struct xbuf_targ *targ, uint64_t bno);
 
 /* The first allocated block >= @bno, if any. */
-bool xbuf_next_allocated(const struct xbuf_targ *bt, uint64_t bno,
+bool xbuf_next_allocated(const struct xbuf_targ *targ, uint64_t bno,
 		uint64_t *next);
 
 #endif /* XFILE_XBUF_H */

@@ -297,7 +297,7 @@ fo_check(struct xbtree *bt)
 {
 	uint64_t	problems = ~0ULL;
 
-	FUZZ_ASSERT_EQ(xbt_check(bt, fo_report, NULL, &problems), 0);
+	FUZZ_ASSERT_EQ(xbtree_check(bt, fo_report, NULL, &problems), 0);
 	FUZZ_ASSERT_EQ(problems, 0);
 }
 
@@ -599,7 +599,7 @@ fo_data_size(struct fo_state *s)
 	uint64_t	v = fuzz_u32(&s->in);
 	bool		own = fo_change_begin(s);
 
-	xbt_set_data_size(s->tp, v);
+	xbt_trans_set_data_size(s->tp, v);
 	s->m.data_size = v;
 	fo_change_end(s, own, 0, 0);
 }
@@ -632,8 +632,8 @@ fo_get(struct fo_state *s)
 
 	fo_gen_key(s, key);
 	want = fo_expect(&s->m, dir, key);
-	xbt_prefetch(s->bt, key);	/* a hint: nothing to check */
-	FUZZ_ASSERT_EQ(xbt_get(s->bt, dir, key, rec, &stat), 0);
+	xbtree_prefetch(s->bt, key);	/* a hint: nothing to check */
+	FUZZ_ASSERT_EQ(xbtree_get(s->bt, dir, key, rec, &stat), 0);
 	s->lookups++;
 	FUZZ_ASSERT_EQ(stat, want >= 0);
 	if (stat)
@@ -697,7 +697,7 @@ fo_query(struct fo_state *s)
 		q.stop_at = (c >> 2) % 8 + 1;
 		q.ret_at_stop = c % 4 == 2 ? XBT_QUERY_STOP : -EIO;
 	}
-	error = xbt_query_range(s->bt, low, high, fo_query_fn, &q);
+	error = xbtree_query_range(s->bt, low, high, fo_query_fn, &q);
 	if (s->ops->cmp_keys(low, high) > 0) {
 		FUZZ_ASSERT_EQ(error, -EINVAL);
 		FUZZ_ASSERT_EQ(q.seen, 0);
@@ -828,7 +828,7 @@ fo_source_next(void *rec, void *priv)
 }
 
 /*
- * The bulk-loaded tree's shape: what xbtree_bload_geometry() said, and
+ * The bulk-loaded tree's shape: what xbt_bload_geometry() said, and
  * every level cut into ceil(entries / maxrecs) blocks holding an even
  * share each (the first ones one more).
  */
@@ -846,7 +846,7 @@ fo_check_bload_shape(struct xbtree *bt, const struct xbt_ops *ops,
 	uint64_t		sum[XBT_MAXLEVELS] = { 0 };
 
 	FUZZ_ASSERT(buf != NULL);
-	FUZZ_ASSERT_EQ(xbtree_bload_geometry(ops, FO_BLOCKSIZE, nrecs, &height,
+	FUZZ_ASSERT_EQ(xbt_bload_geometry(ops, FO_BLOCKSIZE, nrecs, &height,
 					     &blocks), 0);
 	xbtree_get_stats(bt, &st);
 	FUZZ_ASSERT_EQ(st.height, height);

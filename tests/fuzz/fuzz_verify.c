@@ -141,7 +141,7 @@ fv_check(struct xbtree *bt)
 {
 	uint64_t	problems = ~0ULL, reported = 0;
 
-	FUZZ_ASSERT_EQ(xbt_check(bt, fv_report, &reported, &problems), 0);
+	FUZZ_ASSERT_EQ(xbtree_check(bt, fv_report, &reported, &problems), 0);
 	FUZZ_ASSERT(problems == reported);
 	return problems;
 }
@@ -279,7 +279,7 @@ fv_read_all(struct xbtree *bt, bool sound, uint8_t probe_sel,
 	error = fv_walk(bt, false, &back);
 	FUZZ_ASSERT(!error || (!sound && fv_damage_error(error)));
 	/* Keys run to 0xff.. for every type (a rmap key has bit 61 clear). */
-	error = xbt_query_range(bt, zero, ones, fv_collect, &q);
+	error = xbtree_query_range(bt, zero, ones, fv_collect, &q);
 	FUZZ_ASSERT(!error || (!sound && fv_damage_error(error)));
 	if (sound) {
 		FUZZ_ASSERT_EQ(fwd.n, xbtree_nrecords(bt));
@@ -314,10 +314,10 @@ fv_read_all(struct xbtree *bt, bool sound, uint8_t probe_sel,
 
 	for (i = 0; i < nkeys; i++) {
 		/* Follows the (unverified) header to trusted blocks only. */
-		xbt_prefetch(bt, keys[i]);
+		xbtree_prefetch(bt, keys[i]);
 		for (d = XBT_LOOKUP_LE; d <= XBT_LOOKUP_GE; d++) {
 			stat = -1;
-			error = xbt_get(bt, d, keys[i], rec, &stat);
+			error = xbtree_get(bt, d, keys[i], rec, &stat);
 			if (error) {
 				FUZZ_ASSERT(!sound && fv_damage_error(error));
 				continue;
@@ -338,7 +338,7 @@ fv_read_all(struct xbtree *bt, bool sound, uint8_t probe_sel,
 		memcpy(lo, keys[i], ops->key_len);
 		memcpy(hi, keys[(i + 3) % nkeys], ops->key_len);
 		q.n = 0;
-		error = xbt_query_range(bt, lo, hi, fv_collect, &q);
+		error = xbtree_query_range(bt, lo, hi, fv_collect, &q);
 		if (ops->cmp_keys(lo, hi) > 0)
 			FUZZ_ASSERT_EQ(error, -EINVAL);
 		else
@@ -346,8 +346,9 @@ fv_read_all(struct xbtree *bt, bool sound, uint8_t probe_sel,
 				    (!sound && fv_damage_error(error)));
 	}
 
-	FUZZ_ASSERT_EQ(xbt_dump_dot(bt, 0, fv_text, NULL), 0);
-	FUZZ_ASSERT_EQ(xbt_dump_dot(bt, 1 + probe_sel % 8, fv_text, NULL), 0);
+	FUZZ_ASSERT_EQ(xbtree_dump_dot(bt, 0, fv_text, NULL), 0);
+	FUZZ_ASSERT_EQ(xbtree_dump_dot(bt, 1 + probe_sel % 8, fv_text, NULL),
+		       0);
 	xbtree_get_stats(bt, &st);
 	xbtree_last_error(bt, errbuf, sizeof(errbuf));
 	if (sound)
@@ -490,9 +491,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bad_crc = false;
 	why = xbt_verify_block_full(block, bno, bt, &bad_crc);
 	FUZZ_ASSERT(!bad_crc || why);
-	why = xbt_verify_block_hdr(bt, (struct xbt_block *)block, bno, -1);
-	why = xbt_verify_block_hdr(bt, (struct xbt_block *)block, bno, 0);
-	why = xbt_verify_block_hdr_rest(bt, (struct xbt_block *)block, bno);
+	why = xbtree_verify_block_hdr(bt, (struct xbt_block *)block, bno, -1);
+	why = xbtree_verify_block_hdr(bt, (struct xbt_block *)block, bno, 0);
+	why = xbtree_verify_block_hdr_rest(bt, (struct xbt_block *)block, bno);
 	(void)why;
 	xbt_decode_block(block, FV_BLOCKSIZE, fv_text, NULL);
 
