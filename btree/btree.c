@@ -449,7 +449,7 @@ xbtree_create(const struct xbt_ops *ops, const struct xbtree_params *params,
 	    !ops->key_len || ops->key_len > XBT_KEY_MAX)
 		return -EINVAL;
 
-	bt = calloc(1, sizeof(*bt));
+	bt = xmem_zalloc(sizeof(*bt));
 	if (!bt)
 		return -ENOMEM;
 	xbtree_set_geometry(bt, ops, blksize);
@@ -491,7 +491,7 @@ out_xfile:
 out_mutex:
 	pthread_mutex_destroy(&bt->err_lock);
 out_free:
-	free(bt);
+	xmem_free(bt);
 	return error;
 }
 
@@ -504,7 +504,7 @@ xbtree_destroy(struct xbtree *bt)
 	xbuf_targ_release(&bt->targ);
 	xfile_destroy(bt->xf);
 	pthread_mutex_destroy(&bt->err_lock);
-	free(bt);
+	xmem_free(bt);
 }
 
 const struct xbt_ops *

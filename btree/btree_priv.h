@@ -21,15 +21,11 @@
 
 #include "btree/format.h"
 #include "btree/xbtree.h"
+#include "xfile/xassert.h"
 #include "xfile/xbuf.h"
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
-#ifdef XFB_DEBUG
-#include <assert.h>
-#define ASSERT(x)	assert(x)
-#else
-#define ASSERT(x)	do { } while (0)
-#endif
 
 struct xbtree {
 	const struct xbt_ops	*ops;		/* immutable */
@@ -233,17 +229,11 @@ void xbtree_init_block(struct xbtree *bt, struct xbt_block *block, uint64_t bno,
 
 /* An open transaction: its undo log, dirty list and deferred frees. */
 struct xbt_trans {
-	struct xbtree	*bt;
-	uint8_t		*log;		/* undo entries, appended */
-	size_t		log_len;
-	size_t		log_cap;
-	size_t		last;		/* offset of the newest entry + 1 */
-	uint64_t	*dirty;		/* blocks with XBUF_DIRTY set */
-	size_t		ndirty;
-	size_t		dirty_cap;
-	uint64_t	*freed;		/* frees deferred to commit */
-	size_t		nfreed;
-	size_t		freed_cap;
+	struct xbtree		*bt;
+	struct xmem_array	log;	/* bytes: undo entries, appended */
+	size_t			last;	/* offset of the newest entry + 1 */
+	struct xmem_array	dirty;	/* uint64_t: blocks with XBUF_DIRTY */
+	struct xmem_array	freed;	/* uint64_t: frees deferred to commit */
 };
 
 

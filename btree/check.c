@@ -200,7 +200,7 @@ xbtree_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
 	uint64_t		bno, nblocks;
 	unsigned int		level;
 
-	ck.seen = calloc(bt->targ.nbits / 64 + 1, sizeof(uint64_t));
+	ck.seen = xmem_zalloc((bt->targ.nbits / 64 + 1) * sizeof(uint64_t));
 	if (!ck.seen)
 		return -ENOMEM;
 	for (level = 0; level < XBT_MAXLEVELS; level++)
@@ -243,7 +243,7 @@ xbtree_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
 			xbt_check_problem(&ck, bno,
 					  "allocated but not in the tree");
 out:
-	free(ck.seen);
+	xmem_free(ck.seen);
 	if (ck.problems)
 		__atomic_store_n(&bt->corrupt, true, __ATOMIC_RELAXED);
 	*problems = ck.problems;

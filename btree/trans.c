@@ -84,10 +84,13 @@ xbt_trans_alloc(struct xbtree *bt, struct xbt_trans **tpp)
 	ASSERT(bt->trans == NULL);
 	if (bt->trans)
 		return -EBUSY;
-	tp = calloc(1, sizeof(*tp));
+	tp = xmem_zalloc(sizeof(*tp));
 	if (!tp)
 		return -ENOMEM;
 	tp->bt = bt;
+	xmem_array_init(&tp->log, 1);
+	xmem_array_init(&tp->dirty, sizeof(uint64_t));
+	xmem_array_init(&tp->freed, sizeof(uint64_t));
 	bt->trans = tp;
 	*tpp = tp;
 	return 0;
@@ -97,29 +100,17 @@ static void
 xbt_trans_free(struct xbt_trans *tp)
 {
 	tp->bt->trans = NULL;
-	free(tp->log);
-	free(tp->dirty);
-	free(tp->freed);
-	free(tp);
+	xmem_array_release(&tp->log);
+	xmem_array_release(&tp->dirty);
+	xmem_array_release(&tp->freed);
+	xmem_free(tp);
 }
 
-/* Grow @*arr of 8-byte items to hold @need; 0 or -ENOMEM. */
-static int
-xbt_grow_array(uint64_t **arr, size_t *cap, size_t need)
+/* The block numbers of a dirty or freed list. */
+static inline uint64_t *
+xbt_bnos(const struct xmem_array *a)
 {
-	size_t		ncap = *cap ? *cap : 64;
-	uint64_t	*p;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*arr, ncap * sizeof(uint64_t));
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
+	return a->data;
 }
 
 /*
@@ -132,29 +123,17 @@ xbt_trans_reserve(struct xbt_trans *tp, unsigned int nlevels)
 {
 	struct xbtree	*bt = tp->bt;
 	size_t		blocks = 3 * (nlevels + 2) + 2;
-	size_t		need;
-	uint8_t		*p;
 	int		error;
 
-	need = tp->log_len + blocks * (sizeof(struct xbt_undo) + bt->blksize)
-	       + 64 * sizeof(struct xbt_undo) + 8 * XBT_KEY_MAX * nlevels;
-	if (need > tp->log_cap) {
-		size_t	ncap = tp->log_cap ? tp->log_cap : 65536;
-
-		while (ncap < need)
-			ncap *= 2;
-		p = realloc(tp->log, ncap);
-		if (!p)
-			return -ENOMEM;
-		tp->log = p;
-		tp->log_cap = ncap;
-	}
-	error = xbt_grow_array(&tp->dirty, &tp->dirty_cap,
-			tp->ndirty + blocks);
+	error = xmem_array_reserve(&tp->log,
+			blocks * (sizeof(struct xbt_undo) + bt->blksize) +
+			64 * sizeof(struct xbt_undo) + 8 * XBT_KEY_MAX * nlevels);
 	if (error)
 		return error;
-	return xbt_grow_array(&tp->freed, &tp->freed_cap,
-			tp->nfreed + nlevels + 2);
+	error = xmem_array_reserve(&tp->dirty, blocks);
+	if (error)
+		return error;
+	return xmem_array_reserve(&tp->freed, nlevels + 2);
 }
 
 /* Put @bno on the dirty list once. */
@@ -165,9 +144,8 @@ xbt_trans_dirty(struct xbt_trans *tp, uint64_t bno)
 
 	if (xbuf_state(targ, bno) & XBUF_DIRTY)
 		return;
-	ASSERT(tp->ndirty < tp->dirty_cap);
 	xbuf_state_set(targ, bno, XBUF_DIRTY);
-	tp->dirty[tp->ndirty++] = bno;
+	*(uint64_t *)xmem_array_push_reserved(&tp->dirty) = bno;
 }
 
 /* Append an entry with room for @payload bytes; returns the payload. */
@@ -179,8 +157,8 @@ xbt_undo_add(struct xbt_trans *tp, uint64_t bno, enum xbt_undo_type type,
 	struct xbt_undo	*u;
 	size_t		size = sizeof(*u) + ((payload + 7) & ~7U);
 
-	ASSERT(tp->log_len + size <= tp->log_cap);
-	u = (struct xbt_undo *)(tp->log + tp->log_len);
+	ASSERT(tp->log.len + size <= tp->log.cap);
+	u = xmem_array_at(&tp->log, tp->log.len);
 	u->bno = bno;
 	u->type = type;
 	u->off = off;
@@ -188,8 +166,8 @@ xbt_undo_add(struct xbt_trans *tp, uint64_t bno, enum xbt_undo_type type,
 	u->end = end;
 	u->prev = tp->last;
 	u->pad = 0;
-	tp->last = tp->log_len + 1;
-	tp->log_len += size;
+	tp->last = tp->log.len + 1;
+	tp->log.len += size;
 	return u + 1;
 }
 
@@ -278,9 +256,8 @@ xbt_trans_free_block(struct xbt_trans *tp, uint64_t bno)
 {
 	struct xbtree	*bt = tp->bt;
 
-	ASSERT(tp->nfreed < tp->freed_cap);
 	ASSERT(!(xbuf_state(&bt->targ, bno) & XBUF_FREEING));
-	tp->freed[tp->nfreed++] = bno;
+	*(uint64_t *)xmem_array_push_reserved(&tp->freed) = bno;
 	xbt_trans_dirty(tp, bno);
 	xbuf_state_set(&bt->targ, bno, XBUF_FREEING);
 	xbt_log_block(tp, XBT_HEAD_BLOCK);
@@ -399,10 +376,10 @@ xbt_trans_commit(struct xbt_trans *tp)
 	 * Newest first: the blocks touched last are the likeliest to still
 	 * be in cache, and the checksum reads every byte.
 	 */
-	for (i = tp->ndirty; i-- > 0;) {
-		bno = tp->dirty[i];
+	for (i = tp->dirty.len; i-- > 0;) {
+		bno = xbt_bnos(&tp->dirty)[i];
 		if (i > 0)
-			xbtree_prefetch_block(bt, tp->dirty[i - 1]);
+			xbtree_prefetch_block(bt, xbt_bnos(&tp->dirty)[i - 1]);
 		if (xbuf_state(targ, bno) & XBUF_FREEING)
 			continue;	/* xbuf_free() below resets its state */
 		xbuf_state_clear(targ, bno, XBUF_DIRTY | XBUF_LOGGED);
@@ -419,8 +396,8 @@ xbt_trans_commit(struct xbt_trans *tp)
 		xbtree_set_crc(bt, bno);
 		xbuf_state_set(targ, bno, XBUF_TRUSTED);
 	}
-	for (i = 0; i < tp->nfreed; i++)
-		xbuf_free(targ, tp->freed[i]);
+	for (i = 0; i < tp->freed.len; i++)
+		xbuf_free(targ, xbt_bnos(&tp->freed)[i]);
 
 	XBT_STAT_INC(bt, nr_commits);
 	xbt_trans_free(tp);
@@ -464,18 +441,21 @@ xbt_trans_cancel(struct xbt_trans *tp)
 	struct xbuf_targ	*targ = &bt->targ;
 	size_t			pos = tp->last;
 	struct xbt_undo		*u;
+	uint64_t		bno;
 	size_t			i;
 
 	while (pos) {
-		u = (struct xbt_undo *)(tp->log + pos - 1);
+		u = xmem_array_at(&tp->log, pos - 1);
 		xbtree_undo_one(bt, u);
 		pos = u->prev;
 	}
 	xbtree_shape_changed(bt);
-	for (i = 0; i < tp->ndirty; i++)
-		if (xbuf_is_allocated(targ, tp->dirty[i]))
-			xbuf_state_clear(targ, tp->dirty[i], XBUF_DIRTY |
-					 XBUF_LOGGED | XBUF_FREEING);
+	for (i = 0; i < tp->dirty.len; i++) {
+		bno = xbt_bnos(&tp->dirty)[i];
+		if (xbuf_is_allocated(targ, bno))
+			xbuf_state_clear(targ, bno, XBUF_DIRTY | XBUF_LOGGED |
+					 XBUF_FREEING);
+	}
 	XBT_STAT_INC(bt, nr_cancels);
 	xbt_trans_free(tp);
 }

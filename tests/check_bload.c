@@ -48,6 +48,7 @@
 #include "btree/format.h"
 #include "tests/lib/btree_test.h"
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
 static const unsigned int blocksizes[] = { 512, 1024, 4096, 65536 };
 #define NR_BLOCKSIZES	(sizeof(blocksizes) / sizeof(blocksizes[0]))
@@ -71,7 +72,7 @@ static void
 teardown(void)
 {
 	xfile_set_memory_cap(0);
-	xfile_inject_fault(0, 0);
+	xmem_fault_disarm();
 }
 
 /* ---- record sets --------------------------------------------------------- */
@@ -986,9 +987,9 @@ START_TEST(test_errors)
 	for (nth = 1; nth < 50; nth++) {
 		bt = NULL;
 		feed_init(&f, rt->ops, recs, n, n);
-		xfile_inject_fault(nth, -ENOMEM);
+		xmem_fault_arm(nth, XMEM_PAGES, -ENOMEM);
 		error = do_load(rt->ops, bs, &f, &bt);
-		xfile_inject_fault(0, 0);
+		xmem_fault_disarm();
 		if (error == 0) {
 			T_ASSERT(bt != NULL);
 			bt_assert_ok(bt);

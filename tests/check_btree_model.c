@@ -31,6 +31,7 @@
 #include "btree/btree_kv.h"
 #include "tests/lib/btree_test.h"
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
 static gint
 u64_cmp(gconstpointer a, gconstpointer b, gpointer unused)
@@ -351,11 +352,11 @@ START_TEST(test_fault_injection)
 		for (n = 1;; n++) {
 			snap = bt_snapshot_take(bt);
 			seed = bseed;	/* the same batch every time */
-			xfile_inject_fault(n, n % 2 ? -ENOSPC : -ENOMEM);
+			xmem_fault_arm(n, XMEM_PAGES, n % 2 ? -ENOSPC : -ENOMEM);
 			T_EQ(xbt_trans_alloc(bt, &tp), 0);
 			error = random_batch(bt, tp, m, &seed, 3000, 100000,
 					     log);
-			xfile_inject_fault(0, 0);
+			xmem_fault_disarm();
 			if (!error) {
 				T_EQ(xbt_trans_commit(tp), 0);
 				g_array_set_size(log, 0);

@@ -13,6 +13,7 @@
 
 #include "xfile/xbuf.h"
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
 struct fixture {
 	struct xfile		*xf;
@@ -178,9 +179,9 @@ START_TEST(test_alloc_failure_leaves_nothing)
 	setup(&f, 4096);
 	ck_assert_int_eq(xbuf_alloc(&f.targ, &bno), 0);
 	held = xfile_bytes(f.xf);
-	xfile_inject_fault(1, -ENOSPC);
+	xmem_fault_arm(1, XMEM_PAGES, -ENOSPC);
 	ck_assert_int_eq(xbuf_alloc(&f.targ, &bno), -ENOSPC);
-	xfile_inject_fault(0, 0);
+	xmem_fault_disarm();
 	ck_assert_uint_eq(f.targ.nallocated, 1);
 	ck_assert(!xbuf_is_allocated(&f.targ, 1));
 	ck_assert_uint_eq(xfile_bytes(f.xf), held);

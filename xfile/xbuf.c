@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "xfile/xbuf.h"
+#include "xfile/xmem.h"
 
 int
 xbuf_targ_init(struct xbuf_targ *targ, struct xfile *xf, unsigned int blksize)
@@ -28,8 +29,8 @@ xbuf_targ_init(struct xbuf_targ *targ, struct xfile *xf, unsigned int blksize)
 void
 xbuf_targ_release(struct xbuf_targ *targ)
 {
-	free(targ->map);
-	free(targ->state);
+	xmem_free(targ->map);
+	xmem_free(targ->state);
 	targ->map = NULL;
 	targ->state = NULL;
 	targ->nbits = 0;
@@ -48,13 +49,13 @@ xbuf_grow(struct xbuf_targ *targ, uint64_t bno)
 	if (nbits == targ->nbits)
 		return 0;
 
-	map = realloc(targ->map, nbits / 8);
+	map = xmem_realloc(targ->map, nbits / 64, sizeof(*map));
 	if (!map)
 		return -ENOMEM;
 	memset(map + targ->nbits / 64, 0, (nbits - targ->nbits) / 8);
 	targ->map = map;
 
-	state = realloc(targ->state, nbits);
+	state = xmem_realloc(targ->state, nbits, 1);
 	if (!state)
 		return -ENOMEM;
 	memset(state + targ->nbits, 0, nbits - targ->nbits);

@@ -54,6 +54,7 @@
 #include "btree/btree_rmap.h"
 #include "tests/fuzz/fuzz.h"
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
 #define FO_BLOCKSIZE	512U
 #define FO_MAX_OPS	2000
@@ -347,7 +348,7 @@ fo_compare(struct fo_state *s)
 static void
 fo_disarm(struct fo_state *s)
 {
-	xfile_inject_fault(0, 0);
+	xmem_fault_disarm();
 	s->fault_armed = false;
 }
 
@@ -767,7 +768,7 @@ fo_walk(struct fo_state *s)
 static void
 fo_fault(struct fo_state *s)
 {
-	xfile_inject_fault(1 + fuzz_u8(&s->in) % 4, -ENOSPC);
+	xmem_fault_arm(1 + fuzz_u8(&s->in) % 4, XMEM_PAGES, -ENOSPC);
 	s->fault_armed = true;
 }
 
