@@ -928,6 +928,42 @@ xbt_increment(struct xbt_cur *cur, int *stat)
 }
 
 int
+xbt_cur_skip(struct xbt_cur *cur, unsigned int n, int *stat)
+{
+	unsigned int	d;
+	int		error = 0;
+
+	*stat = cur->nlevels && cur->lv[0].slot >= 0 &&
+		cur->lv[0].slot < cur->leaf_nrecs;
+	while (n && *stat) {
+		/* All but the last step inside the leaf: slot arithmetic. */
+		d = cur->leaf_nrecs - 1 - cur->lv[0].slot;
+		if (d > n - 1)
+			d = n - 1;
+		cur->lv[0].slot += d;
+		n -= d;
+		/* The last one may cross into the next leaf. */
+		error = xbt_increment(cur, stat);
+		if (error)
+			break;
+		n--;
+	}
+	return error;
+}
+
+const void *
+xbt_cur_leaf_recs(const struct xbt_cur *cur, unsigned int *n)
+{
+	if (!cur->nlevels || cur->lv[0].slot < 0 ||
+	    cur->lv[0].slot >= cur->leaf_nrecs) {
+		*n = 0;
+		return NULL;
+	}
+	*n = cur->leaf_nrecs - cur->lv[0].slot;
+	return xbt_cur_rec(cur);
+}
+
+int
 xbt_decrement(struct xbt_cur *cur, int *stat)
 {
 	unsigned int	level;

@@ -976,9 +976,11 @@ xbt_cur_modify(struct xbt_cur *cur, unsigned int n, void **recs)
 	int			error;
 
 	ASSERT(tp != NULL && tp == bt->trans);
-	if (n == 0 || lv->slot < 0 || lv->slot + n > (unsigned int)
-	    xbt_numrecs(lv->block))
-		return XBT_CORRUPT(bt, lv->bno, "modify past the leaf's records");
+	ASSERT(cur->nlevels > 0 && n > 0 && lv->slot >= 0 &&
+	       lv->slot + n <= (unsigned int)cur->leaf_nrecs);
+	if (!cur->nlevels || n == 0 || lv->slot < 0 ||
+	    lv->slot + n > (unsigned int)cur->leaf_nrecs)
+		return -EINVAL;
 	error = xbt_trans_reserve(tp, cur->nlevels);
 	if (error)
 		return error;

@@ -230,7 +230,10 @@ int xbt_update(struct xbt_trans *tp, const void *rec, int *stat);
  * of them, writable.  The caller may change any byte of them except the
  * ones their keys are made of (init_key_from_rec and
  * init_high_key_from_rec): a change of key is a delete and an insert.
- * The cursor stays valid.  0, or -EUCLEAN for a cursor off a record.
+ * The cursor stays valid.  0, or -ENOMEM.  Asking for records past the
+ * leaf's (xbt_cur_leaf_recs() says how many there are) or with a cursor
+ * that is not on a record is a caller's bug: -EINVAL, and an assertion
+ * failure in debug builds.
  */
 int xbt_cur_modify(struct xbt_cur *cur, unsigned int n, void **recs);
 /* Set the header's data_size field (the kv `data` file's size). */
@@ -278,6 +281,13 @@ int xbt_lookup(struct xbt_cur *cur, enum xbt_lookup dir, const void *key,
 int xbt_increment(struct xbt_cur *cur, int *stat);
 int xbt_decrement(struct xbt_cur *cur, int *stat);
 
+/*
+ * Step forward @n records, as @n xbt_increment() calls would, but a leaf
+ * at a time.  *stat = 1 if the cursor then sits on a record, 0 if it went
+ * past the last one (@n == 0: whether it sits on one now).
+ */
+int xbt_cur_skip(struct xbt_cur *cur, unsigned int n, int *stat);
+
 /* The record under the cursor (a pointer into the block). */
 static inline const void *
 xbt_cur_rec(const struct xbt_cur *cur)
@@ -285,6 +295,15 @@ xbt_cur_rec(const struct xbt_cur *cur)
 	return (const uint8_t *)cur->lv[0].block + XBT_BLOCK_HDR_LEN +
 	       cur->lv[0].slot * cur->rec_len;
 }
+
+/*
+ * The run of records from the cursor's to the end of its leaf: returns
+ * the first (as xbt_cur_rec()) and sets *@n to how many there are, rec_len
+ * bytes each, back to back; or returns NULL and sets *@n = 0 if the cursor
+ * is not on a record.  Read-only, valid as long as the cursor is; to
+ * change them, xbt_cur_modify().
+ */
+const void *xbt_cur_leaf_recs(const struct xbt_cur *cur, unsigned int *n);
 
 /*
  * Start loading the leaf @key leads to, so that a change to it a little

@@ -37,6 +37,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1054,7 +1055,7 @@ modify_at(struct xbtree *bt, uint8_t *recs, uint64_t nrecs, uint64_t idx,
 	kvbt_key_init(key, kvbt_rec_key(recs + idx * 16));
 	T_EQ(xbt_lookup(&cur, XBT_LOOKUP_EQ, key, &stat), 0);
 	T_EQ(stat, 1);
-	avail = cur.leaf_nrecs - cur.lv[0].slot;
+	T_ASSERT(xbt_cur_leaf_recs(&cur, &avail) == xbt_cur_rec(&cur));
 	T_ASSERT(avail >= 1);
 	if (n == 0 || n > avail)
 		n = avail;
@@ -1257,8 +1258,9 @@ START_TEST(test_modify_whole_tree)
 	xbt_cur_init(&cur, bt);
 	T_EQ(xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat), 0);
 	while (stat) {
+		/* Each leaf's run starts at its first record. */
 		T_EQ(cur.lv[0].slot, 0);
-		len = cur.leaf_nrecs;
+		T_ASSERT(xbt_cur_leaf_recs(&cur, &len) != NULL);
 		T_EQ(xbt_cur_modify(&cur, len, &vp), 0);
 		for (j = 0; j < len; j++, i++) {
 			uint8_t	*r = (uint8_t *)vp + j * 16;
@@ -1314,7 +1316,7 @@ START_TEST(test_modify_types)
 	xbt_cur_init(&cur, bt);
 	T_EQ(xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat), 0);
 	while (stat) {
-		len = cur.leaf_nrecs - cur.lv[0].slot;
+		T_ASSERT(xbt_cur_leaf_recs(&cur, &len) != NULL);
 		if (len > 7)
 			len = 7;
 		T_EQ(xbt_cur_modify(&cur, len, &vp), 0);
@@ -1357,8 +1359,9 @@ START_TEST(test_modify_types)
 END_TEST
 
 /*
- * A cursor off a record, n = 0, n past the leaf: -EUCLEAN, which marks
- * the btree corrupt, so each on a scratch tree; nothing was changed.
+ * A cursor off a record, n = 0, n past the leaf: a caller's bug, so an
+ * assertion failure (SIGABRT) in debug builds; in release builds -EINVAL
+ * with nothing changed and the btree not marked corrupt.
  */
 START_TEST(test_modify_errors)
 {
@@ -1386,7 +1389,7 @@ START_TEST(test_modify_errors)
 		kvbt_key_init(key, k);
 		T_EQ(xbt_lookup(&cur, XBT_LOOKUP_EQ, key, &stat), 0);
 		T_EQ(stat, 1);
-		avail = cur.leaf_nrecs - cur.lv[0].slot;
+		T_ASSERT(xbt_cur_leaf_recs(&cur, &avail) == xbt_cur_rec(&cur));
 		/* And the whole rest of the leaf is fine, first. */
 		T_EQ(xbt_cur_modify(&cur, avail, &vp), 0);
 		vp = NULL;
@@ -1412,9 +1415,9 @@ START_TEST(test_modify_errors)
 		error = xbt_cur_modify(&cur, 1, &vp);
 		break;
 	}
-	T_EQ(error, -EUCLEAN);
+	T_EQ(error, -EINVAL);
 	T_ASSERT(vp == NULL);
-	T_ASSERT(xbtree_is_corrupt(bt));
+	T_ASSERT(!xbtree_is_corrupt(bt));
 	xbt_trans_cancel(tp);
 	bt_snapshot_assert_same(snap, bt);
 	bt_snapshot_free(snap);
@@ -1450,7 +1453,11 @@ main(void)
 	tcase_add_loop_test(tm, test_modify_whole_tree, 0,
 			    2 * NR_BLOCKSIZES);
 	tcase_add_loop_test(tm, test_modify_types, 0, 2);
+#ifdef XFB_DEBUG
+	tcase_add_loop_test_raise_signal(tm, test_modify_errors, SIGABRT, 0, 6);
+#else
 	tcase_add_loop_test(tm, test_modify_errors, 0, 6);
+#endif
 	suite_add_tcase(s, tm);
 	return test_run_suite(s);
 }

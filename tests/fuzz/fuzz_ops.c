@@ -559,7 +559,8 @@ fo_cur_modify(struct fo_state *s)
 	error = xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat);
 	if (!error && stat) {
 		FUZZ_ASSERT(pos < s->m.recs.len);
-		room = cur.leaf_nrecs - cur.lv[0].slot;
+		FUZZ_ASSERT(xbt_cur_leaf_recs(&cur, &room) ==
+			    xbt_cur_rec(&cur));
 		FUZZ_ASSERT(room >= 1);
 		n = 1 + cnt % room;
 		FUZZ_ASSERT(pos + n <= s->m.recs.len);
