@@ -863,7 +863,7 @@ xbtree_prefetch(struct xbtree *bt, const void *key)
 	for (;;) {
 		/* Only blocks already verified: this walk checks nothing. */
 		if (!xbuf_is_allocated(targ, bno) || bno == XBT_HEAD_BLOCK ||
-		    !(xbuf_state(targ, bno) & (XBUF_TRUSTED | XBUF_DIRTY)))
+		    !(xbuf_state(targ, bno) & XBUF_TRUSTED))
 			return;
 		block = xbuf_addr(targ, bno);
 		if (xbt_level(block) != (unsigned int)level)

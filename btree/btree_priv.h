@@ -232,7 +232,7 @@ struct xbt_trans {
 	struct xbtree		*bt;
 	struct xmem_array	log;	/* bytes: undo entries, appended */
 	size_t			last;	/* offset of the newest entry + 1 */
-	struct xmem_array	dirty;	/* uint64_t: blocks with XBUF_DIRTY */
+	struct xmem_array	dirty;	/* uint64_t: blocks changed */
 	struct xmem_array	freed;	/* uint64_t: frees deferred to commit */
 };
 

@@ -28,9 +28,10 @@
  * 4 KiB block; a split or shift, rarer, saves whole blocks.
  *
  * Undo runs the entries backwards.  Once a block's whole image is saved
- * (XBUF_LOGGED), later changes to it in the same transaction log nothing;
- * running backwards, the image lands last and wins.  Blocks allocated in
- * the transaction are LOGGED from birth: their undo is the ALLOC entry.
+ * (XBT_BUF_LOGGED), later changes to it in the same transaction log
+ * nothing; running backwards, the image lands last and wins.  Blocks
+ * allocated in the transaction are LOGGED from birth: their undo is the
+ * ALLOC entry.
  *
  * Frees are deferred to commit (like XFS's busy extents): a block freed in
  * a transaction stays allocated, and cannot be reused, until commit.  So
@@ -53,6 +54,17 @@
 
 #include "btree/btree_priv.h"
 #include "btree/crc32c.h"
+
+/*
+ * The transaction's state of a block, in the owner's bits of its xbuf
+ * state byte.  A block the transaction changes is TRUSTED throughout:
+ * it was verified when the engine got it, or the transaction allocated
+ * it (zeros, formatted next), so xbuf_get() never verifies a block whose
+ * checksum is not yet computed.
+ */
+#define XBT_BUF_DIRTY	XBUF_OWNER_BIT(0)	/* on the dirty list */
+#define XBT_BUF_LOGGED	XBUF_OWNER_BIT(1)	/* prior image saved, or new */
+#define XBT_BUF_FREEING	XBUF_OWNER_BIT(2)	/* freed at commit */
 
 enum xbt_undo_type {
 	XBT_UNDO_BLOCK = 1,
@@ -127,7 +139,8 @@ xbt_trans_reserve(struct xbt_trans *tp, unsigned int nlevels)
 
 	error = xmem_array_reserve(&tp->log,
 			blocks * (sizeof(struct xbt_undo) + bt->blksize) +
-			64 * sizeof(struct xbt_undo) + 8 * XBT_KEY_MAX * nlevels);
+			64 * sizeof(struct xbt_undo) +
+			8 * XBT_KEY_MAX * nlevels);
 	if (error)
 		return error;
 	error = xmem_array_reserve(&tp->dirty, blocks);
@@ -142,9 +155,9 @@ xbt_trans_dirty(struct xbt_trans *tp, uint64_t bno)
 {
 	struct xbuf_targ	*targ = &tp->bt->targ;
 
-	if (xbuf_state(targ, bno) & XBUF_DIRTY)
+	if (xbuf_state(targ, bno) & XBT_BUF_DIRTY)
 		return;
-	xbuf_state_set(targ, bno, XBUF_DIRTY);
+	xbuf_state_set(targ, bno, XBT_BUF_DIRTY);
 	*(uint64_t *)xmem_array_push_reserved(&tp->dirty) = bno;
 }
 
@@ -174,7 +187,7 @@ xbt_undo_add(struct xbt_trans *tp, uint64_t bno, enum xbt_undo_type type,
 static inline bool
 xbt_is_logged(struct xbt_trans *tp, uint64_t bno)
 {
-	return xbuf_state(&tp->bt->targ, bno) & XBUF_LOGGED;
+	return xbuf_state(&tp->bt->targ, bno) & XBT_BUF_LOGGED;
 }
 
 void
@@ -189,7 +202,7 @@ xbt_log_block(struct xbt_trans *tp, uint64_t bno)
 	save = xbt_undo_add(tp, bno, XBT_UNDO_BLOCK, 0, bt->blksize, 0,
 			bt->blksize);
 	memcpy(save, xbuf_addr(&bt->targ, bno), bt->blksize);
-	xbuf_state_set(&bt->targ, bno, XBUF_LOGGED);
+	xbuf_state_set(&bt->targ, bno, XBT_BUF_LOGGED);
 }
 
 void
@@ -243,7 +256,7 @@ xbt_trans_alloc_block(struct xbt_trans *tp, uint64_t *bnop)
 		return error;
 	xbt_undo_add(tp, bno, XBT_UNDO_ALLOC, 0, 0, 0, 0);
 	xbt_trans_dirty(tp, bno);
-	xbuf_state_set(&bt->targ, bno, XBUF_LOGGED);
+	xbuf_state_set(&bt->targ, bno, XBUF_TRUSTED | XBT_BUF_LOGGED);
 
 	xbt_log_block(tp, XBT_HEAD_BLOCK);
 	bt->head->hb_nblocks = be64_store(xbt_head_nblocks(bt->head) + 1);
@@ -256,10 +269,10 @@ xbt_trans_free_block(struct xbt_trans *tp, uint64_t bno)
 {
 	struct xbtree	*bt = tp->bt;
 
-	ASSERT(!(xbuf_state(&bt->targ, bno) & XBUF_FREEING));
+	ASSERT(!(xbuf_state(&bt->targ, bno) & XBT_BUF_FREEING));
 	*(uint64_t *)xmem_array_push_reserved(&tp->freed) = bno;
 	xbt_trans_dirty(tp, bno);
-	xbuf_state_set(&bt->targ, bno, XBUF_FREEING);
+	xbuf_state_set(&bt->targ, bno, XBT_BUF_FREEING);
 	xbt_log_block(tp, XBT_HEAD_BLOCK);
 	bt->head->hb_nblocks = be64_store(xbt_head_nblocks(bt->head) - 1);
 }
@@ -380,9 +393,9 @@ xbt_trans_commit(struct xbt_trans *tp)
 		bno = xbt_bnos(&tp->dirty)[i];
 		if (i > 0)
 			xbtree_prefetch_block(bt, xbt_bnos(&tp->dirty)[i - 1]);
-		if (xbuf_state(targ, bno) & XBUF_FREEING)
+		if (xbuf_state(targ, bno) & XBT_BUF_FREEING)
 			continue;	/* xbuf_free() below resets its state */
-		xbuf_state_clear(targ, bno, XBUF_DIRTY | XBUF_LOGGED);
+		xbuf_state_clear(targ, bno, XBT_BUF_DIRTY | XBT_BUF_LOGGED);
 		if (bno != XBT_HEAD_BLOCK) {
 			/* A write verifier: catches engine bugs, not users. */
 			block = xbuf_addr(targ, bno);
@@ -453,8 +466,8 @@ xbt_trans_cancel(struct xbt_trans *tp)
 	for (i = 0; i < tp->dirty.len; i++) {
 		bno = xbt_bnos(&tp->dirty)[i];
 		if (xbuf_is_allocated(targ, bno))
-			xbuf_state_clear(targ, bno, XBUF_DIRTY | XBUF_LOGGED |
-					 XBUF_FREEING);
+			xbuf_state_clear(targ, bno, XBT_BUF_DIRTY |
+					 XBT_BUF_LOGGED | XBT_BUF_FREEING);
 	}
 	XBT_STAT_INC(bt, nr_cancels);
 	xbt_trans_free(tp);

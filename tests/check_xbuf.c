@@ -163,10 +163,18 @@ START_TEST(test_get_verifies_once)
 	*(uint8_t *)addr = 0xee;
 	ck_assert_int_eq(xbuf_get(&f.targ, 0, verify_first_byte, NULL, &addr,
 				  &why), -EBADMSG);
-	/* A block dirty in a transaction is ours: no verifier. */
-	xbuf_state_set(&f.targ, 0, XBUF_DIRTY);
+	/* The owner's bits are not TRUSTED: the verifier still runs. */
+	xbuf_state_set(&f.targ, 0, XBUF_OWNER_MASK);
+	ck_assert_int_eq(xbuf_get(&f.targ, 0, verify_first_byte, NULL, &addr,
+				  &why), -EBADMSG);
+	/* The owner vouches for the bytes: no verifier. */
+	xbuf_state_set(&f.targ, 0, XBUF_TRUSTED);
 	ck_assert_int_eq(xbuf_get(&f.targ, 0, verify_first_byte, NULL, &addr,
 				  &why), 0);
+	ck_assert_uint_eq(xbuf_state(&f.targ, 0), 0xff);
+	/* Freeing the block zeroes every bit, the owner's included. */
+	xbuf_free(&f.targ, 0);
+	ck_assert_uint_eq(xbuf_state(&f.targ, 0), 0);
 	teardown(&f);
 }
 END_TEST

@@ -165,7 +165,7 @@ xbuf_get(struct xbuf_targ *targ, uint64_t bno, xbuf_verify_fn verify,
 		return -EUCLEAN;
 	}
 	addr = xbuf_addr(targ, bno);
-	if (!(xbuf_state(targ, bno) & (XBUF_TRUSTED | XBUF_DIRTY)) && verify) {
+	if (!(xbuf_state(targ, bno) & XBUF_TRUSTED) && verify) {
 		fa = verify(addr, bno, priv, &bad_crc);
 		if (fa) {
 			*why = fa;
