@@ -92,7 +92,7 @@ xbt_bload_maxrecs(const struct xbt_ops *ops, unsigned int blocksize,
 }
 
 int
-xbtree_bload_geometry(const struct xbt_ops *ops, unsigned int blocksize,
+xbt_bload_geometry(const struct xbt_ops *ops, unsigned int blocksize,
 		uint64_t nrecs, unsigned int *height, uint64_t *blocks)
 {
 	struct xbt_bload_level	lv[XBT_MAXLEVELS];
@@ -119,7 +119,7 @@ xbtree_bload_geometry(const struct xbt_ops *ops, unsigned int blocksize,
 
 /* Checksum a finished block and trust it. */
 static void
-xbt_bload_seal(struct xbtree *bt, struct xbt_block *block, uint64_t bno)
+xbtree_bload_seal(struct xbtree *bt, struct xbt_block *block, uint64_t bno)
 {
 	block->bb_crc = le32_store(xbt_crc32c_block(block, bt->blksize,
 						      XBT_BLOCK_CRC_OFF));
@@ -132,7 +132,7 @@ xbt_bload_seal(struct xbtree *bt, struct xbt_block *block, uint64_t bno)
  * it is sealed and its own keys go up a level.
  */
 static void
-xbt_bload_add(struct xbtree *bt, struct xbt_bload_level *lvs,
+xbtree_bload_add(struct xbtree *bt, struct xbt_bload_level *lvs,
 		unsigned int height, unsigned int level, const void *rec,
 		const void *low, const void *high, uint64_t child)
 {
@@ -145,7 +145,7 @@ xbt_bload_add(struct xbtree *bt, struct xbt_bload_level *lvs,
 	if (!lv->block) {
 		bno = lv->first_bno + lv->index;
 		lv->block = xbuf_addr(&bt->targ, bno);
-		xbt_init_block(bt, lv->block, bno, level);
+		xbtree_init_block(bt, lv->block, bno, level);
 		if (lv->index > 0)
 			xbt_set_leftsib(lv->block, bno - 1);
 		if (lv->index + 1 < lv->nblocks)
@@ -153,14 +153,14 @@ xbt_bload_add(struct xbtree *bt, struct xbt_bload_level *lvs,
 	}
 	block = lv->block;
 	if (level == 0) {
-		memcpy(xbt_rec_addr(bt, block, lv->fill), rec,
+		memcpy(xbtree_rec_addr(bt, block, lv->fill), rec,
 		       bt->ops->rec_len);
 	} else {
-		memcpy(xbt_key_addr(bt, block, lv->fill), low, klen);
-		if (xbt_is_overlapping(bt))
-			memcpy(xbt_high_key_addr(bt, block, lv->fill), high,
+		memcpy(xbtree_key_addr(bt, block, lv->fill), low, klen);
+		if (xbtree_is_overlapping(bt))
+			memcpy(xbtree_high_key_addr(bt, block, lv->fill), high,
 			       klen);
-		put_be64(xbt_ptr_addr(bt, block, lv->fill), child);
+		put_be64(xbtree_ptr_addr(bt, block, lv->fill), child);
 	}
 	lv->fill++;
 	if (lv->fill < xbt_bload_share(lv, lv->index))
@@ -170,13 +170,13 @@ xbt_bload_add(struct xbtree *bt, struct xbt_bload_level *lvs,
 	xbt_set_numrecs(block, lv->fill);
 	bno = lv->first_bno + lv->index;
 	if (level + 1 < height)
-		xbt_block_keys(bt, block, level, klow, khigh);
-	xbt_bload_seal(bt, block, bno);
+		xbtree_block_keys(bt, block, level, klow, khigh);
+	xbtree_bload_seal(bt, block, bno);
 	lv->block = NULL;
 	lv->fill = 0;
 	lv->index++;
 	if (level + 1 < height)
-		xbt_bload_add(bt, lvs, height, level + 1, NULL, klow, khigh,
+		xbtree_bload_add(bt, lvs, height, level + 1, NULL, klow, khigh,
 			      bno);
 }
 
@@ -186,7 +186,7 @@ xbt_bload_add(struct xbtree *bt, struct xbt_bload_level *lvs,
  * out of order.
  */
 static int
-xbt_bload_check_order(struct xbtree *bt, const void *prev, const void *rec)
+xbtree_bload_check_order(struct xbtree *bt, const void *prev, const void *rec)
 {
 	const struct xbt_ops	*ops = bt->ops;
 	uint8_t			pk[XBT_KEY_MAX], k[XBT_KEY_MAX];
@@ -268,11 +268,11 @@ xbtree_bload(const struct xbt_ops *ops, const struct xbtree_params *params,
 			error = -EINVAL;	/* fewer than promised */
 			goto out_destroy;
 		}
-		error = xbt_bload_check_order(bt, i ? rec[!(i & 1)] : NULL,
+		error = xbtree_bload_check_order(bt, i ? rec[!(i & 1)] : NULL,
 					      cur);
 		if (error)
 			goto out_destroy;
-		xbt_bload_add(bt, lv, height, 0, cur, NULL, NULL, 0);
+		xbtree_bload_add(bt, lv, height, 0, cur, NULL, NULL, 0);
 		if (progress && (i + 1) % XBT_BLOAD_PROGRESS_STEP == 0)
 			progress(i + 1, priv);
 	}

@@ -70,7 +70,7 @@ xbt_log(const char *fmt, ...)
 }
 
 int
-xbt_corrupt(struct xbtree *bt, uint64_t bno, int error, const char *why,
+xbtree_corrupt(struct xbtree *bt, uint64_t bno, int error, const char *why,
 		const char *file, int line)
 {
 	const char	*base = strrchr(file, '/');
@@ -106,42 +106,43 @@ xbtree_is_corrupt(const struct xbtree *bt)
 /* ---- keys ------------------------------------------------------------ */
 
 void
-xbt_entry_low_key(struct xbtree *bt, struct xbt_block *block,
+xbtree_entry_low_key(struct xbtree *bt, struct xbt_block *block,
 		unsigned int level, int i, void *key)
 {
 	if (level)
-		memcpy(key, xbt_key_addr(bt, block, i), bt->ops->key_len);
+		memcpy(key, xbtree_key_addr(bt, block, i), bt->ops->key_len);
 	else
-		bt->ops->init_key_from_rec(key, xbt_rec_addr(bt, block, i));
+		bt->ops->init_key_from_rec(key, xbtree_rec_addr(bt, block, i));
 }
 
 void
-xbt_entry_high_key(struct xbtree *bt, struct xbt_block *block,
+xbtree_entry_high_key(struct xbtree *bt, struct xbt_block *block,
 		unsigned int level, int i, void *key)
 {
-	if (!xbt_is_overlapping(bt))
-		xbt_entry_low_key(bt, block, level, i, key);
+	if (!xbtree_is_overlapping(bt))
+		xbtree_entry_low_key(bt, block, level, i, key);
 	else if (level)
-		memcpy(key, xbt_high_key_addr(bt, block, i), bt->ops->key_len);
+		memcpy(key, xbtree_high_key_addr(bt, block, i),
+		       bt->ops->key_len);
 	else
 		bt->ops->init_high_key_from_rec(key,
-				xbt_rec_addr(bt, block, i));
+				xbtree_rec_addr(bt, block, i));
 }
 
 void
-xbt_block_keys(struct xbtree *bt, struct xbt_block *block,
+xbtree_block_keys(struct xbtree *bt, struct xbt_block *block,
 		unsigned int level, void *low, void *high)
 {
 	unsigned int	n = xbt_numrecs(block);
 	uint8_t		k[XBT_KEY_MAX];
 	unsigned int	i;
 
-	xbt_entry_low_key(bt, block, level, 0, low);
-	if (!xbt_is_overlapping(bt))
+	xbtree_entry_low_key(bt, block, level, 0, low);
+	if (!xbtree_is_overlapping(bt))
 		return;
-	xbt_entry_high_key(bt, block, level, 0, high);
+	xbtree_entry_high_key(bt, block, level, 0, high);
 	for (i = 1; i < n; i++) {
-		xbt_entry_high_key(bt, block, level, i, k);
+		xbtree_entry_high_key(bt, block, level, i, k);
 		if (bt->ops->cmp_keys(k, high) > 0)
 			memcpy(high, k, bt->ops->key_len);
 	}
@@ -150,7 +151,7 @@ xbt_block_keys(struct xbtree *bt, struct xbt_block *block,
 /* ---- verifiers ------------------------------------------------------- */
 
 const char *
-xbt_verify_block_hdr(struct xbtree *bt, const struct xbt_block *block,
+xbtree_verify_block_hdr(struct xbtree *bt, const struct xbt_block *block,
 		uint64_t bno, int level)
 {
 	unsigned int	lvl = xbt_level(block);
@@ -161,7 +162,7 @@ xbt_verify_block_hdr(struct xbtree *bt, const struct xbt_block *block,
 		return "level out of range";
 	if (level >= 0 && lvl != (unsigned int)level)
 		return "unexpected level";
-	if (xbt_numrecs(block) > xbt_maxrecs(bt, lvl))
+	if (xbt_numrecs(block) > xbtree_maxrecs(bt, lvl))
 		return "numrecs above maxrecs";
 	if (xbt_owner(block) != bt->owner)
 		return "bb_owner does not match the btree";
@@ -174,7 +175,7 @@ xbt_verify_block_hdr(struct xbtree *bt, const struct xbt_block *block,
  * verifier) and by the check, not on every access.
  */
 const char *
-xbt_verify_block_hdr_rest(struct xbtree *bt, const struct xbt_block *block,
+xbtree_verify_block_hdr_rest(struct xbtree *bt, const struct xbt_block *block,
 		uint64_t bno)
 {
 	if (xbt_daddr(block) != xbt_bno_to_daddr(bno, bt->blkshift))
@@ -213,55 +214,55 @@ xbt_is_zero(const uint8_t *p, size_t len)
  * of its keys, and zeros in every unused byte.
  */
 static const char *
-xbt_verify_block_content(struct xbtree *bt, struct xbt_block *block,
+xbtree_verify_block_content(struct xbtree *bt, struct xbt_block *block,
 		uint64_t bno)
 {
 	const struct xbt_ops	*ops = bt->ops;
 	unsigned int		level = xbt_level(block);
 	unsigned int		n = xbt_numrecs(block);
-	unsigned int		max = xbt_maxrecs(bt, level);
-	unsigned int		elen = xbt_entry_len(bt, level);
+	unsigned int		max = xbtree_maxrecs(bt, level);
+	unsigned int		elen = xbtree_entry_len(bt, level);
 	uint8_t			prev[XBT_KEY_MAX], cur[XBT_KEY_MAX];
 	uint8_t			hi[XBT_KEY_MAX];
 	const uint8_t		*end;
 	const char		*why;
 	unsigned int		i;
 
-	why = xbt_verify_block_hdr(bt, block, bno, -1);
+	why = xbtree_verify_block_hdr(bt, block, bno, -1);
 	if (!why)
-		why = xbt_verify_block_hdr_rest(bt, block, bno);
+		why = xbtree_verify_block_hdr_rest(bt, block, bno);
 	if (why)
 		return why;
 	for (i = 0; i < n; i++) {
 		if (!level && ops->verify_rec) {
-			why = ops->verify_rec(xbt_rec_addr(bt, block, i));
+			why = ops->verify_rec(xbtree_rec_addr(bt, block, i));
 			if (why)
 				return why;
 		}
-		xbt_entry_low_key(bt, block, level, i, cur);
+		xbtree_entry_low_key(bt, block, level, i, cur);
 		if (i && ops->cmp_keys(prev, cur) >= 0)
 			return "keys out of order";
-		if (xbt_is_overlapping(bt)) {
-			xbt_entry_high_key(bt, block, level, i, hi);
+		if (xbtree_is_overlapping(bt)) {
+			xbtree_entry_high_key(bt, block, level, i, hi);
 			if (ops->cmp_keys(cur, hi) > 0)
 				return "low key above high key";
 		}
-		if (level && (xbt_ptr(bt, block, i) == bno ||
-			      xbt_ptr(bt, block, i) == XBT_HEAD_BLOCK))
+		if (level && (xbtree_ptr(bt, block, i) == bno ||
+			      xbtree_ptr(bt, block, i) == XBT_HEAD_BLOCK))
 			return "bad child pointer";
 		memcpy(prev, cur, ops->key_len);
 	}
 	/* Unused entries, the gap before the pointers, unused pointers. */
 	end = (uint8_t *)block + bt->blksize;
 	if (level) {
-		if (!xbt_is_zero(xbt_key_addr(bt, block, n),
+		if (!xbt_is_zero(xbtree_key_addr(bt, block, n),
 				 bt->ptr_off - XBT_BLOCK_HDR_LEN - n * elen) ||
-		    !xbt_is_zero(xbt_ptr_addr(bt, block, n),
-				 end - xbt_ptr_addr(bt, block, n)))
+		    !xbt_is_zero(xbtree_ptr_addr(bt, block, n),
+				 end - xbtree_ptr_addr(bt, block, n)))
 			return "unused space is not zeroed";
 	} else {
-		if (!xbt_is_zero(xbt_rec_addr(bt, block, n),
-				 end - xbt_rec_addr(bt, block, n)))
+		if (!xbt_is_zero(xbtree_rec_addr(bt, block, n),
+				 end - xbtree_rec_addr(bt, block, n)))
 			return "unused space is not zeroed";
 	}
 	(void)max;
@@ -281,7 +282,7 @@ xbt_verify_block_full(const void *addr, uint64_t bno, void *priv,
 		*bad_crc = true;
 		return "bad checksum";
 	}
-	return xbt_verify_block_content(bt, block, bno);
+	return xbtree_verify_block_content(bt, block, bno);
 }
 
 const char *
@@ -323,7 +324,7 @@ xbt_verify_head(const void *addr, uint64_t bno, void *priv, bool *bad_crc)
  * fields that steer a walk.
  */
 static int
-xbt_check_head(struct xbtree *bt)
+xbtree_check_head(struct xbtree *bt)
 {
 	const char	*why;
 	void		*addr;
@@ -334,14 +335,14 @@ xbt_check_head(struct xbtree *bt)
 			 &addr, &why);
 	if (error)
 		return XBT_CORRUPT_ERR(bt, XBT_HEAD_BLOCK, error, why);
-	nlevels = xbt_nlevels(bt);
+	nlevels = xbtree_nlevels(bt);
 	if (nlevels == 0 || nlevels > XBT_MAXLEVELS)
 		return XBT_CORRUPT(bt, XBT_HEAD_BLOCK, "height out of range");
 	return 0;
 }
 
 int
-xbt_get_block(struct xbtree *bt, uint64_t bno, int level,
+xbtree_get_block(struct xbtree *bt, uint64_t bno, int level,
 		struct xbt_block **blockp)
 {
 	const char	*why;
@@ -354,7 +355,7 @@ xbt_get_block(struct xbtree *bt, uint64_t bno, int level,
 			 &why);
 	if (error)
 		return XBT_CORRUPT_ERR(bt, bno, error, why);
-	why = xbt_verify_block_hdr(bt, addr, bno, level);
+	why = xbtree_verify_block_hdr(bt, addr, bno, level);
 	if (why)
 		return XBT_CORRUPT(bt, bno, why);
 	*blockp = addr;
@@ -362,7 +363,7 @@ xbt_get_block(struct xbtree *bt, uint64_t bno, int level,
 }
 
 void
-xbt_init_block(struct xbtree *bt, struct xbt_block *block, uint64_t bno,
+xbtree_init_block(struct xbtree *bt, struct xbt_block *block, uint64_t bno,
 		unsigned int level)
 {
 	block->bb_magic = be32_store(bt->ops->magic);
@@ -381,7 +382,7 @@ xbt_init_block(struct xbtree *bt, struct xbt_block *block, uint64_t bno,
 /* ---- creation -------------------------------------------------------- */
 
 static void
-xbt_set_geometry(struct xbtree *bt, const struct xbt_ops *ops,
+xbtree_set_geometry(struct xbtree *bt, const struct xbt_ops *ops,
 		unsigned int blksize)
 {
 	unsigned int	avail = blksize - XBT_BLOCK_HDR_LEN;
@@ -400,7 +401,7 @@ xbt_set_geometry(struct xbtree *bt, const struct xbt_ops *ops,
 
 /* Lay out block 0 and the empty root leaf (blocks 0 and 1, allocated). */
 static void
-xbt_format(struct xbtree *bt)
+xbtree_format(struct xbtree *bt)
 {
 	struct xbt_head_block	*h = bt->head;
 	struct xbt_block	*leaf = xbuf_addr(&bt->targ, XBT_FIRST_LEAF);
@@ -421,7 +422,7 @@ xbt_format(struct xbtree *bt)
 	crc = xbt_crc32c_block(h, bt->blksize, XBT_HEAD_CRC_OFF);
 	h->hb_crc = le32_store(crc);
 
-	xbt_init_block(bt, leaf, XBT_FIRST_LEAF, 0);
+	xbtree_init_block(bt, leaf, XBT_FIRST_LEAF, 0);
 	crc = xbt_crc32c_block(leaf, bt->blksize, XBT_BLOCK_CRC_OFF);
 	leaf->bb_crc = le32_store(crc);
 
@@ -448,10 +449,10 @@ xbtree_create(const struct xbt_ops *ops, const struct xbtree_params *params,
 	    !ops->key_len || ops->key_len > XBT_KEY_MAX)
 		return -EINVAL;
 
-	bt = calloc(1, sizeof(*bt));
+	bt = xmem_zalloc(sizeof(*bt));
 	if (!bt)
 		return -ENOMEM;
-	xbt_set_geometry(bt, ops, blksize);
+	xbtree_set_geometry(bt, ops, blksize);
 	/* Too few entries per block to keep a btree balanced. */
 	if (bt->maxrecs[0] < 2 || bt->maxrecs[1] < 4) {
 		error = -EINVAL;
@@ -479,7 +480,7 @@ xbtree_create(const struct xbt_ops *ops, const struct xbtree_params *params,
 	if (error)
 		goto out_targ;
 	bt->head = xbuf_addr(&bt->targ, XBT_HEAD_BLOCK);
-	xbt_format(bt);
+	xbtree_format(bt);
 	*btp = bt;
 	return 0;
 
@@ -490,7 +491,7 @@ out_xfile:
 out_mutex:
 	pthread_mutex_destroy(&bt->err_lock);
 out_free:
-	free(bt);
+	xmem_free(bt);
 	return error;
 }
 
@@ -503,7 +504,7 @@ xbtree_destroy(struct xbtree *bt)
 	xbuf_targ_release(&bt->targ);
 	xfile_destroy(bt->xf);
 	pthread_mutex_destroy(&bt->err_lock);
-	free(bt);
+	xmem_free(bt);
 }
 
 const struct xbt_ops *
@@ -636,7 +637,7 @@ xbt_bsearch_prefix(const uint8_t *first, unsigned int stride, int n,
  * increasing (verified), so this is a partition point.
  */
 static int
-xbt_bsearch(struct xbtree *bt, struct xbt_block *block, unsigned int level,
+xbtree_bsearch(struct xbtree *bt, struct xbt_block *block, unsigned int level,
 		const void *key, bool strict)
 {
 	const struct xbt_ops	*ops = bt->ops;
@@ -645,8 +646,10 @@ xbt_bsearch(struct xbtree *bt, struct xbt_block *block, unsigned int level,
 	int			mid, c;
 
 	if (ops->flags & XBT_OPS_KEY_PREFIX) {
-		const uint8_t	*first = xbt_entry_addr(bt, block, level, 0);
-		unsigned int	stride = xbt_entry_len(bt, level);
+		unsigned int	stride = xbtree_entry_len(bt, level);
+		const uint8_t	*first;
+
+		first = xbtree_entry_addr(bt, block, level, 0);
 
 		/* Constant key lengths and strictness: specialised loops. */
 		switch (ops->key_len * 2 + strict) {
@@ -670,9 +673,10 @@ xbt_bsearch(struct xbtree *bt, struct xbt_block *block, unsigned int level,
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
 		if (level) {
-			c = ops->cmp_keys(xbt_key_addr(bt, block, mid), key);
+			c = ops->cmp_keys(xbtree_key_addr(bt, block, mid), key);
 		} else {
-			ops->init_key_from_rec(k, xbt_rec_addr(bt, block, mid));
+			ops->init_key_from_rec(k,
+					xbtree_rec_addr(bt, block, mid));
 			c = ops->cmp_keys(k, key);
 		}
 		if (c < 0 || (c == 0 && !strict))
@@ -689,17 +693,18 @@ xbt_bsearch(struct xbtree *bt, struct xbt_block *block, unsigned int level,
  * are common and it saves the search.
  */
 static int
-xbt_leaf_search(struct xbtree *bt, struct xbt_block *block, const void *key)
+xbtree_leaf_search(struct xbtree *bt, struct xbt_block *block, const void *key)
 {
 	int		n = xbt_numrecs(block);
 	uint8_t		k[XBT_KEY_MAX];
 
 	if (n > 0) {
-		bt->ops->init_key_from_rec(k, xbt_rec_addr(bt, block, n - 1));
+		bt->ops->init_key_from_rec(k,
+				xbtree_rec_addr(bt, block, n - 1));
 		if (bt->ops->cmp_keys(k, key) < 0)
 			return n;
 	}
-	return xbt_bsearch(bt, block, 0, key, true);
+	return xbtree_bsearch(bt, block, 0, key, true);
 }
 
 /* Point lv[level..0] at the leftmost (@right: rightmost) path below. */
@@ -713,8 +718,8 @@ xbt_descend_edge(struct xbt_cur *cur, int level, bool right)
 
 	for (; level > 0; level--) {
 		lv = &cur->lv[level];
-		bno = xbt_ptr(bt, lv->block, lv->slot);
-		error = xbt_get_block(bt, bno, level - 1,
+		bno = xbtree_ptr(bt, lv->block, lv->slot);
+		error = xbtree_get_block(bt, bno, level - 1,
 				      &cur->lv[level - 1].block);
 		if (error)
 			return error;
@@ -740,7 +745,7 @@ xbt_descend_edge(struct xbt_cur *cur, int level, bool right)
  * and only for a key the same descent would bring to the same leaf.
  */
 static bool
-xbt_hint_covers(struct xbtree *bt, const void *key)
+xbtree_hint_covers(struct xbtree *bt, const void *key)
 {
 	const struct xbt_ops	*ops = bt->ops;
 
@@ -760,7 +765,7 @@ xbt_hint_covers(struct xbtree *bt, const void *key)
  * the nearest entry after one taken (else no upper bound).
  */
 static void
-xbt_hint_save(struct xbtree *bt, const struct xbt_cur *cur)
+xbtree_hint_save(struct xbtree *bt, const struct xbt_cur *cur)
 {
 	unsigned int	level, klen = bt->ops->key_len;
 
@@ -770,13 +775,13 @@ xbt_hint_save(struct xbtree *bt, const struct xbt_cur *cur)
 
 		if (!bt->hint_has_low && lv->slot > 0) {
 			memcpy(bt->hint_low,
-			       xbt_key_addr(bt, lv->block, lv->slot), klen);
+			       xbtree_key_addr(bt, lv->block, lv->slot), klen);
 			bt->hint_has_low = true;
 		}
 		if (!bt->hint_has_high &&
 		    lv->slot + 1 < (int)xbt_numrecs(lv->block)) {
 			memcpy(bt->hint_high,
-			       xbt_key_addr(bt, lv->block, lv->slot + 1),
+			       xbtree_key_addr(bt, lv->block, lv->slot + 1),
 			       klen);
 			bt->hint_has_high = true;
 		}
@@ -801,21 +806,21 @@ xbt_lookup_path(struct xbt_cur *cur, const void *key)
 	int			level, error, i;
 
 	cur->tp = bt->trans;
-	if (xbt_hint_covers(bt, key)) {
+	if (xbtree_hint_covers(bt, key)) {
 		cur->nlevels = bt->hint.nlevels;
 		memcpy(cur->lv, bt->hint.lv,
 		       cur->nlevels * sizeof(cur->lv[0]));
-		cur->lv[0].slot = xbt_leaf_search(bt, cur->lv[0].block, key);
+		cur->lv[0].slot = xbtree_leaf_search(bt, cur->lv[0].block, key);
 		cur->leaf_nrecs = xbt_numrecs(cur->lv[0].block);
 		return 0;
 	}
-	error = xbt_check_head(bt);
+	error = xbtree_check_head(bt);
 	if (error)
 		return error;
-	cur->nlevels = xbt_nlevels(bt);
-	bno = xbt_root(bt);
+	cur->nlevels = xbtree_nlevels(bt);
+	bno = xbtree_root(bt);
 	for (level = cur->nlevels - 1; level >= 0; level--) {
-		error = xbt_get_block(bt, bno, level, &block);
+		error = xbtree_get_block(bt, bno, level, &block);
 		if (error)
 			return error;
 		cur->lv[level].bno = bno;
@@ -824,25 +829,25 @@ xbt_lookup_path(struct xbt_cur *cur, const void *key)
 			if (xbt_numrecs(block) == 0 && cur->nlevels > 1)
 				return XBT_CORRUPT(bt, bno,
 						   "empty non-root leaf");
-			cur->lv[0].slot = xbt_leaf_search(bt, block, key);
+			cur->lv[0].slot = xbtree_leaf_search(bt, block, key);
 			break;
 		}
 		if (xbt_numrecs(block) == 0)
 			return XBT_CORRUPT(bt, bno, "empty node");
-		i = xbt_bsearch(bt, block, level, key, false) - 1;
+		i = xbtree_bsearch(bt, block, level, key, false) - 1;
 		if (i < 0)
 			i = 0;
 		cur->lv[level].slot = i;
-		bno = xbt_ptr(bt, block, i);
+		bno = xbtree_ptr(bt, block, i);
 	}
 	cur->leaf_nrecs = xbt_numrecs(cur->lv[0].block);
 	if (bt->trans)
-		xbt_hint_save(bt, cur);
+		xbtree_hint_save(bt, cur);
 	return 0;
 }
 
 void
-xbt_prefetch(struct xbtree *bt, const void *key)
+xbtree_prefetch(struct xbtree *bt, const void *key)
 {
 	struct xbuf_targ	*targ = &bt->targ;
 	struct xbt_block	*block;
@@ -851,14 +856,14 @@ xbt_prefetch(struct xbtree *bt, const void *key)
 	int			level, i;
 
 	/* The writer's current leaf is in cache already. */
-	if (xbt_hint_covers(bt, key))
+	if (xbtree_hint_covers(bt, key))
 		return;
-	level = xbt_nlevels(bt) - 1;
-	bno = xbt_root(bt);
+	level = xbtree_nlevels(bt) - 1;
+	bno = xbtree_root(bt);
 	for (;;) {
 		/* Only blocks already verified: this walk checks nothing. */
 		if (!xbuf_is_allocated(targ, bno) || bno == XBT_HEAD_BLOCK ||
-		    !(xbuf_state(targ, bno) & (XBUF_TRUSTED | XBUF_DIRTY)))
+		    !(xbuf_state(targ, bno) & XBUF_TRUSTED))
 			return;
 		block = xbuf_addr(targ, bno);
 		if (xbt_level(block) != (unsigned int)level)
@@ -866,10 +871,10 @@ xbt_prefetch(struct xbtree *bt, const void *key)
 		if (level == 0)
 			break;
 		if (xbt_numrecs(block) == 0 ||
-		    xbt_numrecs(block) > xbt_maxrecs(bt, level))
+		    xbt_numrecs(block) > xbtree_maxrecs(bt, level))
 			return;
-		i = xbt_bsearch(bt, block, level, key, false) - 1;
-		bno = xbt_ptr(bt, block, i < 0 ? 0 : i);
+		i = xbtree_bsearch(bt, block, level, key, false) - 1;
+		bno = xbtree_ptr(bt, block, i < 0 ? 0 : i);
 		level--;
 	}
 	/*
@@ -883,7 +888,8 @@ xbt_prefetch(struct xbtree *bt, const void *key)
 		__builtin_prefetch((const uint8_t *)block + step, 1);
 }
 
-int
+/* xbt_increment() past the end of the leaf: up, across, and down. */
+static int __attribute__((noinline))
 xbt_increment_slow(struct xbt_cur *cur, int *stat)
 {
 	unsigned int	level;
@@ -908,6 +914,53 @@ xbt_increment_slow(struct xbt_cur *cur, int *stat)
 	cur->lv[level].slot++;
 	*stat = 1;
 	return xbt_descend_edge(cur, level, false);
+}
+
+int
+xbt_increment(struct xbt_cur *cur, int *stat)
+{
+	if (cur->lv[0].slot + 1 < cur->leaf_nrecs) {
+		cur->lv[0].slot++;
+		*stat = 1;
+		return 0;
+	}
+	return xbt_increment_slow(cur, stat);
+}
+
+int
+xbt_cur_skip(struct xbt_cur *cur, unsigned int n, int *stat)
+{
+	unsigned int	d;
+	int		error = 0;
+
+	*stat = cur->nlevels && cur->lv[0].slot >= 0 &&
+		cur->lv[0].slot < cur->leaf_nrecs;
+	while (n && *stat) {
+		/* All but the last step inside the leaf: slot arithmetic. */
+		d = cur->leaf_nrecs - 1 - cur->lv[0].slot;
+		if (d > n - 1)
+			d = n - 1;
+		cur->lv[0].slot += d;
+		n -= d;
+		/* The last one may cross into the next leaf. */
+		error = xbt_increment(cur, stat);
+		if (error)
+			break;
+		n--;
+	}
+	return error;
+}
+
+const void *
+xbt_cur_leaf_recs(const struct xbt_cur *cur, unsigned int *n)
+{
+	if (!cur->nlevels || cur->lv[0].slot < 0 ||
+	    cur->lv[0].slot >= cur->leaf_nrecs) {
+		*n = 0;
+		return NULL;
+	}
+	*n = cur->leaf_nrecs - cur->lv[0].slot;
+	return xbt_cur_rec(cur);
 }
 
 int
@@ -949,7 +1002,8 @@ xbt_lookup(struct xbt_cur *cur, enum xbt_lookup dir, const void *key,
 		return error;
 	n = xbt_numrecs(cur->lv[0].block);
 	if (cur->lv[0].slot < n) {
-		xbt_entry_low_key(bt, cur->lv[0].block, 0, cur->lv[0].slot, k);
+		xbtree_entry_low_key(bt, cur->lv[0].block, 0, cur->lv[0].slot,
+				k);
 		if (bt->ops->cmp_keys(k, key) == 0) {
 			*stat = 1;
 			return 0;
@@ -973,7 +1027,7 @@ xbt_lookup(struct xbt_cur *cur, enum xbt_lookup dir, const void *key,
 }
 
 int
-xbt_get(struct xbtree *bt, enum xbt_lookup dir, const void *key, void *rec,
+xbtree_get(struct xbtree *bt, enum xbt_lookup dir, const void *key, void *rec,
 		int *stat)
 {
 	struct xbt_cur	cur;
@@ -1012,22 +1066,22 @@ xbt_query_overlapped(struct xbt_query *q, uint64_t bno, int level)
 	uint8_t			lk[XBT_KEY_MAX], hk[XBT_KEY_MAX];
 	int			error, i, n;
 
-	error = xbt_get_block(bt, bno, level, &block);
+	error = xbtree_get_block(bt, bno, level, &block);
 	if (error)
 		return error;
 	n = xbt_numrecs(block);
 	for (i = 0; i < n; i++) {
-		xbt_entry_low_key(bt, block, level, i, lk);
+		xbtree_entry_low_key(bt, block, level, i, lk);
 		if (ops->cmp_keys(lk, q->high) > 0)
 			break;
-		xbt_entry_high_key(bt, block, level, i, hk);
+		xbtree_entry_high_key(bt, block, level, i, hk);
 		if (ops->cmp_keys(hk, q->low) < 0)
 			continue;
 		if (level)
 			error = xbt_query_overlapped(q,
-					xbt_ptr(bt, block, i), level - 1);
+					xbtree_ptr(bt, block, i), level - 1);
 		else
-			error = q->fn(xbt_rec_addr(bt, block, i), q->priv);
+			error = q->fn(xbtree_rec_addr(bt, block, i), q->priv);
 		if (error)
 			return error;
 	}
@@ -1077,7 +1131,7 @@ xbt_query_ordered(struct xbt_query *q)
 }
 
 int
-xbt_query_range(struct xbtree *bt, const void *low, const void *high,
+xbtree_query_range(struct xbtree *bt, const void *low, const void *high,
 		xbt_query_fn fn, void *priv)
 {
 	struct xbt_query	q = {
@@ -1088,11 +1142,11 @@ xbt_query_range(struct xbtree *bt, const void *low, const void *high,
 	if (bt->ops->cmp_keys(low, high) > 0)
 		return -EINVAL;
 	XBT_STAT_INC(bt, nr_lookups);
-	if (xbt_is_overlapping(bt)) {
-		error = xbt_check_head(bt);
+	if (xbtree_is_overlapping(bt)) {
+		error = xbtree_check_head(bt);
 		if (!error)
-			error = xbt_query_overlapped(&q, xbt_root(bt),
-					xbt_nlevels(bt) - 1);
+			error = xbt_query_overlapped(&q, xbtree_root(bt),
+					xbtree_nlevels(bt) - 1);
 	} else {
 		error = xbt_query_ordered(&q);
 	}
@@ -1132,6 +1186,6 @@ xbtree_write_block(struct xbtree *bt, uint64_t bno, const void *buf,
 		return -EFBIG;
 	memcpy((uint8_t *)xbuf_addr(&bt->targ, bno) + off, buf, len);
 	xbuf_state_clear(&bt->targ, bno, XBUF_TRUSTED);
-	xbt_shape_changed(bt);
+	xbtree_shape_changed(bt);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #ifndef BTREE_BTREE_KV_H
 #define BTREE_BTREE_KV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "btree/format.h"
@@ -46,6 +47,23 @@ static inline uint64_t
 kvbt_rec_val(const void *rec)
 {
 	return get_be64((const uint8_t *)rec + 8);
+}
+
+static inline void
+kvbt_rec_set_val(void *rec, uint64_t val)
+{
+	put_be64((uint8_t *)rec + 8, val);
+}
+
+/*
+ * Record @i of an array of kv records back to back (a leaf's run from
+ * xbt_cur_leaf_recs() or xbt_cur_modify(), or the caller's own array for
+ * xbt_insert_run()).
+ */
+static inline void *
+kvbt_rec_at(const void *recs, size_t i)
+{
+	return (uint8_t *)recs + i * KVBT_REC_LEN;
 }
 
 #endif /* BTREE_BTREE_KV_H */

@@ -21,15 +21,11 @@
 
 #include "btree/format.h"
 #include "btree/xbtree.h"
+#include "xfile/xassert.h"
 #include "xfile/xbuf.h"
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
-#ifdef XFB_DEBUG
-#include <assert.h>
-#define ASSERT(x)	assert(x)
-#else
-#define ASSERT(x)	do { } while (0)
-#endif
 
 struct xbtree {
 	const struct xbt_ops	*ops;		/* immutable */
@@ -81,93 +77,93 @@ struct xbtree {
 /* ---- block layout helpers ----------------------------------------- */
 
 static inline unsigned int
-xbt_maxrecs(const struct xbtree *bt, unsigned int level)
+xbtree_maxrecs(const struct xbtree *bt, unsigned int level)
 {
 	return bt->maxrecs[level > 0];
 }
 
 static inline unsigned int
-xbt_minrecs(const struct xbtree *bt, unsigned int level)
+xbtree_minrecs(const struct xbtree *bt, unsigned int level)
 {
 	return bt->minrecs[level > 0];
 }
 
 /* Entry size in the "entry array" of a level: a record or a key slot. */
 static inline unsigned int
-xbt_entry_len(const struct xbtree *bt, unsigned int level)
+xbtree_entry_len(const struct xbtree *bt, unsigned int level)
 {
 	return level ? bt->keyslot : bt->ops->rec_len;
 }
 
 static inline uint8_t *
-xbt_rec_addr(const struct xbtree *bt, struct xbt_block *block, int i)
+xbtree_rec_addr(const struct xbtree *bt, struct xbt_block *block, int i)
 {
 	return (uint8_t *)block + XBT_BLOCK_HDR_LEN + i * bt->ops->rec_len;
 }
 
 static inline uint8_t *
-xbt_key_addr(const struct xbtree *bt, struct xbt_block *block, int i)
+xbtree_key_addr(const struct xbtree *bt, struct xbt_block *block, int i)
 {
 	return (uint8_t *)block + XBT_BLOCK_HDR_LEN + i * bt->keyslot;
 }
 
 /* The high key half of node key slot @i (overlapping btrees only). */
 static inline uint8_t *
-xbt_high_key_addr(const struct xbtree *bt, struct xbt_block *block, int i)
+xbtree_high_key_addr(const struct xbtree *bt, struct xbt_block *block, int i)
 {
-	return xbt_key_addr(bt, block, i) + bt->ops->key_len;
+	return xbtree_key_addr(bt, block, i) + bt->ops->key_len;
 }
 
 static inline uint8_t *
-xbt_ptr_addr(const struct xbtree *bt, struct xbt_block *block, int i)
+xbtree_ptr_addr(const struct xbtree *bt, struct xbt_block *block, int i)
 {
 	return (uint8_t *)block + bt->ptr_off + i * XBT_PTR_LEN;
 }
 
 static inline uint64_t
-xbt_ptr(const struct xbtree *bt, struct xbt_block *block, int i)
+xbtree_ptr(const struct xbtree *bt, struct xbt_block *block, int i)
 {
-	return get_be64(xbt_ptr_addr(bt, block, i));
+	return get_be64(xbtree_ptr_addr(bt, block, i));
 }
 
 /* Entry @i of a block at any level: a record or a node key slot. */
 static inline uint8_t *
-xbt_entry_addr(const struct xbtree *bt, struct xbt_block *block,
+xbtree_entry_addr(const struct xbtree *bt, struct xbt_block *block,
 		unsigned int level, int i)
 {
 	return (uint8_t *)block + XBT_BLOCK_HDR_LEN +
-	       i * xbt_entry_len(bt, level);
+	       i * xbtree_entry_len(bt, level);
 }
 
 static inline bool
-xbt_is_overlapping(const struct xbtree *bt)
+xbtree_is_overlapping(const struct xbtree *bt)
 {
 	return bt->ops->flags & XBT_OPS_OVERLAPPING;
 }
 
 /* Low key of entry @i of a block at @level, into @key. */
-void xbt_entry_low_key(struct xbtree *bt, struct xbt_block *block,
+void xbtree_entry_low_key(struct xbtree *bt, struct xbt_block *block,
 		unsigned int level, int i, void *key);
 /* High key of entry @i (the low key for non-overlapping btrees). */
-void xbt_entry_high_key(struct xbtree *bt, struct xbt_block *block,
+void xbtree_entry_high_key(struct xbtree *bt, struct xbt_block *block,
 		unsigned int level, int i, void *key);
 /*
  * The keys a block presents to its parent: the low key of its first
  * entry, and (overlapping) the largest high key of all its entries.
  */
-void xbt_block_keys(struct xbtree *bt, struct xbt_block *block,
+void xbtree_block_keys(struct xbtree *bt, struct xbt_block *block,
 		unsigned int level, void *low, void *high);
 
 /* ---- header block --------------------------------------------------- */
 
 static inline unsigned int
-xbt_nlevels(const struct xbtree *bt)
+xbtree_nlevels(const struct xbtree *bt)
 {
 	return xbt_head_nlevels(bt->head);
 }
 
 static inline uint64_t
-xbt_root(const struct xbtree *bt)
+xbtree_root(const struct xbtree *bt)
 {
 	return xbt_head_root(bt->head);
 }
@@ -179,12 +175,12 @@ xbt_root(const struct xbtree *bt)
  * that found it, remember it as the btree's last error, mark the btree
  * corrupt.  Evaluates to @error (-EUCLEAN or -EBADMSG).
  */
-int xbt_corrupt(struct xbtree *bt, uint64_t bno, int error, const char *why,
+int xbtree_corrupt(struct xbtree *bt, uint64_t bno, int error, const char *why,
 		const char *file, int line);
 #define XBT_CORRUPT(bt, bno, why) \
-	xbt_corrupt((bt), (bno), -EUCLEAN, (why), __FILE__, __LINE__)
+	xbtree_corrupt((bt), (bno), -EUCLEAN, (why), __FILE__, __LINE__)
 #define XBT_CORRUPT_ERR(bt, bno, err, why) \
-	xbt_corrupt((bt), (bno), (err), (why), __FILE__, __LINE__)
+	xbtree_corrupt((bt), (bno), (err), (why), __FILE__, __LINE__)
 
 void xbt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -194,10 +190,10 @@ void xbt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *xbt_verify_block_full(const void *block, uint64_t bno,
 		void *priv, bool *bad_crc);
 /* Cheap header checks every access runs; NULL or the reason. */
-const char *xbt_verify_block_hdr(struct xbtree *bt,
+const char *xbtree_verify_block_hdr(struct xbtree *bt,
 		const struct xbt_block *block, uint64_t bno, int level);
 /* The header fields not checked on every access (blkno, uuid, ...). */
-const char *xbt_verify_block_hdr_rest(struct xbtree *bt,
+const char *xbtree_verify_block_hdr_rest(struct xbtree *bt,
 		const struct xbt_block *block, uint64_t bno);
 /* Checks of the header block. */
 const char *xbt_verify_head(const void *block, uint64_t bno, void *priv,
@@ -208,7 +204,7 @@ const char *xbt_verify_head(const void *block, uint64_t bno, void *priv,
  * verifier the first time and the header checks every time.  Returns 0
  * and *@blockp, or -EUCLEAN/-EBADMSG (already reported).
  */
-int xbt_get_block(struct xbtree *bt, uint64_t bno, int level,
+int xbtree_get_block(struct xbtree *bt, uint64_t bno, int level,
 		struct xbt_block **blockp);
 
 /*
@@ -220,30 +216,24 @@ int xbt_lookup_path(struct xbt_cur *cur, const void *key);
 
 /* Something moved keys between blocks or changed a parent key. */
 static inline void
-xbt_shape_changed(struct xbtree *bt)
+xbtree_shape_changed(struct xbtree *bt)
 {
 	bt->shape_gen++;
 }
 
 /* Format a fresh (zeroed) block as an empty block at @level. */
-void xbt_init_block(struct xbtree *bt, struct xbt_block *block, uint64_t bno,
+void xbtree_init_block(struct xbtree *bt, struct xbt_block *block, uint64_t bno,
 		unsigned int level);
 
 /* ---- transactions (trans.c) ---------------------------------------- */
 
 /* An open transaction: its undo log, dirty list and deferred frees. */
 struct xbt_trans {
-	struct xbtree	*bt;
-	uint8_t		*log;		/* undo entries, appended */
-	size_t		log_len;
-	size_t		log_cap;
-	size_t		last;		/* offset of the newest entry + 1 */
-	uint64_t	*dirty;		/* blocks with XBUF_DIRTY set */
-	size_t		ndirty;
-	size_t		dirty_cap;
-	uint64_t	*freed;		/* frees deferred to commit */
-	size_t		nfreed;
-	size_t		freed_cap;
+	struct xbtree		*bt;
+	struct xmem_array	log;	/* bytes: undo entries, appended */
+	size_t			last;	/* offset of the newest entry + 1 */
+	struct xmem_array	dirty;	/* uint64_t: blocks changed */
+	struct xmem_array	freed;	/* uint64_t: frees deferred to commit */
 };
 
 

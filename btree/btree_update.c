@@ -65,16 +65,16 @@
  * slots hold stale bytes until the caller fills them.
  */
 static void
-xbt_arr_open(struct xbtree *bt, struct xbt_block *block, unsigned int level,
+xbtree_arr_open(struct xbtree *bt, struct xbt_block *block, unsigned int level,
 		unsigned int idx, unsigned int count)
 {
 	unsigned int	n = xbt_numrecs(block);
-	unsigned int	elen = xbt_entry_len(bt, level);
-	uint8_t		*e = xbt_entry_addr(bt, block, level, idx);
+	unsigned int	elen = xbtree_entry_len(bt, level);
+	uint8_t		*e = xbtree_entry_addr(bt, block, level, idx);
 
 	memmove(e + count * elen, e, (n - idx) * elen);
 	if (level) {
-		uint8_t	*p = xbt_ptr_addr(bt, block, idx);
+		uint8_t	*p = xbtree_ptr_addr(bt, block, idx);
 
 		memmove(p + count * XBT_PTR_LEN, p, (n - idx) * XBT_PTR_LEN);
 	}
@@ -83,23 +83,23 @@ xbt_arr_open(struct xbtree *bt, struct xbt_block *block, unsigned int level,
 
 /* Remove @count entries at @idx and zero the freed tail. */
 static void
-xbt_arr_close(struct xbtree *bt, struct xbt_block *block, unsigned int level,
+xbtree_arr_close(struct xbtree *bt, struct xbt_block *block, unsigned int level,
 		unsigned int idx, unsigned int count)
 {
 	unsigned int	n = xbt_numrecs(block);
-	unsigned int	elen = xbt_entry_len(bt, level);
-	uint8_t		*e = xbt_entry_addr(bt, block, level, idx);
+	unsigned int	elen = xbtree_entry_len(bt, level);
+	uint8_t		*e = xbtree_entry_addr(bt, block, level, idx);
 
 	if (!count)
 		return;
 	memmove(e, e + count * elen, (n - idx - count) * elen);
-	memset(xbt_entry_addr(bt, block, level, n - count), 0, count * elen);
+	memset(xbtree_entry_addr(bt, block, level, n - count), 0, count * elen);
 	if (level) {
-		uint8_t	*p = xbt_ptr_addr(bt, block, idx);
+		uint8_t	*p = xbtree_ptr_addr(bt, block, idx);
 
 		memmove(p, p + count * XBT_PTR_LEN,
 			(n - idx - count) * XBT_PTR_LEN);
-		memset(xbt_ptr_addr(bt, block, n - count), 0,
+		memset(xbtree_ptr_addr(bt, block, n - count), 0,
 		       count * XBT_PTR_LEN);
 	}
 	xbt_set_numrecs(block, n - count);
@@ -107,36 +107,36 @@ xbt_arr_close(struct xbtree *bt, struct xbt_block *block, unsigned int level,
 
 /* Copy @count entries (and pointers) between two different blocks. */
 static void
-xbt_arr_copy(struct xbtree *bt, unsigned int level, struct xbt_block *dst,
+xbtree_arr_copy(struct xbtree *bt, unsigned int level, struct xbt_block *dst,
 		unsigned int didx, struct xbt_block *src, unsigned int sidx,
 		unsigned int count)
 {
-	unsigned int	elen = xbt_entry_len(bt, level);
+	unsigned int	elen = xbtree_entry_len(bt, level);
 
-	memcpy(xbt_entry_addr(bt, dst, level, didx),
-	       xbt_entry_addr(bt, src, level, sidx), count * elen);
+	memcpy(xbtree_entry_addr(bt, dst, level, didx),
+	       xbtree_entry_addr(bt, src, level, sidx), count * elen);
 	if (level)
-		memcpy(xbt_ptr_addr(bt, dst, didx), xbt_ptr_addr(bt, src, sidx),
-		       count * XBT_PTR_LEN);
+		memcpy(xbtree_ptr_addr(bt, dst, didx),
+		       xbtree_ptr_addr(bt, src, sidx), count * XBT_PTR_LEN);
 }
 
 /* Store one entry (record or key slot) and, for a node, its pointer. */
 static void
-xbt_arr_set(struct xbtree *bt, struct xbt_block *block, unsigned int level,
+xbtree_arr_set(struct xbtree *bt, struct xbt_block *block, unsigned int level,
 		unsigned int idx, const uint8_t *entry, uint64_t ptr)
 {
-	memcpy(xbt_entry_addr(bt, block, level, idx), entry,
-	       xbt_entry_len(bt, level));
+	memcpy(xbtree_entry_addr(bt, block, level, idx), entry,
+	       xbtree_entry_len(bt, level));
 	if (level)
-		put_be64(xbt_ptr_addr(bt, block, idx), ptr);
+		put_be64(xbtree_ptr_addr(bt, block, idx), ptr);
 }
 
 /* The key slot a block presents to its parent: low (and high) key. */
 static void
-xbt_parent_entry(struct xbtree *bt, struct xbt_block *block,
+xbtree_parent_entry(struct xbtree *bt, struct xbt_block *block,
 		unsigned int level, uint8_t *slot)
 {
-	xbt_block_keys(bt, block, level, slot, slot + bt->ops->key_len);
+	xbtree_block_keys(bt, block, level, slot, slot + bt->ops->key_len);
 }
 
 /* ---- logged single-entry changes -------------------------------------- */
@@ -156,7 +156,7 @@ xbt_insert_entry(struct xbt_cur *cur, unsigned int level, unsigned int idx,
 	struct xbtree		*bt = cur->bt;
 	struct xbt_cur_level	*lv = &cur->lv[level];
 	unsigned int		n = xbt_numrecs(lv->block);
-	unsigned int		elen = xbt_entry_len(bt, level);
+	unsigned int		elen = xbtree_entry_len(bt, level);
 
 	xbt_log_slot_insert(cur->tp, lv->bno, XBT_BLOCK_HDR_LEN + idx * elen,
 			elen, XBT_BLOCK_HDR_LEN + (n + 1) * elen);
@@ -165,8 +165,8 @@ xbt_insert_entry(struct xbt_cur *cur, unsigned int level, unsigned int idx,
 				bt->ptr_off + idx * XBT_PTR_LEN, XBT_PTR_LEN,
 				bt->ptr_off + (n + 1) * XBT_PTR_LEN);
 	xbt_log_numrecs(cur->tp, lv->bno);
-	xbt_arr_open(bt, lv->block, level, idx, 1);
-	xbt_arr_set(bt, lv->block, level, idx, entry, ptr);
+	xbtree_arr_open(bt, lv->block, level, idx, 1);
+	xbtree_arr_set(bt, lv->block, level, idx, entry, ptr);
 }
 
 /* Remove one entry from a block, logging it finely. */
@@ -176,7 +176,7 @@ xbt_remove_entry(struct xbt_cur *cur, unsigned int level, unsigned int idx)
 	struct xbtree		*bt = cur->bt;
 	struct xbt_cur_level	*lv = &cur->lv[level];
 	unsigned int		n = xbt_numrecs(lv->block);
-	unsigned int		elen = xbt_entry_len(bt, level);
+	unsigned int		elen = xbtree_entry_len(bt, level);
 
 	xbt_log_slot_delete(cur->tp, lv->bno, XBT_BLOCK_HDR_LEN + idx * elen,
 			elen, XBT_BLOCK_HDR_LEN + n * elen);
@@ -185,7 +185,7 @@ xbt_remove_entry(struct xbt_cur *cur, unsigned int level, unsigned int idx)
 				bt->ptr_off + idx * XBT_PTR_LEN, XBT_PTR_LEN,
 				bt->ptr_off + n * XBT_PTR_LEN);
 	xbt_log_numrecs(cur->tp, lv->bno);
-	xbt_arr_close(bt, lv->block, level, idx, 1);
+	xbtree_arr_close(bt, lv->block, level, idx, 1);
 }
 
 /* ---- keys -------------------------------------------------------------- */
@@ -207,14 +207,14 @@ xbt_fix_keys(struct xbt_cur *cur, unsigned int level)
 		pv = &cur->lv[level + 1];
 		if (xbt_numrecs(lv->block) == 0)
 			return;		/* about to be joined away */
-		xbt_parent_entry(bt, lv->block, level, keys);
-		slot = xbt_key_addr(bt, pv->block, pv->slot);
+		xbtree_parent_entry(bt, lv->block, level, keys);
+		slot = xbtree_key_addr(bt, pv->block, pv->slot);
 		if (!memcmp(slot, keys, bt->keyslot))
 			return;
 		xbt_log_range(cur->tp, pv->bno,
 			      slot - (uint8_t *)pv->block, bt->keyslot);
 		memcpy(slot, keys, bt->keyslot);
-		xbt_shape_changed(bt);
+		xbtree_shape_changed(bt);
 	}
 }
 
@@ -248,7 +248,7 @@ xbt_get_sibling(struct xbt_cur *cur, unsigned int level, int pslot,
 	struct xbtree		*bt = cur->bt;
 	struct xbt_cur_level	*lv = &cur->lv[level];
 	struct xbt_cur_level	*pv = &cur->lv[level + 1];
-	uint64_t		bno = xbt_ptr(bt, pv->block, pslot);
+	uint64_t		bno = xbtree_ptr(bt, pv->block, pslot);
 	uint64_t		link;
 	int			error;
 
@@ -257,7 +257,7 @@ xbt_get_sibling(struct xbt_cur *cur, unsigned int level, int pslot,
 	if (link != bno)
 		return XBT_CORRUPT(bt, lv->bno,
 				   "sibling pointer disagrees with parent");
-	error = xbt_get_block(bt, bno, level, blockp);
+	error = xbtree_get_block(bt, bno, level, blockp);
 	if (error)
 		return error;
 	*bnop = bno;
@@ -274,7 +274,7 @@ xbt_relink_left(struct xbt_cur *cur, unsigned int level, uint64_t bno,
 
 	if (bno == XBT_NULLBLOCK)
 		return 0;
-	error = xbt_get_block(cur->bt, bno, level, &block);
+	error = xbtree_get_block(cur->bt, bno, level, &block);
 	if (error)
 		return error;
 	xbt_log_range(cur->tp, bno, offsetof(struct xbt_block, bb_leftsib),
@@ -310,13 +310,13 @@ xbt_new_root(struct xbt_cur *cur)
 	root->bno = bno;
 	root->block = xbuf_addr(&bt->targ, bno);
 	root->slot = 0;
-	xbt_init_block(bt, root->block, bno, level + 1);
-	xbt_parent_entry(bt, old->block, level, keys);
-	xbt_arr_open(bt, root->block, level + 1, 0, 1);
-	xbt_arr_set(bt, root->block, level + 1, 0, keys, old->bno);
+	xbtree_init_block(bt, root->block, bno, level + 1);
+	xbtree_parent_entry(bt, old->block, level, keys);
+	xbtree_arr_open(bt, root->block, level + 1, 0, 1);
+	xbtree_arr_set(bt, root->block, level + 1, 0, keys, old->bno);
 	xbt_trans_set_root(cur->tp, bno, cur->nlevels + 1);
 	cur->nlevels++;
-	xbt_shape_changed(bt);
+	xbtree_shape_changed(bt);
 	XBT_STAT_INC(bt, nr_new_roots);
 	return 0;
 }
@@ -331,28 +331,28 @@ xbt_shift_right(struct xbt_cur *cur, unsigned int level, uint64_t rbno,
 	struct xbt_block	*block = lv->block;
 	unsigned int		n = xbt_numrecs(block);
 	unsigned int		s = lv->slot;
-	unsigned int		k = (xbt_maxrecs(bt, level) -
+	unsigned int		k = (xbtree_maxrecs(bt, level) -
 				     xbt_numrecs(right) + 1) / 2;
 	unsigned int		first = n + 1 - k;	/* C index moving first */
 
-	xbt_shape_changed(bt);
+	xbtree_shape_changed(bt);
 	xbt_log_block(cur->tp, lv->bno);
 	xbt_log_block(cur->tp, rbno);
-	xbt_arr_open(bt, right, level, 0, k);
+	xbtree_arr_open(bt, right, level, 0, k);
 	if (s >= first) {
 		/* The new entry is among the moved: R gets B[first..s), new,
 		 * B[s..n). */
 		unsigned int	j = s - first;
 
-		xbt_arr_copy(bt, level, right, 0, block, first, j);
-		xbt_arr_set(bt, right, level, j, entry, ptr);
-		xbt_arr_copy(bt, level, right, j + 1, block, s, n - s);
-		xbt_arr_close(bt, block, level, first, k - 1);
+		xbtree_arr_copy(bt, level, right, 0, block, first, j);
+		xbtree_arr_set(bt, right, level, j, entry, ptr);
+		xbtree_arr_copy(bt, level, right, j + 1, block, s, n - s);
+		xbtree_arr_close(bt, block, level, first, k - 1);
 	} else {
-		xbt_arr_copy(bt, level, right, 0, block, n - k, k);
-		xbt_arr_close(bt, block, level, n - k, k);
-		xbt_arr_open(bt, block, level, s, 1);
-		xbt_arr_set(bt, block, level, s, entry, ptr);
+		xbtree_arr_copy(bt, level, right, 0, block, n - k, k);
+		xbtree_arr_close(bt, block, level, n - k, k);
+		xbtree_arr_open(bt, block, level, s, 1);
+		xbtree_arr_set(bt, block, level, s, entry, ptr);
 	}
 	XBT_STAT_INC(bt, nr_shifts);
 	xbt_fix_keys(cur, level);
@@ -370,23 +370,25 @@ xbt_shift_left(struct xbt_cur *cur, unsigned int level, uint64_t lbno,
 	struct xbt_block	*block = lv->block;
 	unsigned int		ln = xbt_numrecs(left);
 	unsigned int		s = lv->slot;
-	unsigned int		k = (xbt_maxrecs(bt, level) - ln + 1) / 2;
+	unsigned int		k;
 
-	xbt_shape_changed(bt);
+	k = (xbtree_maxrecs(bt, level) - ln + 1) / 2;
+	xbtree_shape_changed(bt);
 	xbt_log_block(cur->tp, lv->bno);
 	xbt_log_block(cur->tp, lbno);
-	xbt_arr_open(bt, left, level, ln, k);
+	xbtree_arr_open(bt, left, level, ln, k);
 	if (s < k) {
 		/* L gets B[0..s), new, B[s..k-1). */
-		xbt_arr_copy(bt, level, left, ln, block, 0, s);
-		xbt_arr_set(bt, left, level, ln + s, entry, ptr);
-		xbt_arr_copy(bt, level, left, ln + s + 1, block, s, k - 1 - s);
-		xbt_arr_close(bt, block, level, 0, k - 1);
+		xbtree_arr_copy(bt, level, left, ln, block, 0, s);
+		xbtree_arr_set(bt, left, level, ln + s, entry, ptr);
+		xbtree_arr_copy(bt, level, left, ln + s + 1, block, s,
+				k - 1 - s);
+		xbtree_arr_close(bt, block, level, 0, k - 1);
 	} else {
-		xbt_arr_copy(bt, level, left, ln, block, 0, k);
-		xbt_arr_close(bt, block, level, 0, k);
-		xbt_arr_open(bt, block, level, s - k, 1);
-		xbt_arr_set(bt, block, level, s - k, entry, ptr);
+		xbtree_arr_copy(bt, level, left, ln, block, 0, k);
+		xbtree_arr_close(bt, block, level, 0, k);
+		xbtree_arr_open(bt, block, level, s - k, 1);
+		xbtree_arr_set(bt, block, level, s - k, entry, ptr);
 	}
 	XBT_STAT_INC(bt, nr_shifts);
 	xbt_fix_keys(cur, level);
@@ -411,7 +413,7 @@ xbt_split(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 	uint64_t		nbno;
 	int			error;
 
-	xbt_shape_changed(bt);
+	xbtree_shape_changed(bt);
 	error = xbt_trans_alloc_block(cur->tp, &nbno);
 	if (error)
 		return error;
@@ -419,7 +421,7 @@ xbt_split(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 	if (error)
 		return error;
 	new = xbuf_addr(&bt->targ, nbno);
-	xbt_init_block(bt, new, nbno, level);
+	xbtree_init_block(bt, new, nbno, level);
 	xbt_log_block(cur->tp, lv->bno);
 	xbt_set_leftsib(new, lv->bno);
 	xbt_set_rightsib(new, rsib);
@@ -427,24 +429,24 @@ xbt_split(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 
 	if (s < m) {
 		/* N gets B[m-1..n); the new entry stays in B. */
-		xbt_arr_open(bt, new, level, 0, n - m + 1);
-		xbt_arr_copy(bt, level, new, 0, block, m - 1, n - m + 1);
-		xbt_arr_close(bt, block, level, m - 1, n - m + 1);
-		xbt_arr_open(bt, block, level, s, 1);
-		xbt_arr_set(bt, block, level, s, entry, ptr);
+		xbtree_arr_open(bt, new, level, 0, n - m + 1);
+		xbtree_arr_copy(bt, level, new, 0, block, m - 1, n - m + 1);
+		xbtree_arr_close(bt, block, level, m - 1, n - m + 1);
+		xbtree_arr_open(bt, block, level, s, 1);
+		xbtree_arr_set(bt, block, level, s, entry, ptr);
 	} else {
 		/* N gets B[m..s), new, B[s..n). */
-		xbt_arr_open(bt, new, level, 0, n + 1 - m);
-		xbt_arr_copy(bt, level, new, 0, block, m, s - m);
-		xbt_arr_set(bt, new, level, s - m, entry, ptr);
-		xbt_arr_copy(bt, level, new, s - m + 1, block, s, n - s);
-		xbt_arr_close(bt, block, level, m, n - m);
+		xbtree_arr_open(bt, new, level, 0, n + 1 - m);
+		xbtree_arr_copy(bt, level, new, 0, block, m, s - m);
+		xbtree_arr_set(bt, new, level, s - m, entry, ptr);
+		xbtree_arr_copy(bt, level, new, s - m + 1, block, s, n - s);
+		xbtree_arr_close(bt, block, level, m, n - m);
 	}
 	XBT_STAT_INC(bt, nr_splits);
 	xbt_fix_keys(cur, level);
 
 	/* The new block goes into the parent right after this one. */
-	xbt_parent_entry(bt, new, level, keys);
+	xbtree_parent_entry(bt, new, level, keys);
 	cur->lv[level + 1].slot++;
 	return xbt_insrec(cur, level + 1, keys, nbno);
 }
@@ -460,14 +462,14 @@ xbt_insrec(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 	struct xbtree		*bt = cur->bt;
 	struct xbt_cur_level	*lv = &cur->lv[level];
 	struct xbt_cur_level	*pv;
-	unsigned int		max = xbt_maxrecs(bt, level);
+	unsigned int		max = xbtree_maxrecs(bt, level);
 	struct xbt_block	*sib;
 	uint64_t		sbno;
 	int			error;
 
 	if (xbt_numrecs(lv->block) < max) {
 		xbt_insert_entry(cur, level, lv->slot, entry, ptr);
-		if (lv->slot == 0 || xbt_is_overlapping(bt))
+		if (lv->slot == 0 || xbtree_is_overlapping(bt))
 			xbt_fix_keys(cur, level);
 		return 0;
 	}
@@ -517,7 +519,7 @@ xbt_lookup_exact(struct xbt_cur *cur, const void *key, bool *found)
 		return error;
 	leaf = cur->lv[0].block;
 	if (cur->lv[0].slot < (int)xbt_numrecs(leaf)) {
-		xbt_entry_low_key(bt, leaf, 0, cur->lv[0].slot, k);
+		xbtree_entry_low_key(bt, leaf, 0, cur->lv[0].slot, k);
 		*found = bt->ops->cmp_keys(k, key) == 0;
 	}
 	return 0;
@@ -639,7 +641,8 @@ xbt_leaf_upper_bound(const struct xbt_cur *cur, uint8_t *bound)
 		const struct xbt_cur_level	*lv = &cur->lv[level];
 
 		if (lv->slot + 1 < (int)xbt_numrecs(lv->block)) {
-			memcpy(bound, xbt_key_addr(bt, lv->block, lv->slot + 1),
+			memcpy(bound,
+			       xbtree_key_addr(bt, lv->block, lv->slot + 1),
 			       bt->ops->key_len);
 			return true;
 		}
@@ -661,7 +664,7 @@ xbt_insert_piece(struct xbt_cur *cur, const uint8_t *recs, unsigned int n)
 	struct xbt_cur_level	*lv = &cur->lv[0];
 	unsigned int		len = ops->rec_len;
 	unsigned int		nr = xbt_numrecs(lv->block);
-	unsigned int		room = xbt_maxrecs(bt, 0) - nr;
+	unsigned int		room = xbtree_maxrecs(bt, 0) - nr;
 	unsigned int		s = lv->slot, m;
 	uint8_t			bound[XBT_KEY_MAX], next[XBT_KEY_MAX];
 	uint8_t			key[XBT_KEY_MAX];
@@ -669,7 +672,7 @@ xbt_insert_piece(struct xbt_cur *cur, const uint8_t *recs, unsigned int n)
 
 	has_bound = xbt_leaf_upper_bound(cur, bound);
 	if (has_next)
-		xbt_entry_low_key(bt, lv->block, 0, s, next);
+		xbtree_entry_low_key(bt, lv->block, 0, s, next);
 	for (m = 0; m < room && m < n; m++) {
 		const uint8_t	*r = recs + m * len;
 
@@ -683,8 +686,8 @@ xbt_insert_piece(struct xbt_cur *cur, const uint8_t *recs, unsigned int n)
 	xbt_log_slot_insert(cur->tp, lv->bno, XBT_BLOCK_HDR_LEN + s * len,
 			m * len, XBT_BLOCK_HDR_LEN + (nr + m) * len);
 	xbt_log_numrecs(cur->tp, lv->bno);
-	xbt_arr_open(bt, lv->block, 0, s, m);
-	memcpy(xbt_rec_addr(bt, lv->block, s), recs, m * len);
+	xbtree_arr_open(bt, lv->block, 0, s, m);
+	memcpy(xbtree_rec_addr(bt, lv->block, s), recs, m * len);
 	cur->leaf_nrecs = nr + m;
 	if (s == 0)
 		xbt_fix_keys(cur, 0);
@@ -762,9 +765,9 @@ xbt_kill_root(struct xbt_cur *cur)
 {
 	struct xbtree		*bt = cur->bt;
 	struct xbt_cur_level	*root = &cur->lv[cur->nlevels - 1];
-	uint64_t		child = xbt_ptr(bt, root->block, 0);
+	uint64_t		child = xbtree_ptr(bt, root->block, 0);
 
-	xbt_shape_changed(bt);
+	xbtree_shape_changed(bt);
 	xbt_trans_set_root(cur->tp, child, cur->nlevels - 1);
 	xbt_trans_free_block(cur->tp, root->bno);
 	cur->nlevels--;
@@ -782,15 +785,15 @@ xbt_join(struct xbt_cur *cur, unsigned int level, uint64_t dbno,
 	unsigned int	sn = xbt_numrecs(src);
 	int		error;
 
-	if (dn + sn > xbt_maxrecs(bt, level))
+	if (dn + sn > xbtree_maxrecs(bt, level))
 		return XBT_CORRUPT(bt, sbno, "siblings too full to join");
-	xbt_shape_changed(bt);
+	xbtree_shape_changed(bt);
 	error = xbt_relink_left(cur, level, xbt_rightsib(src), dbno);
 	if (error)
 		return error;
 	xbt_log_block(cur->tp, dbno);
-	xbt_arr_open(bt, dst, level, dn, sn);
-	xbt_arr_copy(bt, level, dst, dn, src, 0, sn);
+	xbtree_arr_open(bt, dst, level, dn, sn);
+	xbtree_arr_copy(bt, level, dst, dn, src, 0, sn);
 	xbt_set_rightsib(dst, xbt_rightsib(src));
 	xbt_trans_free_block(cur->tp, sbno);
 	XBT_STAT_INC(bt, nr_merges);
@@ -804,7 +807,7 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 	struct xbtree		*bt = cur->bt;
 	struct xbt_cur_level	*lv = &cur->lv[level];
 	struct xbt_cur_level	*pv = &cur->lv[level + 1];
-	unsigned int		min = xbt_minrecs(bt, level);
+	unsigned int		min = xbtree_minrecs(bt, level);
 	unsigned int		n = xbt_numrecs(lv->block);
 	int			p = pv->slot;
 	struct xbt_block	*right = NULL, *left = NULL;
@@ -819,12 +822,12 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 			/* Borrow R's first k entries, evening the two out. */
 			unsigned int	k = (xbt_numrecs(right) - n) / 2;
 
-			xbt_shape_changed(bt);
+			xbtree_shape_changed(bt);
 			xbt_log_block(cur->tp, lv->bno);
 			xbt_log_block(cur->tp, rbno);
-			xbt_arr_open(bt, lv->block, level, n, k);
-			xbt_arr_copy(bt, level, lv->block, n, right, 0, k);
-			xbt_arr_close(bt, right, level, 0, k);
+			xbtree_arr_open(bt, lv->block, level, n, k);
+			xbtree_arr_copy(bt, level, lv->block, n, right, 0, k);
+			xbtree_arr_close(bt, right, level, 0, k);
 			XBT_STAT_INC(bt, nr_shifts);
 			xbt_fix_keys(cur, level);
 			xbt_fix_sibling_keys(cur, level, rbno, right, p + 1);
@@ -840,12 +843,13 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 			unsigned int	ln = xbt_numrecs(left);
 			unsigned int	k = (ln - n) / 2;
 
-			xbt_shape_changed(bt);
+			xbtree_shape_changed(bt);
 			xbt_log_block(cur->tp, lv->bno);
 			xbt_log_block(cur->tp, lbno);
-			xbt_arr_open(bt, lv->block, level, 0, k);
-			xbt_arr_copy(bt, level, lv->block, 0, left, ln - k, k);
-			xbt_arr_close(bt, left, level, ln - k, k);
+			xbtree_arr_open(bt, lv->block, level, 0, k);
+			xbtree_arr_copy(bt, level, lv->block, 0, left, ln - k,
+					k);
+			xbtree_arr_close(bt, left, level, ln - k, k);
 			XBT_STAT_INC(bt, nr_shifts);
 			xbt_fix_keys(cur, level);
 			xbt_fix_sibling_keys(cur, level, lbno, left, p - 1);
@@ -884,9 +888,9 @@ xbt_delrec(struct xbt_cur *cur, unsigned int level)
 			return xbt_kill_root(cur);
 		return 0;
 	}
-	if (lv->slot == 0 || xbt_is_overlapping(bt))
+	if (lv->slot == 0 || xbtree_is_overlapping(bt))
 		xbt_fix_keys(cur, level);
-	if (n >= xbt_minrecs(bt, level))
+	if (n >= xbtree_minrecs(bt, level))
 		return 0;
 	return xbt_rebalance(cur, level);
 }
@@ -955,7 +959,7 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 	off = XBT_BLOCK_HDR_LEN + cur.lv[0].slot * ops->rec_len;
 	xbt_log_range(tp, cur.lv[0].bno, off, ops->rec_len);
 	memcpy((uint8_t *)cur.lv[0].block + off, rec, ops->rec_len);
-	if (xbt_is_overlapping(bt))
+	if (xbtree_is_overlapping(bt))
 		xbt_fix_keys(&cur, 0);
 	XBT_STAT_INC(bt, nr_updates);
 	*stat = 1;
@@ -972,9 +976,11 @@ xbt_cur_modify(struct xbt_cur *cur, unsigned int n, void **recs)
 	int			error;
 
 	ASSERT(tp != NULL && tp == bt->trans);
-	if (n == 0 || lv->slot < 0 || lv->slot + n > (unsigned int)
-	    xbt_numrecs(lv->block))
-		return XBT_CORRUPT(bt, lv->bno, "modify past the leaf's records");
+	ASSERT(cur->nlevels > 0 && n > 0 && lv->slot >= 0 &&
+	       lv->slot + n <= (unsigned int)cur->leaf_nrecs);
+	if (!cur->nlevels || n == 0 || lv->slot < 0 ||
+	    lv->slot + n > (unsigned int)cur->leaf_nrecs)
+		return -EINVAL;
 	error = xbt_trans_reserve(tp, cur->nlevels);
 	if (error)
 		return error;

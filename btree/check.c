@@ -139,9 +139,9 @@ xbt_check_block(struct xbt_checker *ck, uint64_t bno, unsigned int level,
 	xbuf_state_set(&bt->targ, bno, XBUF_TRUSTED);
 
 	n = xbt_numrecs(block);
-	if (!is_root && n < xbt_minrecs(bt, level))
+	if (!is_root && n < xbtree_minrecs(bt, level))
 		xbt_check_problem(ck, bno, "%u entries, below minrecs %u", n,
-				  xbt_minrecs(bt, level));
+				  xbtree_minrecs(bt, level));
 	if (is_root && level > 0 && n < 2)
 		xbt_check_problem(ck, bno, "root node with %u entries", n);
 	xbt_check_siblings(ck, block, bno, level);
@@ -150,45 +150,45 @@ xbt_check_block(struct xbt_checker *ck, uint64_t bno, unsigned int level,
 
 	if (pkeys) {
 		memset(keys, 0, sizeof(keys));
-		xbt_block_keys(bt, block, level, keys, keys + ops->key_len);
+		xbtree_block_keys(bt, block, level, keys, keys + ops->key_len);
 		if (ops->cmp_keys(keys, pkeys))
 			xbt_check_problem(ck, bno,
 					  "low key differs from the parent's");
-		if (xbt_is_overlapping(bt) &&
+		if (xbtree_is_overlapping(bt) &&
 		    ops->cmp_keys(keys + ops->key_len, pkeys + ops->key_len))
 			xbt_check_problem(ck, bno,
 					  "high key differs from the parent's");
 	}
 
 	if (level == 0) {
-		xbt_entry_low_key(bt, block, 0, 0, k);
+		xbtree_entry_low_key(bt, block, 0, 0, k);
 		if (ck->have_last_key && ops->cmp_keys(ck->last_key, k) >= 0)
 			xbt_check_problem(ck, bno,
 					  "first key not above the previous leaf's last");
 		if (ops->flags & XBT_OPS_DISJOINT) {
 			for (i = 0; i < n; i++) {
-				xbt_entry_low_key(bt, block, 0, i, k);
+				xbtree_entry_low_key(bt, block, 0, i, k);
 				if ((i || ck->have_last_key) &&
 				    ops->cmp_keys(ck->last_high, k) >= 0)
 					xbt_check_problem(ck, bno,
 						"record %u overlaps the one before it",
 						i);
 				ops->init_high_key_from_rec(ck->last_high,
-						xbt_rec_addr(bt, block, i));
+						xbtree_rec_addr(bt, block, i));
 			}
 		}
-		xbt_entry_low_key(bt, block, 0, n - 1, ck->last_key);
+		xbtree_entry_low_key(bt, block, 0, n - 1, ck->last_key);
 		ck->have_last_key = true;
 		ck->records += n;
 		return;
 	}
 	for (i = 0; i < n; i++)
-		xbt_check_block(ck, xbt_ptr(bt, block, i), level - 1,
-				xbt_key_addr(bt, block, i), false);
+		xbt_check_block(ck, xbtree_ptr(bt, block, i), level - 1,
+				xbtree_key_addr(bt, block, i), false);
 }
 
 int
-xbt_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
+xbtree_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
 		uint64_t *problems)
 {
 	struct xbt_checker	ck = {
@@ -200,7 +200,7 @@ xbt_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
 	uint64_t		bno, nblocks;
 	unsigned int		level;
 
-	ck.seen = calloc(bt->targ.nbits / 64 + 1, sizeof(uint64_t));
+	ck.seen = xmem_zalloc((bt->targ.nbits / 64 + 1) * sizeof(uint64_t));
 	if (!ck.seen)
 		return -ENOMEM;
 	for (level = 0; level < XBT_MAXLEVELS; level++)
@@ -243,7 +243,7 @@ xbt_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
 			xbt_check_problem(&ck, bno,
 					  "allocated but not in the tree");
 out:
-	free(ck.seen);
+	xmem_free(ck.seen);
 	if (ck.problems)
 		__atomic_store_n(&bt->corrupt, true, __ATOMIC_RELAXED);
 	*problems = ck.problems;

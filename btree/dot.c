@@ -29,7 +29,7 @@
  * xbuf_get() with the full verifier (checksum first) and then the header
  * checks at the level its parent implies, so a block is used only once
  * it is known sound.  A block that fails is reported like any damage a
- * reader finds (xbt_corrupt(): the log, the errors file, the btree
+ * reader finds (xbtree_corrupt(): the log, the errors file, the btree
  * marked corrupt), drawn red with the reason, and not descended into.
  * A block reached a second time is not drawn again; the edge to it is
  * red.  Sibling links that disagree with the order the parents give are
@@ -61,11 +61,16 @@ struct xbt_dot_ent {
 };
 
 struct xbt_dot_list {
-	struct xbt_dot_ent	*ent;
-	size_t			n;	/* gathered */
-	size_t			cap;
+	struct xmem_array	ents;	/* struct xbt_dot_ent, gathered */
 	uint64_t		total;	/* pointers seen, gathered or not */
 };
+
+/* Entry @i of a list. */
+static inline struct xbt_dot_ent *
+xbt_dot_ent(const struct xbt_dot_list *l, size_t i)
+{
+	return xmem_array_at(&l->ents, i);
+}
 
 struct xbt_dot {
 	struct xbtree		*bt;
@@ -120,7 +125,7 @@ xbt_dot_escape(char *dst, size_t len, const char *src)
 
 /* An escaped key's text into @dst. */
 static void
-xbt_dot_key(struct xbtree *bt, const void *key, char *dst, size_t len)
+xbtree_dot_key(struct xbtree *bt, const void *key, char *dst, size_t len)
 {
 	char		text[XBT_DOT_KEY];
 
@@ -148,22 +153,12 @@ static int
 xbt_dot_list_add(struct xbt_dot_list *l, uint64_t bno, uint64_t parent,
 		uint64_t keep)
 {
-	struct xbt_dot_ent	*e;
-	size_t			cap;
+	struct xbt_dot_ent	e = { .bno = bno, .parent = parent };
 
 	l->total++;
-	if (l->n >= keep)
+	if (l->ents.len >= keep)
 		return 0;
-	if (l->n == l->cap) {
-		cap = l->cap ? 2 * l->cap : 64;
-		e = realloc(l->ent, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		l->ent = e;
-		l->cap = cap;
-	}
-	l->ent[l->n++] = (struct xbt_dot_ent){ .bno = bno, .parent = parent };
-	return 0;
+	return xmem_array_push(&l->ents, &e);
 }
 
 /* ---- blocks ------------------------------------------------------------ */
@@ -209,7 +204,7 @@ xbt_dot_get(struct xbt_dot *dt, struct xbt_dot_ent *e, unsigned int level)
 		error = xbuf_get(&bt->targ, e->bno, xbt_verify_block_full, bt,
 				 &addr, &why);
 		if (!error) {
-			why = xbt_verify_block_hdr(bt, addr, e->bno, level);
+			why = xbtree_verify_block_hdr(bt, addr, e->bno, level);
 			if (why)
 				error = -EUCLEAN;
 		}
@@ -230,7 +225,7 @@ static void
 xbt_dot_sib_text(const struct xbt_dot_list *l, size_t i, bool complete,
 		char *buf, size_t len)
 {
-	const struct xbt_dot_ent	*e = &l->ent[i];
+	const struct xbt_dot_ent	*e = xbt_dot_ent(l, i);
 	uint64_t			left = XBT_NULLBLOCK;
 	uint64_t			right = XBT_NULLBLOCK;
 	char				is[24], want[24];
@@ -240,9 +235,9 @@ xbt_dot_sib_text(const struct xbt_dot_list *l, size_t i, bool complete,
 	if (!complete)
 		return;
 	if (i > 0)
-		left = l->ent[i - 1].bno;
-	if (i + 1 < l->n)
-		right = l->ent[i + 1].bno;
+		left = xbt_dot_ent(l, i - 1)->bno;
+	if (i + 1 < l->ents.len)
+		right = xbt_dot_ent(l, i + 1)->bno;
 	if (xbt_leftsib(e->block) != left) {
 		xbt_dot_ptr_text(xbt_leftsib(e->block), is);
 		xbt_dot_ptr_text(left, want);
@@ -272,12 +267,12 @@ xbt_dot_block_node(struct xbt_dot *dt, const struct xbt_dot_ent *e,
 
 	keys[0] = '\0';
 	if (n) {
-		xbt_block_keys(bt, block, level, low, high);
-		xbt_entry_low_key(bt, block, level, n - 1, last);
-		xbt_dot_key(bt, low, lt, sizeof(lt));
-		xbt_dot_key(bt, last, rt, sizeof(rt));
-		if (xbt_is_overlapping(bt)) {
-			xbt_dot_key(bt, high, ht, sizeof(ht));
+		xbtree_block_keys(bt, block, level, low, high);
+		xbtree_entry_low_key(bt, block, level, n - 1, last);
+		xbtree_dot_key(bt, low, lt, sizeof(lt));
+		xbtree_dot_key(bt, last, rt, sizeof(rt));
+		if (xbtree_is_overlapping(bt)) {
+			xbtree_dot_key(bt, high, ht, sizeof(ht));
 			snprintf(keys, sizeof(keys), "\\n%s .. %s\\nhigh %s",
 				 lt, rt, ht);
 		} else {
@@ -310,9 +305,9 @@ xbt_dot_level(struct xbt_dot *dt, struct xbt_dot_list *cur,
 	size_t			j;
 
 	/* A block reached twice: the order of the level is not known. */
-	for (j = 0; j < cur->n; j++) {
-		xbt_dot_get(dt, &cur->ent[j], level);
-		if (cur->ent[j].again)
+	for (j = 0; j < cur->ents.len; j++) {
+		xbt_dot_get(dt, xbt_dot_ent(cur, j), level);
+		if (xbt_dot_ent(cur, j)->again)
 			complete = false;
 	}
 	/*
@@ -320,12 +315,12 @@ xbt_dot_level(struct xbt_dot *dt, struct xbt_dot_list *cur,
 	 * now (the caller checks next->total), so keep no more than that.
 	 */
 	keep = dt->limit - dt->drawn;
-	next->n = 0;
+	next->ents.len = 0;
 	next->total = 0;
 
 	xbt_dot_printf(dt, "\t{ rank=same;");
-	for (j = 0; j < cur->n && !dt->error; j++) {
-		e = &cur->ent[j];
+	for (j = 0; j < cur->ents.len && !dt->error; j++) {
+		e = xbt_dot_ent(cur, j);
 		if (e->block) {
 			xbt_dot_sib_text(cur, j, complete, sib, sizeof(sib));
 			xbt_dot_block_node(dt, e, level, sib);
@@ -339,8 +334,8 @@ xbt_dot_level(struct xbt_dot *dt, struct xbt_dot_list *cur,
 	}
 	xbt_dot_printf(dt, "\t}");
 
-	for (j = 0; j < cur->n && !dt->error; j++) {
-		e = &cur->ent[j];
+	for (j = 0; j < cur->ents.len && !dt->error; j++) {
+		e = xbt_dot_ent(cur, j);
 		if (e->parent == XBT_HEAD_BLOCK)
 			xbt_dot_printf(dt,
 				       "\thead -> b%llu [style=dotted, label=\"root\"];",
@@ -354,7 +349,7 @@ xbt_dot_level(struct xbt_dot *dt, struct xbt_dot_list *cur,
 		if (!e->block)
 			continue;
 		/* Siblings that point at each other: one two-headed edge. */
-		r = j + 1 < cur->n ? &cur->ent[j + 1] : NULL;
+		r = j + 1 < cur->ents.len ? xbt_dot_ent(cur, j + 1) : NULL;
 		if (r && r->block && xbt_rightsib(e->block) == r->bno &&
 		    xbt_leftsib(r->block) == e->bno)
 			xbt_dot_printf(dt,
@@ -365,7 +360,7 @@ xbt_dot_level(struct xbt_dot *dt, struct xbt_dot_list *cur,
 			continue;
 		for (i = 0; i < xbt_numrecs(e->block) && !dt->error; i++)
 			dt->error = xbt_dot_list_add(next,
-					xbt_ptr(bt, e->block, i), e->bno,
+					xbtree_ptr(bt, e->block, i), e->bno,
 					keep);
 	}
 }
@@ -434,14 +429,17 @@ xbt_dot_note(struct xbt_dot *dt, unsigned int level, uint64_t above)
 }
 
 int
-xbt_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
+xbtree_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
 		void *priv)
 {
 	struct xbt_dot		dt = {
 		.bt = bt, .out = out, .priv = priv,
 		.limit = max_blocks ? max_blocks : UINT64_MAX,
 	};
-	struct xbt_dot_list	lists[2] = { { 0 } };
+	struct xbt_dot_list	lists[2] = {
+		{ .ents = XMEM_ARRAY_INIT(sizeof(struct xbt_dot_ent)) },
+		{ .ents = XMEM_ARRAY_INIT(sizeof(struct xbt_dot_ent)) },
+	};
 	struct xbt_dot_list	*cur = &lists[0], *next = &lists[1], *t;
 	struct xbt_head_block	*h;
 	bool			complete = true;
@@ -449,7 +447,7 @@ xbt_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
 	int			level;
 	size_t			j;
 
-	dt.seen = calloc(bt->targ.nbits / 64 + 1, sizeof(uint64_t));
+	dt.seen = xmem_zalloc((bt->targ.nbits / 64 + 1) * sizeof(uint64_t));
 	if (!dt.seen)
 		return -ENOMEM;
 	xbt_dot_printf(&dt, "digraph xfbtree {");
@@ -466,15 +464,15 @@ xbt_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
 	for (; level >= 0 && cur->total && !dt.error; level--) {
 		/* Whole levels only; the root always fits. */
 		if (dt.drawn && (dt.drawn + cur->total > dt.limit ||
-				 cur->n < cur->total)) {
+				 cur->ents.len < cur->total)) {
 			xbt_dot_note(&dt, level, above);
 			break;
 		}
 		xbt_dot_level(&dt, cur, next, level, complete);
-		for (j = 0; j < cur->n; j++)
-			if (!cur->ent[j].block)
+		for (j = 0; j < cur->ents.len; j++)
+			if (!xbt_dot_ent(cur, j)->block)
 				complete = false;
-		above = cur->ent[0].bno;
+		above = xbt_dot_ent(cur, 0)->bno;
 		t = cur;
 		cur = next;
 		next = t;
@@ -482,8 +480,8 @@ xbt_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
 
 out_close:
 	xbt_dot_printf(&dt, "}");
-	free(lists[0].ent);
-	free(lists[1].ent);
-	free(dt.seen);
+	xmem_array_release(&lists[0].ents);
+	xmem_array_release(&lists[1].ents);
+	xmem_free(dt.seen);
 	return dt.error;
 }

@@ -28,9 +28,10 @@
  * 4 KiB block; a split or shift, rarer, saves whole blocks.
  *
  * Undo runs the entries backwards.  Once a block's whole image is saved
- * (XBUF_LOGGED), later changes to it in the same transaction log nothing;
- * running backwards, the image lands last and wins.  Blocks allocated in
- * the transaction are LOGGED from birth: their undo is the ALLOC entry.
+ * (XBT_BUF_LOGGED), later changes to it in the same transaction log
+ * nothing; running backwards, the image lands last and wins.  Blocks
+ * allocated in the transaction are LOGGED from birth: their undo is the
+ * ALLOC entry.
  *
  * Frees are deferred to commit (like XFS's busy extents): a block freed in
  * a transaction stays allocated, and cannot be reused, until commit.  So
@@ -53,6 +54,17 @@
 
 #include "btree/btree_priv.h"
 #include "btree/crc32c.h"
+
+/*
+ * The transaction's state of a block, in the owner's bits of its xbuf
+ * state byte.  A block the transaction changes is TRUSTED throughout:
+ * it was verified when the engine got it, or the transaction allocated
+ * it (zeros, formatted next), so xbuf_get() never verifies a block whose
+ * checksum is not yet computed.
+ */
+#define XBT_BUF_DIRTY	XBUF_OWNER_BIT(0)	/* on the dirty list */
+#define XBT_BUF_LOGGED	XBUF_OWNER_BIT(1)	/* prior image saved, or new */
+#define XBT_BUF_FREEING	XBUF_OWNER_BIT(2)	/* freed at commit */
 
 enum xbt_undo_type {
 	XBT_UNDO_BLOCK = 1,
@@ -84,10 +96,13 @@ xbt_trans_alloc(struct xbtree *bt, struct xbt_trans **tpp)
 	ASSERT(bt->trans == NULL);
 	if (bt->trans)
 		return -EBUSY;
-	tp = calloc(1, sizeof(*tp));
+	tp = xmem_zalloc(sizeof(*tp));
 	if (!tp)
 		return -ENOMEM;
 	tp->bt = bt;
+	xmem_array_init(&tp->log, 1);
+	xmem_array_init(&tp->dirty, sizeof(uint64_t));
+	xmem_array_init(&tp->freed, sizeof(uint64_t));
 	bt->trans = tp;
 	*tpp = tp;
 	return 0;
@@ -97,29 +112,17 @@ static void
 xbt_trans_free(struct xbt_trans *tp)
 {
 	tp->bt->trans = NULL;
-	free(tp->log);
-	free(tp->dirty);
-	free(tp->freed);
-	free(tp);
+	xmem_array_release(&tp->log);
+	xmem_array_release(&tp->dirty);
+	xmem_array_release(&tp->freed);
+	xmem_free(tp);
 }
 
-/* Grow @*arr of 8-byte items to hold @need; 0 or -ENOMEM. */
-static int
-xbt_grow_array(uint64_t **arr, size_t *cap, size_t need)
+/* The block numbers of a dirty or freed list. */
+static inline uint64_t *
+xbt_bnos(const struct xmem_array *a)
 {
-	size_t		ncap = *cap ? *cap : 64;
-	uint64_t	*p;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*arr, ncap * sizeof(uint64_t));
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
+	return a->data;
 }
 
 /*
@@ -132,29 +135,18 @@ xbt_trans_reserve(struct xbt_trans *tp, unsigned int nlevels)
 {
 	struct xbtree	*bt = tp->bt;
 	size_t		blocks = 3 * (nlevels + 2) + 2;
-	size_t		need;
-	uint8_t		*p;
 	int		error;
 
-	need = tp->log_len + blocks * (sizeof(struct xbt_undo) + bt->blksize)
-	       + 64 * sizeof(struct xbt_undo) + 8 * XBT_KEY_MAX * nlevels;
-	if (need > tp->log_cap) {
-		size_t	ncap = tp->log_cap ? tp->log_cap : 65536;
-
-		while (ncap < need)
-			ncap *= 2;
-		p = realloc(tp->log, ncap);
-		if (!p)
-			return -ENOMEM;
-		tp->log = p;
-		tp->log_cap = ncap;
-	}
-	error = xbt_grow_array(&tp->dirty, &tp->dirty_cap,
-			tp->ndirty + blocks);
+	error = xmem_array_reserve(&tp->log,
+			blocks * (sizeof(struct xbt_undo) + bt->blksize) +
+			64 * sizeof(struct xbt_undo) +
+			8 * XBT_KEY_MAX * nlevels);
 	if (error)
 		return error;
-	return xbt_grow_array(&tp->freed, &tp->freed_cap,
-			tp->nfreed + nlevels + 2);
+	error = xmem_array_reserve(&tp->dirty, blocks);
+	if (error)
+		return error;
+	return xmem_array_reserve(&tp->freed, nlevels + 2);
 }
 
 /* Put @bno on the dirty list once. */
@@ -163,11 +155,10 @@ xbt_trans_dirty(struct xbt_trans *tp, uint64_t bno)
 {
 	struct xbuf_targ	*targ = &tp->bt->targ;
 
-	if (xbuf_state(targ, bno) & XBUF_DIRTY)
+	if (xbuf_state(targ, bno) & XBT_BUF_DIRTY)
 		return;
-	ASSERT(tp->ndirty < tp->dirty_cap);
-	xbuf_state_set(targ, bno, XBUF_DIRTY);
-	tp->dirty[tp->ndirty++] = bno;
+	xbuf_state_set(targ, bno, XBT_BUF_DIRTY);
+	*(uint64_t *)xmem_array_push_reserved(&tp->dirty) = bno;
 }
 
 /* Append an entry with room for @payload bytes; returns the payload. */
@@ -179,8 +170,8 @@ xbt_undo_add(struct xbt_trans *tp, uint64_t bno, enum xbt_undo_type type,
 	struct xbt_undo	*u;
 	size_t		size = sizeof(*u) + ((payload + 7) & ~7U);
 
-	ASSERT(tp->log_len + size <= tp->log_cap);
-	u = (struct xbt_undo *)(tp->log + tp->log_len);
+	ASSERT(tp->log.len + size <= tp->log.cap);
+	u = xmem_array_at(&tp->log, tp->log.len);
 	u->bno = bno;
 	u->type = type;
 	u->off = off;
@@ -188,15 +179,15 @@ xbt_undo_add(struct xbt_trans *tp, uint64_t bno, enum xbt_undo_type type,
 	u->end = end;
 	u->prev = tp->last;
 	u->pad = 0;
-	tp->last = tp->log_len + 1;
-	tp->log_len += size;
+	tp->last = tp->log.len + 1;
+	tp->log.len += size;
 	return u + 1;
 }
 
 static inline bool
 xbt_is_logged(struct xbt_trans *tp, uint64_t bno)
 {
-	return xbuf_state(&tp->bt->targ, bno) & XBUF_LOGGED;
+	return xbuf_state(&tp->bt->targ, bno) & XBT_BUF_LOGGED;
 }
 
 void
@@ -211,7 +202,7 @@ xbt_log_block(struct xbt_trans *tp, uint64_t bno)
 	save = xbt_undo_add(tp, bno, XBT_UNDO_BLOCK, 0, bt->blksize, 0,
 			bt->blksize);
 	memcpy(save, xbuf_addr(&bt->targ, bno), bt->blksize);
-	xbuf_state_set(&bt->targ, bno, XBUF_LOGGED);
+	xbuf_state_set(&bt->targ, bno, XBT_BUF_LOGGED);
 }
 
 void
@@ -265,7 +256,7 @@ xbt_trans_alloc_block(struct xbt_trans *tp, uint64_t *bnop)
 		return error;
 	xbt_undo_add(tp, bno, XBT_UNDO_ALLOC, 0, 0, 0, 0);
 	xbt_trans_dirty(tp, bno);
-	xbuf_state_set(&bt->targ, bno, XBUF_LOGGED);
+	xbuf_state_set(&bt->targ, bno, XBUF_TRUSTED | XBT_BUF_LOGGED);
 
 	xbt_log_block(tp, XBT_HEAD_BLOCK);
 	bt->head->hb_nblocks = be64_store(xbt_head_nblocks(bt->head) + 1);
@@ -278,11 +269,10 @@ xbt_trans_free_block(struct xbt_trans *tp, uint64_t bno)
 {
 	struct xbtree	*bt = tp->bt;
 
-	ASSERT(tp->nfreed < tp->freed_cap);
-	ASSERT(!(xbuf_state(&bt->targ, bno) & XBUF_FREEING));
-	tp->freed[tp->nfreed++] = bno;
+	ASSERT(!(xbuf_state(&bt->targ, bno) & XBT_BUF_FREEING));
+	*(uint64_t *)xmem_array_push_reserved(&tp->freed) = bno;
 	xbt_trans_dirty(tp, bno);
-	xbuf_state_set(&bt->targ, bno, XBUF_FREEING);
+	xbuf_state_set(&bt->targ, bno, XBT_BUF_FREEING);
 	xbt_log_block(tp, XBT_HEAD_BLOCK);
 	bt->head->hb_nblocks = be64_store(xbt_head_nblocks(bt->head) - 1);
 }
@@ -308,7 +298,7 @@ xbt_trans_mod_nrecords(struct xbt_trans *tp, int64_t delta)
 }
 
 void
-xbt_set_data_size(struct xbt_trans *tp, uint64_t size)
+xbt_trans_set_data_size(struct xbt_trans *tp, uint64_t size)
 {
 	struct xbtree	*bt = tp->bt;
 
@@ -327,7 +317,7 @@ xbt_set_data_size(struct xbt_trans *tp, uint64_t size)
  * is the checksum of the whole block, bit for bit.
  */
 static uint32_t
-xbt_block_checksum(struct xbtree *bt, struct xbt_block *block)
+xbtree_block_crc(struct xbtree *bt, struct xbt_block *block)
 {
 	const uint8_t	*p = (const uint8_t *)block;
 	unsigned int	n = xbt_numrecs(block);
@@ -335,11 +325,11 @@ xbt_block_checksum(struct xbtree *bt, struct xbt_block *block)
 	unsigned int	end, pend;
 	uint32_t	crc;
 
-	if (n > xbt_maxrecs(bt, level))
-		n = xbt_maxrecs(bt, level);	/* the write verifier said */
+	if (n > xbtree_maxrecs(bt, level))
+		n = xbtree_maxrecs(bt, level);	/* the verifier said */
 	crc = xbt_crc32c(XBT_CRC_SEED, p, XBT_BLOCK_CRC_OFF);
 	crc = xbt_crc32c_zeros(crc, 4);
-	end = XBT_BLOCK_HDR_LEN + n * xbt_entry_len(bt, level);
+	end = XBT_BLOCK_HDR_LEN + n * xbtree_entry_len(bt, level);
 	crc = xbt_crc32c(crc, p + XBT_BLOCK_CRC_OFF + 4,
 			 end - XBT_BLOCK_CRC_OFF - 4);
 	if (level) {
@@ -355,7 +345,7 @@ xbt_block_checksum(struct xbtree *bt, struct xbt_block *block)
 
 /* Store the checksum of dirty block @bno. */
 static void
-xbt_trans_checksum(struct xbtree *bt, uint64_t bno)
+xbtree_set_crc(struct xbtree *bt, uint64_t bno)
 {
 	uint8_t		*addr = xbuf_addr(&bt->targ, bno);
 	size_t		off;
@@ -366,7 +356,7 @@ xbt_trans_checksum(struct xbtree *bt, uint64_t bno)
 		crc = xbt_crc32c_block(addr, bt->blksize, off);
 	} else {
 		off = XBT_BLOCK_CRC_OFF;
-		crc = xbt_block_checksum(bt, (struct xbt_block *)addr);
+		crc = xbtree_block_crc(bt, (struct xbt_block *)addr);
 	}
 	crc = htole32(crc);
 	memcpy(addr + off, &crc, sizeof(crc));
@@ -374,7 +364,7 @@ xbt_trans_checksum(struct xbtree *bt, uint64_t bno)
 
 /* Start fetching the used part of a block we are about to checksum. */
 static void
-xbt_prefetch_block(struct xbtree *bt, uint64_t bno)
+xbtree_prefetch_block(struct xbtree *bt, uint64_t bno)
 {
 	const uint8_t	*p = xbuf_addr(&bt->targ, bno);
 	unsigned int	len = bt->blksize < 8192 ? bt->blksize : 8192;
@@ -399,27 +389,28 @@ xbt_trans_commit(struct xbt_trans *tp)
 	 * Newest first: the blocks touched last are the likeliest to still
 	 * be in cache, and the checksum reads every byte.
 	 */
-	for (i = tp->ndirty; i-- > 0;) {
-		bno = tp->dirty[i];
+	for (i = tp->dirty.len; i-- > 0;) {
+		bno = xbt_bnos(&tp->dirty)[i];
 		if (i > 0)
-			xbt_prefetch_block(bt, tp->dirty[i - 1]);
-		if (xbuf_state(targ, bno) & XBUF_FREEING)
+			xbtree_prefetch_block(bt, xbt_bnos(&tp->dirty)[i - 1]);
+		if (xbuf_state(targ, bno) & XBT_BUF_FREEING)
 			continue;	/* xbuf_free() below resets its state */
-		xbuf_state_clear(targ, bno, XBUF_DIRTY | XBUF_LOGGED);
+		xbuf_state_clear(targ, bno, XBT_BUF_DIRTY | XBT_BUF_LOGGED);
 		if (bno != XBT_HEAD_BLOCK) {
 			/* A write verifier: catches engine bugs, not users. */
 			block = xbuf_addr(targ, bno);
-			why = xbt_verify_block_hdr(bt, block, bno, -1);
+			why = xbtree_verify_block_hdr(bt, block, bno, -1);
 			if (!why)
-				why = xbt_verify_block_hdr_rest(bt, block, bno);
+				why = xbtree_verify_block_hdr_rest(bt, block,
+						bno);
 			if (why && !error)
 				error = XBT_CORRUPT(bt, bno, why);
 		}
-		xbt_trans_checksum(bt, bno);
+		xbtree_set_crc(bt, bno);
 		xbuf_state_set(targ, bno, XBUF_TRUSTED);
 	}
-	for (i = 0; i < tp->nfreed; i++)
-		xbuf_free(targ, tp->freed[i]);
+	for (i = 0; i < tp->freed.len; i++)
+		xbuf_free(targ, xbt_bnos(&tp->freed)[i]);
 
 	XBT_STAT_INC(bt, nr_commits);
 	xbt_trans_free(tp);
@@ -428,7 +419,7 @@ xbt_trans_commit(struct xbt_trans *tp)
 
 /* Undo one entry. */
 static void
-xbt_undo_one(struct xbtree *bt, struct xbt_undo *u)
+xbtree_undo_one(struct xbtree *bt, struct xbt_undo *u)
 {
 	uint8_t		*addr = xbuf_addr(&bt->targ, u->bno);
 	uint8_t		*save = (uint8_t *)(u + 1);
@@ -463,18 +454,21 @@ xbt_trans_cancel(struct xbt_trans *tp)
 	struct xbuf_targ	*targ = &bt->targ;
 	size_t			pos = tp->last;
 	struct xbt_undo		*u;
+	uint64_t		bno;
 	size_t			i;
 
 	while (pos) {
-		u = (struct xbt_undo *)(tp->log + pos - 1);
-		xbt_undo_one(bt, u);
+		u = xmem_array_at(&tp->log, pos - 1);
+		xbtree_undo_one(bt, u);
 		pos = u->prev;
 	}
-	xbt_shape_changed(bt);
-	for (i = 0; i < tp->ndirty; i++)
-		if (xbuf_is_allocated(targ, tp->dirty[i]))
-			xbuf_state_clear(targ, tp->dirty[i], XBUF_DIRTY |
-					 XBUF_LOGGED | XBUF_FREEING);
+	xbtree_shape_changed(bt);
+	for (i = 0; i < tp->dirty.len; i++) {
+		bno = xbt_bnos(&tp->dirty)[i];
+		if (xbuf_is_allocated(targ, bno))
+			xbuf_state_clear(targ, bno, XBT_BUF_DIRTY |
+					 XBT_BUF_LOGGED | XBT_BUF_FREEING);
+	}
 	XBT_STAT_INC(bt, nr_cancels);
 	xbt_trans_free(tp);
 }

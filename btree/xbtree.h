@@ -30,6 +30,23 @@
  * may run concurrently with each other; the only state they change is the
  * per-block "checksum verified" bit and the statistics, both atomics.
  *
+ * Names: the prefix says what a function acts on.
+ *	xbtree_*	takes or makes a whole tree (struct xbtree *): create,
+ *			destroy, bload, stats, get, query_range, check,
+ *			dump_dot, prefetch, raw blocks; inside the engine,
+ *			every helper whose first parameter is the tree.
+ *	xbt_*		acts on a cursor (xbt_cur_*, xbt_lookup,
+ *			xbt_increment), a transaction (xbt_trans_*,
+ *			xbt_insert, xbt_delete, xbt_update), one block, or a
+ *			record type (struct xbt_ops, xbt_bload_geometry,
+ *			xbt_print_key, xbt_decode_block).  Beginning a cursor
+ *			or a transaction is theirs too: xbt_cur_init(cur, bt),
+ *			xbt_trans_alloc(bt, &tp).
+ *	xfile_*, xbuf_*, xfarray_*, xmem_*	the layers below.
+ *	kvbt_*, rmapbt_*, refcbt_*		one record type each.
+ * A variable named bt is always a struct xbtree *, tp a struct
+ * xbt_trans *, cur a struct xbt_cur *, targ a struct xbuf_targ *.
+ *
  * Errors: every function returns 0 or a negative errno.  A missing record
  * is not an error: it comes back as *stat == 0.  -EUCLEAN means a damaged
  * block, -EBADMSG a block with a bad checksum; the reason is logged and
@@ -213,11 +230,14 @@ int xbt_update(struct xbt_trans *tp, const void *rec, int *stat);
  * of them, writable.  The caller may change any byte of them except the
  * ones their keys are made of (init_key_from_rec and
  * init_high_key_from_rec): a change of key is a delete and an insert.
- * The cursor stays valid.  0, or -EUCLEAN for a cursor off a record.
+ * The cursor stays valid.  0, or -ENOMEM.  Asking for records past the
+ * leaf's (xbt_cur_leaf_recs() says how many there are) or with a cursor
+ * that is not on a record is a caller's bug: -EINVAL, and an assertion
+ * failure in debug builds.
  */
 int xbt_cur_modify(struct xbt_cur *cur, unsigned int n, void **recs);
 /* Set the header's data_size field (the kv `data` file's size). */
-void xbt_set_data_size(struct xbt_trans *tp, uint64_t size);
+void xbt_trans_set_data_size(struct xbt_trans *tp, uint64_t size);
 uint64_t xbtree_data_size(const struct xbtree *bt);
 
 /* ---- reads --------------------------------------------------------- */
@@ -253,21 +273,20 @@ void xbt_cur_init(struct xbt_cur *cur, struct xbtree *bt);
 /* Position the cursor.  *stat = 1 if it sits on a matching record. */
 int xbt_lookup(struct xbt_cur *cur, enum xbt_lookup dir, const void *key,
 		int *stat);
-/* Step to the next / previous record.  *stat = 0 past either end. */
-int xbt_increment_slow(struct xbt_cur *cur, int *stat);
+/*
+ * Step to the next / previous record.  *stat = 0 past either end.  The
+ * common case (the next record is in the same leaf) costs a compare and
+ * an increment; the walk up and down the tree is private to btree.c.
+ */
+int xbt_increment(struct xbt_cur *cur, int *stat);
 int xbt_decrement(struct xbt_cur *cur, int *stat);
 
-/* The common case inline: the next record is in the same leaf. */
-static inline int
-xbt_increment(struct xbt_cur *cur, int *stat)
-{
-	if (cur->lv[0].slot + 1 < cur->leaf_nrecs) {
-		cur->lv[0].slot++;
-		*stat = 1;
-		return 0;
-	}
-	return xbt_increment_slow(cur, stat);
-}
+/*
+ * Step forward @n records, as @n xbt_increment() calls would, but a leaf
+ * at a time.  *stat = 1 if the cursor then sits on a record, 0 if it went
+ * past the last one (@n == 0: whether it sits on one now).
+ */
+int xbt_cur_skip(struct xbt_cur *cur, unsigned int n, int *stat);
 
 /* The record under the cursor (a pointer into the block). */
 static inline const void *
@@ -278,31 +297,40 @@ xbt_cur_rec(const struct xbt_cur *cur)
 }
 
 /*
+ * The run of records from the cursor's to the end of its leaf: returns
+ * the first (as xbt_cur_rec()) and sets *@n to how many there are, rec_len
+ * bytes each, back to back; or returns NULL and sets *@n = 0 if the cursor
+ * is not on a record.  Read-only, valid as long as the cursor is; to
+ * change them, xbt_cur_modify().
+ */
+const void *xbt_cur_leaf_recs(const struct xbt_cur *cur, unsigned int *n);
+
+/*
  * Start loading the leaf @key leads to, so that a change to it a little
  * later finds it in cache.  A hint only: it verifies and returns nothing,
  * and follows only blocks already verified.  For batches of changes
  * whose keys are known in advance.
  */
-void xbt_prefetch(struct xbtree *bt, const void *key);
+void xbtree_prefetch(struct xbtree *bt, const void *key);
 
 /*
  * One-shot lookup: copy the record found into @rec.  This and
- * xbt_query_range() count as lookups in the statistics; cursor moves do
+ * xbtree_query_range() count as lookups in the statistics; cursor moves do
  * not.
  */
-int xbt_get(struct xbtree *bt, enum xbt_lookup dir, const void *key,
+int xbtree_get(struct xbtree *bt, enum xbt_lookup dir, const void *key,
 		void *rec, int *stat);
 
 /*
  * Call @fn on every record whose keys [low key, high key] overlap
  * [@low, @high], in key order.  @fn returns 0 to go on, XBT_QUERY_STOP to
- * stop (then xbt_query_range() returns 0), or a negative errno, which is
+ * stop (then xbtree_query_range() returns 0), or a negative errno, which is
  * returned.  @low > @high is -EINVAL.  On an overlapping btree the walk
  * only enters subtrees whose key range can overlap.
  */
 #define XBT_QUERY_STOP	1
 typedef int (*xbt_query_fn)(const void *rec, void *priv);
-int xbt_query_range(struct xbtree *bt, const void *low, const void *high,
+int xbtree_query_range(struct xbtree *bt, const void *low, const void *high,
 		xbt_query_fn fn, void *priv);
 
 /*
@@ -313,7 +341,7 @@ int xbt_query_range(struct xbtree *bt, const void *low, const void *high,
  */
 typedef void (*xbt_check_report_fn)(uint64_t bno, const char *msg,
 		void *priv);
-int xbt_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
+int xbtree_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
 		uint64_t *problems);
 
 /* ---- bulk load (bload.c) -------------------------------------------- */
@@ -332,12 +360,12 @@ typedef int (*xbt_bload_next_fn)(void *rec, void *priv);
  * the first blocks of a level taking one more when they do not divide.
  * -EINVAL for a bad block size, -ENOSPC past XBT_MAXLEVELS.
  */
-int xbtree_bload_geometry(const struct xbt_ops *ops, unsigned int blocksize,
+int xbt_bload_geometry(const struct xbt_ops *ops, unsigned int blocksize,
 		uint64_t nrecs, unsigned int *height, uint64_t *blocks);
 
 /*
  * Build a new btree bottom-up from exactly @nrecs records that @next
- * hands out in key order, every block full (xbtree_bload_geometry()),
+ * hands out in key order, every block full (xbt_bload_geometry()),
  * with @params as for xbtree_create().  The new btree is private to the
  * caller until it publishes it, so no lock is needed.  Errors: -EEXIST
  * if two records have the same key (or, for XBT_OPS_DISJOINT types,
@@ -374,7 +402,7 @@ typedef int (*xbt_text_fn)(const char *text, size_t len, void *priv);
  * The caller holds the btree's read lock.  Returns 0, -ENOMEM, or the
  * first error @out returned.
  */
-int xbt_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
+int xbtree_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
 		void *priv);
 
 /*

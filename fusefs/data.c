@@ -47,7 +47,6 @@
 #include "btree/btree_kv.h"
 #include "fusefs/xfbfs.h"
 
-#define KV_REC_LEN		16
 /* New records of a gap, changed values of a run: this many at a time. */
 #define XFBFS_RUN		256
 /* A truncate deleting more records than this rebuilds the btree. */
@@ -180,14 +179,15 @@ xfbfs_data_apply(struct xbtree *bt, struct xbt_trans *tp,
 {
 	struct xbt_cur	cur;
 	uint8_t		key[XBT_KEY_MAX];
-	uint8_t		run[XFBFS_RUN][KV_REC_LEN];
+	uint8_t		run[XFBFS_RUN][KVBT_REC_LEN];
 	uint64_t	vals[XFBFS_RUN];
 	uint64_t	k = w->off / 8, last = (w->end - 1) / 8;
 	uint64_t	nextk = 0, stop, v;
 	bool		lookup = true, changed;
-	int		stat, error, slot, nrecs;
-	unsigned int	n, i;
-	uint8_t		*p;
+	int		stat, error;
+	unsigned int	n, i, avail;
+	const void	*p;
+	void		*q;
 
 	xbt_cur_init(&cur, bt);
 	while (k <= last) {
@@ -230,14 +230,11 @@ xfbfs_data_apply(struct xbtree *bt, struct xbt_trans *tp,
 		 * A run of records k, k + 1, ... in this leaf whose new
 		 * values are not zero: their values, then one change.
 		 */
-		slot = cur.lv[0].slot;
-		nrecs = cur.leaf_nrecs;
-		p = (uint8_t *)xbt_cur_rec(&cur);
-		for (n = 0; n < XFBFS_RUN && slot + (int)n < nrecs &&
-			    k + n <= last &&
-			    kvbt_rec_key(p + n * KV_REC_LEN) == k + n; n++) {
+		p = xbt_cur_leaf_recs(&cur, &avail);
+		for (n = 0; n < XFBFS_RUN && n < avail && k + n <= last &&
+			    kvbt_rec_key(kvbt_rec_at(p, n)) == k + n; n++) {
 			vals[n] = xfbfs_slot_value(w, k + n,
-					kvbt_rec_val(p + n * KV_REC_LEN));
+					kvbt_rec_val(kvbt_rec_at(p, n)));
 			if (!vals[n])
 				break;
 		}
@@ -251,14 +248,13 @@ xfbfs_data_apply(struct xbtree *bt, struct xbt_trans *tp,
 			lookup = true;
 			continue;
 		}
-		error = xbt_cur_modify(&cur, n, (void **)&p);
+		error = xbt_cur_modify(&cur, n, &q);
 		if (error)
 			return error;
 		for (i = 0; i < n; i++)
-			put_be64(p + i * KV_REC_LEN + 8, vals[i]);
+			kvbt_rec_set_val(kvbt_rec_at(q, i), vals[i]);
 		k += n;
-		cur.lv[0].slot += n - 1;
-		error = xbt_increment(&cur, &stat);
+		error = xbt_cur_skip(&cur, n, &stat);
 		if (error)
 			return error;
 		nextk = stat ? kvbt_rec_key(xbt_cur_rec(&cur)) : UINT64_MAX;
@@ -294,7 +290,7 @@ xfbfs_data_write(struct xfbfs_tree *tree, const char *buf, size_t size,
 		goto out_unlock;
 	}
 	if (slot_end > xbtree_data_size(tree->bt))
-		xbt_set_data_size(tp, slot_end);
+		xbt_trans_set_data_size(tp, slot_end);
 	error = xbt_trans_commit(tp);
 	if (!error)
 		xfbfs_tree_touch(tree);
@@ -338,7 +334,7 @@ xfbfs_keep_next(void *rec, void *priv)
 		return error;
 	if (!stat)
 		return -EUCLEAN;	/* fewer records than the header says */
-	memcpy(rec, xbt_cur_rec(&it->cur), KV_REC_LEN);
+	memcpy(rec, xbt_cur_rec(&it->cur), KVBT_REC_LEN);
 	it->left--;
 	return 1;
 }
@@ -368,7 +364,7 @@ xfbfs_data_rebuild(struct xfbfs_tree *tree, uint64_t keep, uint64_t size,
 		error = xbt_trans_alloc(bt, &tp);
 		if (error)
 			goto out_destroy;
-		xbt_set_data_size(tp, size);
+		xbt_trans_set_data_size(tp, size);
 		error = xbt_trans_commit(tp);
 		if (error)
 			goto out_destroy;
@@ -401,12 +397,12 @@ xfbfs_data_cut(struct xbtree *bt, uint64_t nkey, uint64_t n, uint64_t size)
 			error = -EUCLEAN;
 		if (error)
 			goto out_cancel;
-		memcpy(key, xbt_cur_rec(&cur), 8);
+		kvbt_key_init(key, kvbt_rec_key(xbt_cur_rec(&cur)));
 		error = xbt_delete(tp, key, NULL, NULL, &stat);
 		if (error)
 			goto out_cancel;
 	}
-	xbt_set_data_size(tp, size);
+	xbt_trans_set_data_size(tp, size);
 	return xbt_trans_commit(tp);
 out_cancel:
 	xbt_trans_cancel(tp);

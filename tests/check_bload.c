@@ -3,7 +3,7 @@
  * check_bload.c: bulk loading (btree/bload.c) and in-place record changes
  * (xbt_cur_modify()), through the public API.
  *
- * Geometry: xbtree_bload_geometry() against a model of the documented
+ * Geometry: xbt_bload_geometry() against a model of the documented
  * rule (every level ceil(entries / maxrecs) blocks) for every type and
  * block size, record counts from 0 to 2^64 - 1, and bad block sizes.
  *
@@ -37,6 +37,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@
 #include "btree/format.h"
 #include "tests/lib/btree_test.h"
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
 static const unsigned int blocksizes[] = { 512, 1024, 4096, 65536 };
 #define NR_BLOCKSIZES	(sizeof(blocksizes) / sizeof(blocksizes[0]))
@@ -71,7 +73,7 @@ static void
 teardown(void)
 {
 	xfile_set_memory_cap(0);
-	xfile_inject_fault(0, 0);
+	xmem_fault_disarm();
 }
 
 /* ---- record sets --------------------------------------------------------- */
@@ -272,7 +274,7 @@ START_TEST(test_geometry)
 		for (j = 0; j < nc; j++) {
 			height = 0;
 			blocks = 0;
-			T_EQ(xbtree_bload_geometry(rt->ops, bs, counts[j],
+			T_EQ(xbt_bload_geometry(rt->ops, bs, counts[j],
 						   &height, &blocks), 0);
 			mh = model_geometry(mr, counts[j], NULL, &mblocks);
 			ck_assert_msg(height == mh && blocks == mblocks,
@@ -283,37 +285,37 @@ START_TEST(test_geometry)
 				      (unsigned long long)mblocks);
 		}
 		/* The easy ones by hand. */
-		T_EQ(xbtree_bload_geometry(rt->ops, bs, 0, &height, &blocks),
+		T_EQ(xbt_bload_geometry(rt->ops, bs, 0, &height, &blocks),
 		     0);
 		T_EQ(height, 1);
 		T_EQ(blocks, 1);
-		T_EQ(xbtree_bload_geometry(rt->ops, bs, m + 1, &height,
+		T_EQ(xbt_bload_geometry(rt->ops, bs, m + 1, &height,
 					   &blocks), 0);
 		T_EQ(height, 2);
 		T_EQ(blocks, 3);
-		T_EQ(xbtree_bload_geometry(rt->ops, bs, nn + 1, &height,
+		T_EQ(xbt_bload_geometry(rt->ops, bs, nn + 1, &height,
 					   &blocks), 0);
 		T_EQ(height, 3);
 		T_EQ(blocks, mr[1] + 1 + 2 + 1);
 	}
 	/* kv at 512 bytes: 27 records or entries a block. */
 	if (_i == 0) {
-		T_EQ(xbtree_bload_geometry(&kvbt_ops, 512, 729, &height,
+		T_EQ(xbt_bload_geometry(&kvbt_ops, 512, 729, &height,
 					   &blocks), 0);
 		T_EQ(height, 2);
 		T_EQ(blocks, 28);
-		T_EQ(xbtree_bload_geometry(&kvbt_ops, 512, 730, &height,
+		T_EQ(xbt_bload_geometry(&kvbt_ops, 512, 730, &height,
 					   &blocks), 0);
 		T_EQ(height, 3);
 		T_EQ(blocks, 28 + 2 + 1);
 	}
-	T_EQ(xbtree_bload_geometry(rt->ops, 256, 10, &height, &blocks),
+	T_EQ(xbt_bload_geometry(rt->ops, 256, 10, &height, &blocks),
 	     -EINVAL);
-	T_EQ(xbtree_bload_geometry(rt->ops, 3000, 10, &height, &blocks),
+	T_EQ(xbt_bload_geometry(rt->ops, 3000, 10, &height, &blocks),
 	     -EINVAL);
-	T_EQ(xbtree_bload_geometry(rt->ops, 131072, 10, &height, &blocks),
+	T_EQ(xbt_bload_geometry(rt->ops, 131072, 10, &height, &blocks),
 	     -EINVAL);
-	T_EQ(xbtree_bload_geometry(rt->ops, 1, 10, &height, &blocks),
+	T_EQ(xbt_bload_geometry(rt->ops, 1, 10, &height, &blocks),
 	     -EINVAL);
 }
 END_TEST
@@ -437,7 +439,7 @@ get_all(struct xbtree *bt, const struct xbt_ops *ops, const uint8_t *recs,
 
 	for (i = 0; i < n; i += step) {
 		ops->init_key_from_rec(key, recs + i * ops->rec_len);
-		T_EQ(xbt_get(bt, XBT_LOOKUP_EQ, key, rec, &stat), 0);
+		T_EQ(xbtree_get(bt, XBT_LOOKUP_EQ, key, rec, &stat), 0);
 		if (!stat || memcmp(rec, recs + i * ops->rec_len,
 				    ops->rec_len))
 			ck_abort_msg("%s: EQ lookup of record %llu: stat %d",
@@ -476,7 +478,7 @@ inspect_blocks(struct xbtree *bt, const struct xbt_ops *ops, unsigned int bs,
 	T_ASSERT(buf != NULL);
 	type_maxrecs(ops, bs, mr);
 	height = model_geometry(mr, n, per_level, &total);
-	T_EQ(xbtree_bload_geometry(ops, bs, n, &gheight, &gblocks), 0);
+	T_EQ(xbt_bload_geometry(ops, bs, n, &gheight, &gblocks), 0);
 	T_EQ(gheight, height);
 	T_EQ(gblocks, total);
 	xbtree_get_stats(bt, &st);
@@ -645,7 +647,7 @@ after_load(struct xbtree *bt, const struct rtype *rt, const uint8_t *recs,
 		uint8_t	rec[XBT_REC_MAX];
 
 		ops->init_key_from_rec(key, recs + i * rl);
-		T_EQ(xbt_get(bt, XBT_LOOKUP_EQ, key, rec, &stat), 0);
+		T_EQ(xbtree_get(bt, XBT_LOOKUP_EQ, key, rec, &stat), 0);
 		T_EQ(stat, i % 5 != 0);
 		if (kv && i % 3 == 0) {
 			T_EQ(kv_get(bt, XBT_LOOKUP_EQ,
@@ -959,7 +961,7 @@ START_TEST(test_errors)
 	 * The memory cap, from nothing at all up to a page short of what the
 	 * tree takes; with exactly that much, the load fits.
 	 */
-	T_EQ(xbtree_bload_geometry(rt->ops, bs, n, &height, &blocks), 0);
+	T_EQ(xbt_bload_geometry(rt->ops, bs, n, &height, &blocks), 0);
 	need = ((blocks + 1) * bs + pgsz - 1) / pgsz * pgsz;
 	room[0] = 1;		/* (0 would mean no cap) */
 	room[1] = pgsz;
@@ -986,9 +988,9 @@ START_TEST(test_errors)
 	for (nth = 1; nth < 50; nth++) {
 		bt = NULL;
 		feed_init(&f, rt->ops, recs, n, n);
-		xfile_inject_fault(nth, -ENOMEM);
+		xmem_fault_arm(nth, XMEM_PAGES, -ENOMEM);
 		error = do_load(rt->ops, bs, &f, &bt);
-		xfile_inject_fault(0, 0);
+		xmem_fault_disarm();
 		if (error == 0) {
 			T_ASSERT(bt != NULL);
 			bt_assert_ok(bt);
@@ -1053,7 +1055,7 @@ modify_at(struct xbtree *bt, uint8_t *recs, uint64_t nrecs, uint64_t idx,
 	kvbt_key_init(key, kvbt_rec_key(recs + idx * 16));
 	T_EQ(xbt_lookup(&cur, XBT_LOOKUP_EQ, key, &stat), 0);
 	T_EQ(stat, 1);
-	avail = cur.leaf_nrecs - cur.lv[0].slot;
+	T_ASSERT(xbt_cur_leaf_recs(&cur, &avail) == xbt_cur_rec(&cur));
 	T_ASSERT(avail >= 1);
 	if (n == 0 || n > avail)
 		n = avail;
@@ -1256,8 +1258,9 @@ START_TEST(test_modify_whole_tree)
 	xbt_cur_init(&cur, bt);
 	T_EQ(xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat), 0);
 	while (stat) {
+		/* Each leaf's run starts at its first record. */
 		T_EQ(cur.lv[0].slot, 0);
-		len = cur.leaf_nrecs;
+		T_ASSERT(xbt_cur_leaf_recs(&cur, &len) != NULL);
 		T_EQ(xbt_cur_modify(&cur, len, &vp), 0);
 		for (j = 0; j < len; j++, i++) {
 			uint8_t	*r = (uint8_t *)vp + j * 16;
@@ -1313,7 +1316,7 @@ START_TEST(test_modify_types)
 	xbt_cur_init(&cur, bt);
 	T_EQ(xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat), 0);
 	while (stat) {
-		len = cur.leaf_nrecs - cur.lv[0].slot;
+		T_ASSERT(xbt_cur_leaf_recs(&cur, &len) != NULL);
 		if (len > 7)
 			len = 7;
 		T_EQ(xbt_cur_modify(&cur, len, &vp), 0);
@@ -1356,8 +1359,9 @@ START_TEST(test_modify_types)
 END_TEST
 
 /*
- * A cursor off a record, n = 0, n past the leaf: -EUCLEAN, which marks
- * the btree corrupt, so each on a scratch tree; nothing was changed.
+ * A cursor off a record, n = 0, n past the leaf: a caller's bug, so an
+ * assertion failure (SIGABRT) in debug builds; in release builds -EINVAL
+ * with nothing changed and the btree not marked corrupt.
  */
 START_TEST(test_modify_errors)
 {
@@ -1385,7 +1389,7 @@ START_TEST(test_modify_errors)
 		kvbt_key_init(key, k);
 		T_EQ(xbt_lookup(&cur, XBT_LOOKUP_EQ, key, &stat), 0);
 		T_EQ(stat, 1);
-		avail = cur.leaf_nrecs - cur.lv[0].slot;
+		T_ASSERT(xbt_cur_leaf_recs(&cur, &avail) == xbt_cur_rec(&cur));
 		/* And the whole rest of the leaf is fine, first. */
 		T_EQ(xbt_cur_modify(&cur, avail, &vp), 0);
 		vp = NULL;
@@ -1411,9 +1415,9 @@ START_TEST(test_modify_errors)
 		error = xbt_cur_modify(&cur, 1, &vp);
 		break;
 	}
-	T_EQ(error, -EUCLEAN);
+	T_EQ(error, -EINVAL);
 	T_ASSERT(vp == NULL);
-	T_ASSERT(xbtree_is_corrupt(bt));
+	T_ASSERT(!xbtree_is_corrupt(bt));
 	xbt_trans_cancel(tp);
 	bt_snapshot_assert_same(snap, bt);
 	bt_snapshot_free(snap);
@@ -1449,7 +1453,11 @@ main(void)
 	tcase_add_loop_test(tm, test_modify_whole_tree, 0,
 			    2 * NR_BLOCKSIZES);
 	tcase_add_loop_test(tm, test_modify_types, 0, 2);
+#ifdef XFB_DEBUG
+	tcase_add_loop_test_raise_signal(tm, test_modify_errors, SIGABRT, 0, 6);
+#else
 	tcase_add_loop_test(tm, test_modify_errors, 0, 6);
+#endif
 	suite_add_tcase(s, tm);
 	return test_run_suite(s);
 }

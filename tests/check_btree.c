@@ -275,6 +275,99 @@ START_TEST(test_cursor_walks)
 }
 END_TEST
 
+/*
+ * Leaf runs and skips: the runs from the first record cover every record
+ * once, in order; a skip of n lands where n increments land, across
+ * leaves and past the end; a run's values change through kvbt_rec_at()
+ * and kvbt_rec_set_val() on what xbt_cur_modify() hands out.
+ */
+START_TEST(test_cursor_runs_and_skips)
+{
+	static const unsigned int	steps[] = { 0, 1, 2, 5, 17, 60, 61,
+						    300, 5000, 40000 };
+	struct xbtree			*bt = bt_create(&kvbt_ops, 512);
+	struct xbt_trans		*tp;
+	struct xbt_cur			cur, ref;
+	const void			*run;
+	void				*w;
+	uint8_t				key[8];
+	uint64_t			k, n = 20000, seen = 0;
+	unsigned int			len, i, j, runs = 0;
+	int				stat, rstat;
+
+	fill(bt, 0, 2 * (n - 1), 2);	/* even keys, value 3 * key */
+
+	xbt_cur_init(&cur, bt);
+	kvbt_key_init(key, 0);
+	ck_assert_int_eq(xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat), 0);
+	while (stat) {
+		run = xbt_cur_leaf_recs(&cur, &len);
+		ck_assert_ptr_eq(run, xbt_cur_rec(&cur));
+		ck_assert_uint_ge(len, 1);
+		for (i = 0; i < len; i++) {
+			ck_assert_uint_eq(kvbt_rec_key(kvbt_rec_at(run, i)),
+					  2 * (seen + i));
+			ck_assert_uint_eq(kvbt_rec_val(kvbt_rec_at(run, i)),
+					  6 * (seen + i));
+		}
+		seen += len;
+		runs++;
+		ck_assert_int_eq(xbt_cur_skip(&cur, len, &stat), 0);
+	}
+	ck_assert_uint_eq(seen, n);
+	ck_assert_uint_gt(runs, 1);
+	/* Off the end: no run, and a skip stays off. */
+	ck_assert_ptr_null(xbt_cur_leaf_recs(&cur, &len));
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(xbt_cur_skip(&cur, 3, &stat), 0);
+	ck_assert_int_eq(stat, 0);
+
+	/* A skip of n is n increments, from many starting points. */
+	for (k = 0; k < 2 * n; k += 2 * 997) {
+		for (j = 0; j < sizeof(steps) / sizeof(steps[0]); j++) {
+			kvbt_key_init(key, k);
+			xbt_cur_init(&cur, bt);
+			xbt_cur_init(&ref, bt);
+			ck_assert_int_eq(xbt_lookup(&cur, XBT_LOOKUP_EQ, key,
+						    &stat), 0);
+			ck_assert_int_eq(xbt_lookup(&ref, XBT_LOOKUP_EQ, key,
+						    &rstat), 0);
+			ck_assert_int_eq(xbt_cur_skip(&cur, steps[j], &stat),
+					 0);
+			for (i = 0; i < steps[j] && rstat; i++)
+				ck_assert_int_eq(xbt_increment(&ref, &rstat),
+						 0);
+			ck_assert_int_eq(stat, rstat);
+			ck_assert_int_eq(stat, k / 2 + steps[j] < n);
+			if (stat)
+				ck_assert_uint_eq(
+					kvbt_rec_key(xbt_cur_rec(&cur)),
+					k + 2 * steps[j]);
+		}
+	}
+
+	/* Change a run's values in place; the keys stay. */
+	tp = begin(bt);
+	xbt_cur_init(&cur, bt);		/* a writer's: it takes tp */
+	kvbt_key_init(key, 2 * 100);
+	ck_assert_int_eq(xbt_lookup(&cur, XBT_LOOKUP_EQ, key, &stat), 0);
+	ck_assert_ptr_nonnull(xbt_cur_leaf_recs(&cur, &len));
+	ck_assert_int_eq(xbt_cur_modify(&cur, len, &w), 0);
+	for (i = 0; i < len; i++)
+		kvbt_rec_set_val(kvbt_rec_at(w, i), 7 + i);
+	commit(tp);
+	bt_assert_ok(bt);
+	for (i = 0; i < len; i++) {
+		uint64_t	fk, fv;
+
+		ck_assert_int_eq(kv_get(bt, XBT_LOOKUP_EQ, 2 * (100 + i), &fk,
+					&fv, &stat), 0);
+		ck_assert(stat && fv == 7 + i);
+	}
+	xbtree_destroy(bt);
+}
+END_TEST
+
 struct range_acc {
 	uint64_t	count;
 	uint64_t	last;
@@ -311,15 +404,15 @@ START_TEST(test_kv_range)
 	fill(bt, 0, 30000, 3);
 	kvbt_key_init(lo, 100);
 	kvbt_key_init(hi, 200);
-	ck_assert_int_eq(xbt_query_range(bt, lo, hi, kv_range_fn, &a), 0);
+	ck_assert_int_eq(xbtree_query_range(bt, lo, hi, kv_range_fn, &a), 0);
 	/* 102, 105, ..., 198 */
 	ck_assert_uint_eq(a.count, 33);
 	ck_assert_uint_eq(a.sum, (102 + 198) * 33 / 2);
-	ck_assert_int_eq(xbt_query_range(bt, hi, lo, kv_range_fn, &a),
+	ck_assert_int_eq(xbtree_query_range(bt, hi, lo, kv_range_fn, &a),
 			 -EINVAL);
 	kvbt_key_init(lo, 0);
 	kvbt_key_init(hi, UINT64_MAX);
-	ck_assert_int_eq(xbt_query_range(bt, lo, hi, stop_fn, &calls), 0);
+	ck_assert_int_eq(xbtree_query_range(bt, lo, hi, stop_fn, &calls), 0);
 	ck_assert_int_eq(calls, 3);
 	xbtree_destroy(bt);
 }
@@ -381,8 +474,8 @@ START_TEST(test_overlapping_range)
 		memset(a.seen, 0, nrec);
 		ivlbt_key_init(lo, a.lo, 0);
 		ivlbt_key_init(hi, a.hi, UINT64_MAX);
-		ck_assert_int_eq(xbt_query_range(bt, lo, hi, ivl_range_fn, &a),
-				 0);
+		ck_assert_int_eq(xbtree_query_range(bt, lo, hi, ivl_range_fn,
+						    &a), 0);
 		for (i = 0; i < nrec; i++) {
 			bool	hit = start[i] <= a.hi &&
 				      start[i] + len[i] - 1 >= a.lo;
@@ -412,8 +505,8 @@ START_TEST(test_overlapping_range)
 		memset(a.seen, 0, nrec);
 		ivlbt_key_init(lo, a.lo, 0);
 		ivlbt_key_init(hi, a.hi, UINT64_MAX);
-		ck_assert_int_eq(xbt_query_range(bt, lo, hi, ivl_range_fn, &a),
-				 0);
+		ck_assert_int_eq(xbtree_query_range(bt, lo, hi, ivl_range_fn,
+						    &a), 0);
 		for (i = 0; i < nrec; i++) {
 			bool	hit = len[i] && start[i] <= a.hi &&
 				      start[i] + len[i] - 1 >= a.lo;
@@ -833,6 +926,7 @@ btree_suite(void)
 	tcase_add_test(tc, test_duplicate_and_missing);
 	tcase_add_test(tc, test_root_split_and_collapse);
 	tcase_add_test(tc, test_cursor_walks);
+	tcase_add_test(tc, test_cursor_runs_and_skips);
 	tcase_add_test(tc, test_kv_range);
 	tcase_add_loop_test(tc, test_overlapping_range, 0, 2);
 	tcase_add_test(tc, test_disjoint);

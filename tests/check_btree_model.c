@@ -31,6 +31,7 @@
 #include "btree/btree_kv.h"
 #include "tests/lib/btree_test.h"
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
 static gint
 u64_cmp(gconstpointer a, gconstpointer b, gpointer unused)
@@ -173,7 +174,7 @@ check_range(struct xbtree *bt, GTree *m, uint64_t lo, uint64_t hi)
 
 	kvbt_key_init(lk, lo);
 	kvbt_key_init(hk, hi);
-	T_EQ(xbt_query_range(bt, lk, hk, range_fn, &r), 0);
+	T_EQ(xbtree_query_range(bt, lk, hk, range_fn, &r), 0);
 	for (n = g_tree_lower_bound(m, &lo);
 	     n && *(uint64_t *)g_tree_node_key(n) <= hi;
 	     n = g_tree_node_next(n))
@@ -351,11 +352,11 @@ START_TEST(test_fault_injection)
 		for (n = 1;; n++) {
 			snap = bt_snapshot_take(bt);
 			seed = bseed;	/* the same batch every time */
-			xfile_inject_fault(n, n % 2 ? -ENOSPC : -ENOMEM);
+			xmem_fault_arm(n, XMEM_PAGES, n % 2 ? -ENOSPC : -ENOMEM);
 			T_EQ(xbt_trans_alloc(bt, &tp), 0);
 			error = random_batch(bt, tp, m, &seed, 3000, 100000,
 					     log);
-			xfile_inject_fault(0, 0);
+			xmem_fault_disarm();
 			if (!error) {
 				T_EQ(xbt_trans_commit(tp), 0);
 				g_array_set_size(log, 0);
@@ -455,7 +456,7 @@ START_TEST(test_overlapping_model)
 			r.hi = r.lo + test_rand(&seed) % 20000;
 			ivlbt_key_init(lo, r.lo, 0);
 			ivlbt_key_init(hi, r.hi, UINT64_MAX);
-			T_EQ(xbt_query_range(bt, lo, hi, ivl_fn,
+			T_EQ(xbtree_query_range(bt, lo, hi, ivl_fn,
 							 &r), 0);
 			for (i = 0; i < nid; i++)
 				expect += v[i].live && v[i].start <= r.hi &&

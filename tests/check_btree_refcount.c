@@ -288,7 +288,7 @@ START_TEST(test_disjoint)
 	T_EQ(xbt_delete(tp, key, NULL, NULL, &stat), 0);
 	T_EQ(stat, 0);
 	refcbt_key_init(key, 100, false);
-	T_EQ(xbt_get(bt, XBT_LOOKUP_EQ, key, rec, &stat), 0);
+	T_EQ(xbtree_get(bt, XBT_LOOKUP_EQ, key, rec, &stat), 0);
 	T_EQ(stat, 1);
 	T_EQ(get_be32(rec + 8), 7);
 	T_EQ(xbt_trans_commit(tp), 0);
@@ -606,7 +606,7 @@ check_range(struct model *m, struct xbtree *bt, uint32_t lo, uint32_t hi,
 		put_be32(lk, lo);
 		put_be32(hk, hi | COW);
 	}
-	T_EQ(xbt_query_range(bt, lk, hk, answer_one, &e), 0);
+	T_EQ(xbtree_query_range(bt, lk, hk, answer_one, &e), 0);
 	T_EQ(e.next, e.want->len);
 	g_array_free(e.want, TRUE);
 }
@@ -636,7 +636,7 @@ check_lookups(struct model *m, struct xbtree *bt, unsigned int n)
 			    *(uint32_t *)g_tree_node_key(node) != k)
 				node = NULL;
 		}
-		T_EQ(xbt_get(bt, dir, key, rec, &stat), 0);
+		T_EQ(xbtree_get(bt, dir, key, rec, &stat), 0);
 		T_EQ(stat, node != NULL);
 		if (!node)
 			continue;

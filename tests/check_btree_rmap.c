@@ -428,11 +428,11 @@ START_TEST(test_duplicates)
 
 	/* EQ lookup by key, with an unwritten flag that keys ignore. */
 	rmapbt_key_init(key, 10, INO, 20, RMAPBT_F_UNWRITTEN);
-	T_EQ(xbt_get(bt, XBT_LOOKUP_EQ, key, old, &stat), 0);
+	T_EQ(xbtree_get(bt, XBT_LOOKUP_EQ, key, old, &stat), 0);
 	T_EQ(stat, 1);
 	ck_assert_mem_eq(old, rec, 24);
 	rmapbt_key_init(key, 10, INO, 20, RMAPBT_F_ATTR);
-	T_EQ(xbt_get(bt, XBT_LOOKUP_EQ, key, old, &stat), 0);
+	T_EQ(xbtree_get(bt, XBT_LOOKUP_EQ, key, old, &stat), 0);
 	T_EQ(stat, 1);
 	rmapbt_rec_get(old, &g);
 	T_EQ(g.flags, RMAPBT_F_ATTR);
@@ -690,7 +690,7 @@ check_query(struct model *m, struct xbtree *bt, const struct mkey *lo,
 	g_tree_foreach(m->t, expect_one, &e);
 	mkey_bytes(lo, lk);
 	mkey_bytes(hi, hk);
-	T_EQ(xbt_query_range(bt, lk, hk, answer_one, &e), 0);
+	T_EQ(xbtree_query_range(bt, lk, hk, answer_one, &e), 0);
 	T_EQ(e.next, e.want->len);
 	g_array_free(e.want, TRUE);
 }
@@ -740,7 +740,7 @@ check_block_range(struct model *m, struct xbtree *bt, uint32_t lo,
 
 	g_tree_foreach(m->t, block_expect_one, &b);
 	e.want = b.want;
-	T_EQ(xbt_query_range(bt, lk, hk, answer_one, &e), 0);
+	T_EQ(xbtree_query_range(bt, lk, hk, answer_one, &e), 0);
 	T_EQ(e.next, e.want->len);
 	g_array_free(b.want, TRUE);
 }
@@ -822,7 +822,7 @@ check_lookups(struct model *m, struct xbtree *bt, unsigned int n)
 			    mkey_cmp(g_tree_node_key(node), &k))
 				node = NULL;
 		}
-		T_EQ(xbt_get(bt, dir, key, rec, &stat), 0);
+		T_EQ(xbtree_get(bt, dir, key, rec, &stat), 0);
 		T_EQ(stat, node != NULL);
 		if (!node)
 			continue;

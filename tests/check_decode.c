@@ -686,7 +686,7 @@ dump_dot(struct xbtree *bt, unsigned int max, int *ret)
 {
 	GString		*s = g_string_new(NULL);
 
-	*ret = xbt_dump_dot(bt, max, to_gstring, s);
+	*ret = xbtree_dump_dot(bt, max, to_gstring, s);
 	return s;
 }
 
@@ -980,7 +980,7 @@ START_TEST(test_out_errors)
 		else
 			T_EQ(ret, 0);
 		f = (struct failing){ .fail_at = n };
-		ret = xbt_dump_dot(bt, 0, failing_out, &f);
+		ret = xbtree_dump_dot(bt, 0, failing_out, &f);
 		if (f.calls == n)
 			T_EQ(ret, -ENOSPC);
 		else

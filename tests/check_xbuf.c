@@ -13,6 +13,7 @@
 
 #include "xfile/xbuf.h"
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
 struct fixture {
 	struct xfile		*xf;
@@ -162,10 +163,18 @@ START_TEST(test_get_verifies_once)
 	*(uint8_t *)addr = 0xee;
 	ck_assert_int_eq(xbuf_get(&f.targ, 0, verify_first_byte, NULL, &addr,
 				  &why), -EBADMSG);
-	/* A block dirty in a transaction is ours: no verifier. */
-	xbuf_state_set(&f.targ, 0, XBUF_DIRTY);
+	/* The owner's bits are not TRUSTED: the verifier still runs. */
+	xbuf_state_set(&f.targ, 0, XBUF_OWNER_MASK);
+	ck_assert_int_eq(xbuf_get(&f.targ, 0, verify_first_byte, NULL, &addr,
+				  &why), -EBADMSG);
+	/* The owner vouches for the bytes: no verifier. */
+	xbuf_state_set(&f.targ, 0, XBUF_TRUSTED);
 	ck_assert_int_eq(xbuf_get(&f.targ, 0, verify_first_byte, NULL, &addr,
 				  &why), 0);
+	ck_assert_uint_eq(xbuf_state(&f.targ, 0), 0xff);
+	/* Freeing the block zeroes every bit, the owner's included. */
+	xbuf_free(&f.targ, 0);
+	ck_assert_uint_eq(xbuf_state(&f.targ, 0), 0);
 	teardown(&f);
 }
 END_TEST
@@ -178,9 +187,9 @@ START_TEST(test_alloc_failure_leaves_nothing)
 	setup(&f, 4096);
 	ck_assert_int_eq(xbuf_alloc(&f.targ, &bno), 0);
 	held = xfile_bytes(f.xf);
-	xfile_inject_fault(1, -ENOSPC);
+	xmem_fault_arm(1, XMEM_PAGES, -ENOSPC);
 	ck_assert_int_eq(xbuf_alloc(&f.targ, &bno), -ENOSPC);
-	xfile_inject_fault(0, 0);
+	xmem_fault_disarm();
 	ck_assert_uint_eq(f.targ.nallocated, 1);
 	ck_assert(!xbuf_is_allocated(&f.targ, 1));
 	ck_assert_uint_eq(xfile_bytes(f.xf), held);

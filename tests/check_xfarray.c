@@ -36,6 +36,7 @@
 #include "tests/lib/btree_test.h"
 #include "xfile/xfarray.h"
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
 #define MiB		(1ULL << 20)
 
@@ -51,7 +52,7 @@ static void
 teardown(void)
 {
 	xfile_set_memory_cap(0);
-	xfile_inject_fault(0, 0);
+	xmem_fault_disarm();
 }
 
 static struct xfarray *
@@ -424,7 +425,7 @@ START_TEST(test_fault_injection)
 	uint8_t			el[16];
 	int			error = 0;
 
-	xfile_inject_fault(nth, err);
+	xmem_fault_arm(nth, XMEM_PAGES, err);
 	while (n < 8 * per_chunk) {
 		pattern(el, elsize, n);
 		error = xfarray_append(a, el);
@@ -432,7 +433,7 @@ START_TEST(test_fault_injection)
 			break;
 		n++;
 	}
-	xfile_inject_fault(0, 0);
+	xmem_fault_disarm();
 	T_EQ(error, err);
 	/* Memory comes a chunk at a time: the nth chunk failed. */
 	T_EQ(n, (nth - 1) * per_chunk);
@@ -446,9 +447,9 @@ START_TEST(test_fault_injection)
 
 	/* Reserve fails the same way and holds nothing more. */
 	held = xfarray_bytes(a);
-	xfile_inject_fault(1, err);
+	xmem_fault_arm(1, XMEM_PAGES, err);
 	T_EQ(xfarray_reserve(a, 10 * per_chunk), err);
-	xfile_inject_fault(0, 0);
+	xmem_fault_disarm();
 	T_EQ(xfarray_bytes(a), held);
 	T_EQ(xfarray_length(a), n + per_chunk + 5);
 

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
 /* ASan's shadow memory does not fit under an address space limit. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -141,7 +142,7 @@ static void
 reset_globals(void)
 {
 	xfile_set_memory_cap(0);
-	xfile_inject_fault(0, 0);
+	xmem_fault_disarm();
 }
 
 /* Checked fixture: runs in each test's process. */
@@ -755,7 +756,7 @@ START_TEST(test_fault_injection)
 	uint8_t		buf[32];
 
 	/* Calls 1 and 2 allocate; the two in between allocate nothing. */
-	xfile_inject_fault(3, ENOMEM);
+	xmem_fault_arm(3, XMEM_PAGES, ENOMEM);
 	ck_assert_int_eq(xfile_prealloc(xf, 0, 1), 0);
 	ck_assert_int_eq(xfile_prealloc(xf, 0, pgsz), 0);
 	ck_assert_int_eq(xfile_prealloc(xf, 0, 0), 0);
@@ -774,7 +775,7 @@ START_TEST(test_fault_injection)
 	ck_assert_uint_eq(xfile_bytes(xf), 6 * pgsz);
 
 	/* A store that fails writes nothing; the sign of error is free. */
-	xfile_inject_fault(1, -EIO);
+	xmem_fault_arm(1, XMEM_PAGES, -EIO);
 	memset(buf, 0x42, sizeof(buf));
 	ck_assert_int_eq(xfile_store(xf, buf, sizeof(buf), 20 * pgsz), -EIO);
 	ck_assert(!xfile_page_is_held(xf, 20 * pgsz));
@@ -783,15 +784,15 @@ START_TEST(test_fault_injection)
 	ck_assert_uint_eq(xfile_bytes(xf), 6 * pgsz);
 
 	/* Disarmed before it fires. */
-	xfile_inject_fault(2, ENOSPC);
+	xmem_fault_arm(2, XMEM_PAGES, ENOSPC);
 	ck_assert_int_eq(xfile_prealloc(xf, 30 * pgsz, 1), 0);
-	xfile_inject_fault(0, 0);
+	xmem_fault_disarm();
 	ck_assert_int_eq(xfile_prealloc(xf, 31 * pgsz, 1), 0);
 	ck_assert_int_eq(xfile_prealloc(xf, 32 * pgsz, 1), 0);
 	ck_assert_uint_eq(xfile_bytes(xf), 9 * pgsz);
 
 	/* Re-armed: counts from now on. */
-	xfile_inject_fault(1, ENOSPC);
+	xmem_fault_arm(1, XMEM_PAGES, ENOSPC);
 	ck_assert_int_eq(xfile_prealloc(xf, 33 * pgsz, 1), -ENOSPC);
 	ck_assert_int_eq(xfile_prealloc(xf, 33 * pgsz, 1), 0);
 

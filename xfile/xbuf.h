@@ -23,11 +23,18 @@
  *	page is free.
  *
  * Block state
- *	A byte per block: XBUF_TRUSTED once its checksum was verified or
- *	computed by us (cleared by raw writes from outside, so the next
- *	access verifies again), and two bits the transaction layer owns
- *	(XBUF_DIRTY, XBUF_LOGGED, XBUF_FREEING).  TRUSTED may be set by concurrent readers,
- *	so it is changed with atomic operations.
+ *	A byte per block.  Bit 0, XBUF_TRUSTED, is xbuf's own: set when the
+ *	block's bytes are known good, because xbuf_get() ran the verifier on
+ *	them or because the owner vouches for them (it computed the checksum,
+ *	or formats or changes the block under its own control); cleared by
+ *	the owner when bytes come in from outside (a raw write), so the next
+ *	xbuf_get() verifies again.  xbuf_get() verifies only blocks without
+ *	it.  TRUSTED may be set by concurrent readers, so every state change
+ *	is atomic.
+ *	The other seven bits (XBUF_OWNER_BIT(0) .. XBUF_OWNER_BIT(6)) belong
+ *	to whoever owns the target and mean what it defines (btree/trans.c
+ *	keeps its transaction state there); xbuf only zeroes the whole byte
+ *	when it frees the block.
  *
  * Locking
  *	None inside.  The caller serialises alloc/free and every change of a
@@ -42,59 +49,58 @@
 
 #include "xfile/xfile.h"
 
-#define XBUF_TRUSTED	(1U << 0)	/* checksum known good */
-#define XBUF_DIRTY	(1U << 1)	/* changed in the open transaction */
-#define XBUF_LOGGED	(1U << 2)	/* whole prior image saved, or new */
-#define XBUF_FREEING	(1U << 3)	/* freed when the transaction commits */
+#define XBUF_TRUSTED		(1U << 0)	/* bytes known good */
+#define XBUF_OWNER_BIT(n)	(1U << (1 + (n)))	/* n = 0..6 */
+#define XBUF_OWNER_MASK		0xfeU
 
 struct xbuf_targ {
 	struct xfile	*xf;
 	unsigned int	blksize;
 	unsigned int	blkshift;
 	uint64_t	*map;		/* allocation bitmap */
-	uint8_t		*state;		/* XBUF_* per block */
+	uint8_t		*state;		/* state byte per block */
 	uint64_t	nbits;		/* blocks covered by map and state */
 	uint64_t	free_hint;	/* no free block below this */
 	uint64_t	nallocated;	/* bits set in map */
 };
 
-/* Set up @bt for blocks of @blksize bytes in @xf (the caller's memory). */
-int xbuf_targ_init(struct xbuf_targ *bt, struct xfile *xf,
+/* Set up @targ for blocks of @blksize bytes in @xf (the caller's memory). */
+int xbuf_targ_init(struct xbuf_targ *targ, struct xfile *xf,
 		unsigned int blksize);
 /* Free the map and state; the xfile stays. */
-void xbuf_targ_release(struct xbuf_targ *bt);
+void xbuf_targ_release(struct xbuf_targ *targ);
 
 /* Mapped address of block @bno; it must be allocated. */
 static inline void *
-xbuf_addr(const struct xbuf_targ *bt, uint64_t bno)
+xbuf_addr(const struct xbuf_targ *targ, uint64_t bno)
 {
-	return xfile_addr(bt->xf, bno << bt->blkshift);
+	return xfile_addr(targ->xf, bno << targ->blkshift);
 }
 
 static inline bool
-xbuf_is_allocated(const struct xbuf_targ *bt, uint64_t bno)
+xbuf_is_allocated(const struct xbuf_targ *targ, uint64_t bno)
 {
-	if (bno >= bt->nbits)
+	if (bno >= targ->nbits)
 		return false;
-	return (bt->map[bno / 64] >> (bno % 64)) & 1;
+	return (targ->map[bno / 64] >> (bno % 64)) & 1;
 }
 
 static inline unsigned int
-xbuf_state(const struct xbuf_targ *bt, uint64_t bno)
+xbuf_state(const struct xbuf_targ *targ, uint64_t bno)
 {
-	return __atomic_load_n(&bt->state[bno], __ATOMIC_RELAXED);
+	return __atomic_load_n(&targ->state[bno], __ATOMIC_RELAXED);
 }
 
 static inline void
-xbuf_state_set(struct xbuf_targ *bt, uint64_t bno, unsigned int bits)
+xbuf_state_set(struct xbuf_targ *targ, uint64_t bno, unsigned int bits)
 {
-	__atomic_fetch_or(&bt->state[bno], bits, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&targ->state[bno], bits, __ATOMIC_RELAXED);
 }
 
 static inline void
-xbuf_state_clear(struct xbuf_targ *bt, uint64_t bno, unsigned int bits)
+xbuf_state_clear(struct xbuf_targ *targ, uint64_t bno, unsigned int bits)
 {
-	__atomic_fetch_and(&bt->state[bno], (uint8_t)~bits, __ATOMIC_RELAXED);
+	__atomic_fetch_and(&targ->state[bno], (uint8_t)~bits, __ATOMIC_RELAXED);
 }
 
 /*
@@ -106,24 +112,24 @@ typedef const char *(*xbuf_verify_fn)(const void *block, uint64_t bno,
 		void *priv, bool *bad_crc);
 
 /*
- * Map allocated block @bno for use.  If it is neither TRUSTED nor DIRTY
- * (changed by the open transaction, so ours), run @verify on it first (full check, checksum included) and mark it TRUSTED when it
- * passes.  Returns 0 and *@addrp, -EUCLEAN (@bno not allocated, or the
+ * Map allocated block @bno for use.  If it is not TRUSTED, run @verify on
+ * it first (the full check, checksum included) and mark it TRUSTED when
+ * it passes.  Returns 0 and *@addrp, -EUCLEAN (@bno not allocated, or the
  * verifier failed; *@why says why) or -EBADMSG (bad checksum).
  */
-int xbuf_get(struct xbuf_targ *bt, uint64_t bno, xbuf_verify_fn verify,
+int xbuf_get(struct xbuf_targ *targ, uint64_t bno, xbuf_verify_fn verify,
 		void *priv, void **addrp, const char **why);
 
 /*
  * Allocate the lowest free block; it reads as zeros.  Returns 0 and
  * *@bnop, or -ENOSPC / -ENOMEM with nothing allocated.
  */
-int xbuf_alloc(struct xbuf_targ *bt, uint64_t *bnop);
+int xbuf_alloc(struct xbuf_targ *targ, uint64_t *bnop);
 /* Free block @bno: its bytes become zeros and its memory may go back. */
-void xbuf_free(struct xbuf_targ *bt, uint64_t bno);
+void xbuf_free(struct xbuf_targ *targ, uint64_t bno);
 
 /* The first allocated block >= @bno, if any. */
-bool xbuf_next_allocated(const struct xbuf_targ *bt, uint64_t bno,
+bool xbuf_next_allocated(const struct xbuf_targ *targ, uint64_t bno,
 		uint64_t *next);
 
 #endif /* XFILE_XBUF_H */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "xfile/xfarray.h"
+#include "xfile/xmem.h"
 
 /* Memory is taken this many bytes at a time as the array grows. */
 #define XFARRAY_CHUNK		(1U << 20)
@@ -35,12 +36,12 @@ xfarray_create(const char *descr, const char *tmpdir, unsigned int elsize,
 		return -EINVAL;
 	while ((1U << shift) < elsize)
 		shift++;
-	a = calloc(1, sizeof(*a));
+	a = xmem_zalloc(sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	error = xfile_create(descr, tmpdir, &a->xf);
 	if (error) {
-		free(a);
+		xmem_free(a);
 		return error;
 	}
 	a->elsize = elsize;
@@ -55,7 +56,7 @@ xfarray_destroy(struct xfarray *a)
 	if (!a)
 		return;
 	xfile_destroy(a->xf);
-	free(a);
+	xmem_free(a);
 }
 
 int

@@ -10,8 +10,9 @@
  *	new entries are zero (not mapped, not held).  Both double when they
  *	grow (amortised), up to their size for XFILE_MAX_SIZE: 8 MiB for the
  *	segment table, 2 GiB with 4 KiB pages for the bitmap.  Process-wide
- *	state is four atomics: bytes used by all xfiles, the cap, and the
- *	fault injection countdown and error.
+ *	state is two atomics: bytes used by all xfiles and the cap.  Page
+ *	preallocation is an allocation point of the fault injector
+ *	(xmem_fault(XMEM_PAGES), see xmem.h).
  *
  * Invariants
  *	- A page is held (its bit is set) iff it was fallocated by
@@ -44,7 +45,7 @@
  *	  and keeps the cap counter exact: only pages we hold are released.
  *	  All scans go a 64-bit word at a time, and runs of pages of the same
  *	  kind become one fallocate(2) call each.
- *	- The bitmap grows by calloc + copy rather than realloc + memset, so
+ *	- The bitmap grows by zalloc + copy rather than realloc + memset, so
  *	  that a page allocated far away leaves the zero words in between as
  *	  untouched (lazily zeroed) memory instead of writing them all.
  *
@@ -74,6 +75,7 @@
 #include <unistd.h>
 
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL		0x0008U
@@ -86,8 +88,6 @@
 
 static _Atomic uint64_t		xfile_used;	/* bytes held */
 static _Atomic uint64_t		xfile_cap;	/* 0: no cap */
-static _Atomic unsigned long	xfile_fault_countdown;	/* 0: off */
-static _Atomic int		xfile_fault_error;
 
 static inline uint64_t
 xfile_page_size(const struct xfile *xf)
@@ -217,30 +217,6 @@ xfile_unreserve(uint64_t bytes)
 }
 
 /*
- * Count one page-allocating prealloc against the armed fault.  Returns the
- * injected error (negative) when this is the call it was armed for, which
- * also disarms it; 0 otherwise.
- */
-static int
-xfile_fault_check(void)
-{
-	unsigned long	n = atomic_load(&xfile_fault_countdown);
-	int		error;
-
-	do {
-		if (n == 0)
-			return 0;
-	} while (!atomic_compare_exchange_weak(&xfile_fault_countdown, &n,
-					       n - 1));
-	if (n != 1)
-		return 0;
-	error = atomic_load(&xfile_fault_error);
-	if (error == 0)
-		return -EIO;
-	return error > 0 ? -error : error;
-}
-
-/*
  * Make the bitmap cover the first @pages pages.  New words are zero.
  * Returns 0 or -ENOMEM (the bitmap is unchanged then).
  */
@@ -259,12 +235,12 @@ xfile_grow_bitmap(struct xfile *xf, uint64_t pages)
 		n = max;
 	if (n < want)
 		n = want;
-	held = calloc(n, sizeof(*held));
+	held = xmem_zalloc(n * sizeof(*held));
 	if (!held)
 		return -ENOMEM;
 	if (xf->held_words)
 		memcpy(held, xf->held, xf->held_words * sizeof(*held));
-	free(xf->held);
+	xmem_free(xf->held);
 	xf->held = held;
 	xf->held_words = n;
 	return 0;
@@ -287,7 +263,7 @@ xfile_grow_segs(struct xfile *xf, uint64_t nseg)
 		n = XFILE_MAX_SEGS;
 	if (n < nseg)
 		n = nseg;
-	seg = realloc(xf->seg, n * sizeof(*seg));
+	seg = xmem_realloc(xf->seg, n, sizeof(*seg));
 	if (!seg)
 		return -ENOMEM;
 	memset(seg + xf->nseg, 0, (n - xf->nseg) * sizeof(*seg));
@@ -346,7 +322,7 @@ xfile_map_segs(struct xfile *xf, uint64_t first, uint64_t end,
 	if (top == end)
 		return 0;
 
-	new = calloc((end - first + 63) / 64, sizeof(*new));
+	new = xmem_zalloc((end - first + 63) / 64 * sizeof(*new));
 	if (!new)
 		return -ENOMEM;
 
@@ -379,7 +355,7 @@ xfile_map_segs(struct xfile *xf, uint64_t first, uint64_t end,
 out_unmap:
 	xfile_unmap_segs(xf, first, i, new);
 out_free:
-	free(new);
+	xmem_free(new);
 	return error;
 }
 
@@ -423,12 +399,12 @@ xfile_create(const char *descr, const char *tmpdir, struct xfile **xfp)
 	if (!descr)
 		descr = "xfile";
 
-	xf = calloc(1, sizeof(*xf));
+	xf = xmem_zalloc(sizeof(*xf));
 	if (!xf)
 		return -ENOMEM;
 	xf->fd = -1;
 	xf->page_shift = (unsigned int)__builtin_ctzl((unsigned long)pagesize);
-	xf->descr = strdup(descr);
+	xf->descr = xmem_strdup(descr);
 	if (!xf->descr) {
 		error = -ENOMEM;
 		goto out_free;
@@ -451,9 +427,9 @@ xfile_create(const char *descr, const char *tmpdir, struct xfile **xfp)
 	return 0;
 
 out_descr:
-	free(xf->descr);
+	xmem_free(xf->descr);
 out_free:
-	free(xf);
+	xmem_free(xf);
 	return error;
 }
 
@@ -471,10 +447,10 @@ xfile_destroy(struct xfile *xf)
 	if (xf->fd >= 0)
 		close(xf->fd);
 	xfile_unreserve(xf->held_pages << xf->page_shift);
-	free(xf->seg);
-	free(xf->held);
-	free(xf->descr);
-	free(xf);
+	xmem_free(xf->seg);
+	xmem_free(xf->held);
+	xmem_free(xf->descr);
+	xmem_free(xf);
 }
 
 int
@@ -499,7 +475,7 @@ xfile_prealloc(struct xfile *xf, uint64_t pos, uint64_t len)
 	if (new_pages == 0)
 		return 0;
 
-	error = xfile_fault_check();
+	error = xmem_fault(XMEM_PAGES);
 	if (error)
 		return error;
 	error = xfile_reserve(new_pages << xf->page_shift);
@@ -521,7 +497,7 @@ xfile_prealloc(struct xfile *xf, uint64_t pos, uint64_t len)
 
 	xfile_mark_pages(xf, first, end, true);
 	xf->held_pages += new_pages;
-	free(new_segs);
+	xmem_free(new_segs);
 	return 0;
 
 out_punch:
@@ -530,7 +506,7 @@ out_punch:
 			  FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, &stop);
 	if (new_segs)
 		xfile_unmap_segs(xf, seg_first, seg_end, new_segs);
-	free(new_segs);
+	xmem_free(new_segs);
 out_unreserve:
 	xfile_unreserve(new_pages << xf->page_shift);
 	return error;
@@ -690,15 +666,3 @@ xfile_memory_used(void)
 	return atomic_load(&xfile_used);
 }
 
-/*
- * @error is an errno value; its sign does not matter (ENOMEM and -ENOMEM
- * both make the call return -ENOMEM), and 0 means -EIO.  @nth == 0
- * disarms.
- */
-void
-xfile_inject_fault(unsigned long nth, int error)
-{
-	atomic_store(&xfile_fault_countdown, 0);
-	atomic_store(&xfile_fault_error, error);
-	atomic_store(&xfile_fault_countdown, nth);
-}

@@ -32,16 +32,15 @@
  *	with -ENOSPC and allocates nothing.
  *
  * Fault injection (tests)
- *	xfile_inject_fault(n, -ENOSPC) makes the n-th page-allocating call of
- *	xfile_prealloc() from now on (n >= 1) fail with that negative errno,
- *	once.
- *	xfile_inject_fault(0, 0) disarms it.  Process-wide, like the cap.
+ *	Each page-allocating xfile_prealloc() call is an allocation point of
+ *	kind XMEM_PAGES of the fault injector in xmem.h: an armed fault makes
+ *	it fail with the chosen errno, holding nothing new.
  *
  * Locking
  *	The xfile takes no locks; the caller serialises calls that change it
  *	(prealloc, discard, store) against everything else on the same
  *	xfile.  Concurrent xfile_addr()/xfile_load() calls are fine.  The cap
- *	and the fault counter are atomics shared by all xfiles.
+ *	is an atomic shared by all xfiles.
  *
  * Errors
  *	Every fallible function returns 0 or a negative errno.
@@ -152,8 +151,5 @@ void xfile_set_memory_cap(uint64_t bytes);
 uint64_t xfile_memory_cap(void);
 /* Bytes held by all xfiles of this process. */
 uint64_t xfile_memory_used(void);
-
-/* Fail the @nth page-allocating prealloc from now on with @error. */
-void xfile_inject_fault(unsigned long nth, int error);
 
 #endif /* XFILE_XFILE_H */

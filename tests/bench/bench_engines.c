@@ -28,7 +28,7 @@
  *	by all engines and runs.
  *
  * The engines (each set up for its best single-threaded case)
- *	xfbtree	kv btree, blocksize -b (4096), memfd; xbt_get() for
+ *	xfbtree	kv btree, blocksize -b (4096), memfd; xbtree_get() for
  *		lookups, a cursor for the scan.
  *	gtree	g_tree_new() with a u64 compare; keys and values are
  *		stored in the pointers themselves (no per-record malloc
@@ -401,8 +401,8 @@ xfb_lookup_hit(void *h, const uint64_t *keys, size_t cnt)
 
 	for (i = 0; i < cnt; i++) {
 		kvbt_key_init(key, keys[i]);
-		xfb_check(xbt_get(bt, XBT_LOOKUP_EQ, key, rec, &stat),
-			  "xbt_get", bt);
+		xfb_check(xbtree_get(bt, XBT_LOOKUP_EQ, key, rec, &stat),
+			  "xbtree_get", bt);
 		if (stat != 1)
 			die("xfbtree: lookup_hit: key %#" PRIx64 " not found",
 			    keys[i]);
@@ -426,8 +426,8 @@ xfb_lookup_miss(void *h, const uint64_t *keys, size_t cnt)
 
 	for (i = 0; i < cnt; i++) {
 		kvbt_key_init(key, keys[i]);
-		xfb_check(xbt_get(bt, XBT_LOOKUP_EQ, key, rec, &stat),
-			  "xbt_get", bt);
+		xfb_check(xbtree_get(bt, XBT_LOOKUP_EQ, key, rec, &stat),
+			  "xbtree_get", bt);
 		if (stat != 0)
 			die("xfbtree: lookup_miss: absent key %#" PRIx64
 			    " found (record key %#" PRIx64 ")", keys[i],

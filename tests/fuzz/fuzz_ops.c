@@ -54,6 +54,7 @@
 #include "btree/btree_rmap.h"
 #include "tests/fuzz/fuzz.h"
 #include "xfile/xfile.h"
+#include "xfile/xmem.h"
 
 #define FO_BLOCKSIZE	512U
 #define FO_MAX_OPS	2000
@@ -72,16 +73,14 @@ static const struct xbtree_params fo_params = {
 
 struct fo_model {
 	const struct xbt_ops	*ops;
-	uint8_t			*recs;
-	size_t			n;
-	size_t			cap;
+	struct xmem_array	recs;		/* ops->rec_len bytes each */
 	uint64_t		data_size;
 };
 
 static uint8_t *
 m_rec(const struct fo_model *m, size_t i)
 {
-	return m->recs + i * m->ops->rec_len;
+	return xmem_array_at(&m->recs, i);
 }
 
 static int
@@ -97,7 +96,7 @@ m_cmp_at(const struct fo_model *m, size_t i, const void *key)
 static size_t
 m_lower(const struct fo_model *m, const void *key, bool *found)
 {
-	size_t	lo = 0, hi = m->n, mid;
+	size_t	lo = 0, hi = m->recs.len, mid;
 
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
@@ -106,7 +105,7 @@ m_lower(const struct fo_model *m, const void *key, bool *found)
 		else
 			hi = mid;
 	}
-	*found = lo < m->n && m_cmp_at(m, lo, key) == 0;
+	*found = lo < m->recs.len && m_cmp_at(m, lo, key) == 0;
 	return lo;
 }
 
@@ -127,7 +126,7 @@ m_overlaps(const struct fo_model *m, size_t pos, const void *rec,
 		return false;
 	ops->init_key_from_rec(lo, rec);
 	ops->init_high_key_from_rec(hi, rec);
-	if (next < m->n && m_cmp_at(m, next, hi) <= 0)
+	if (next < m->recs.len && m_cmp_at(m, next, hi) <= 0)
 		return true;
 	if (pos > 0) {
 		ops->init_high_key_from_rec(k, m_rec(m, pos - 1));
@@ -142,14 +141,11 @@ m_insert_at(struct fo_model *m, size_t pos, const void *rec)
 {
 	unsigned int	len = m->ops->rec_len;
 
-	if (m->n == m->cap) {
-		m->cap = m->cap ? 2 * m->cap : 64;
-		m->recs = realloc(m->recs, m->cap * len);
-		FUZZ_ASSERT(m->recs != NULL);
-	}
-	memmove(m_rec(m, pos + 1), m_rec(m, pos), (m->n - pos) * len);
+	FUZZ_ASSERT_EQ(xmem_array_reserve(&m->recs, 1), 0);
+	xmem_array_push_reserved(&m->recs);
+	memmove(m_rec(m, pos + 1), m_rec(m, pos),
+		(m->recs.len - 1 - pos) * len);
 	memcpy(m_rec(m, pos), rec, len);
-	m->n++;
 }
 
 static void
@@ -157,8 +153,9 @@ m_remove_at(struct fo_model *m, size_t pos)
 {
 	unsigned int	len = m->ops->rec_len;
 
-	memmove(m_rec(m, pos), m_rec(m, pos + 1), (m->n - pos - 1) * len);
-	m->n--;
+	memmove(m_rec(m, pos), m_rec(m, pos + 1),
+		(m->recs.len - pos - 1) * len);
+	m->recs.len--;
 }
 
 /* Insert by the engine's rules: false (and nothing done) if refused. */
@@ -180,18 +177,12 @@ m_insert(struct fo_model *m, const void *rec)
 static void
 m_copy(struct fo_model *dst, const struct fo_model *src)
 {
-	size_t	bytes = src->n * src->ops->rec_len;
-
 	dst->ops = src->ops;
-	dst->n = src->n;
 	dst->data_size = src->data_size;
-	if (dst->cap < src->n) {
-		dst->cap = src->cap;
-		dst->recs = realloc(dst->recs, dst->cap * src->ops->rec_len);
-		FUZZ_ASSERT(dst->recs != NULL);
-	}
-	if (bytes)
-		memcpy(dst->recs, src->recs, bytes);
+	FUZZ_ASSERT_EQ(xmem_array_resize(&dst->recs, src->recs.len), 0);
+	if (src->recs.len)
+		memcpy(dst->recs.data, src->recs.data,
+		       src->recs.len * src->ops->rec_len);
 }
 
 /* ---- the program's state -------------------------------------------- */
@@ -271,8 +262,8 @@ fo_gen_key(struct fo_state *s, uint8_t *key)
 	uint8_t		rec[XBT_REC_MAX];
 	uint8_t		sel = fuzz_u8(&s->in);
 
-	if ((sel & 2) && s->m.n)
-		memcpy(rec, m_rec(&s->m, (sel >> 2) % s->m.n),
+	if ((sel & 2) && s->m.recs.len)
+		memcpy(rec, m_rec(&s->m, (sel >> 2) % s->m.recs.len),
 		       s->ops->rec_len);
 	else
 		fo_gen_rec(s, rec);
@@ -297,7 +288,7 @@ fo_check(struct xbtree *bt)
 {
 	uint64_t	problems = ~0ULL;
 
-	FUZZ_ASSERT_EQ(xbt_check(bt, fo_report, NULL, &problems), 0);
+	FUZZ_ASSERT_EQ(xbtree_check(bt, fo_report, NULL, &problems), 0);
 	FUZZ_ASSERT_EQ(problems, 0);
 }
 
@@ -316,20 +307,20 @@ fo_compare(struct fo_state *s)
 	xbt_cur_init(&cur, s->bt);
 	FUZZ_ASSERT_EQ(xbt_lookup(&cur, XBT_LOOKUP_GE, zero, &stat), 0);
 	while (stat) {
-		FUZZ_ASSERT(i < s->m.n);
+		FUZZ_ASSERT(i < s->m.recs.len);
 		FUZZ_ASSERT(!memcmp(xbt_cur_rec(&cur), m_rec(&s->m, i),
 				    ops->rec_len));
 		i++;
 		FUZZ_ASSERT_EQ(xbt_increment(&cur, &stat), 0);
 	}
-	FUZZ_ASSERT_EQ(i, s->m.n);
-	FUZZ_ASSERT_EQ(xbtree_nrecords(s->bt), s->m.n);
+	FUZZ_ASSERT_EQ(i, s->m.recs.len);
+	FUZZ_ASSERT_EQ(xbtree_nrecords(s->bt), s->m.recs.len);
 	FUZZ_ASSERT(xbtree_data_size(s->bt) == s->m.data_size);
 
 	xbtree_get_stats(s->bt, &st);
 	for (bno = 0; xbtree_next_block(s->bt, bno, &bno); bno++)
 		nblocks++;
-	FUZZ_ASSERT_EQ(st.records, s->m.n);
+	FUZZ_ASSERT_EQ(st.records, s->m.recs.len);
 	FUZZ_ASSERT_EQ(st.blocks, nblocks);
 	FUZZ_ASSERT(st.height >= 1 && st.height <= XBT_MAXLEVELS);
 	FUZZ_ASSERT(st.data_size == s->m.data_size);
@@ -347,7 +338,7 @@ fo_compare(struct fo_state *s)
 static void
 fo_disarm(struct fo_state *s)
 {
-	xfile_inject_fault(0, 0);
+	xmem_fault_disarm();
 	s->fault_armed = false;
 }
 
@@ -455,8 +446,9 @@ fo_delete(struct fo_state *s, bool by_rec)
 	int			error, stat = -1;
 
 	/* Mostly records the model holds, so that deletes hit. */
-	if ((sel & 3) && s->m.n) {
-		memcpy(rec, m_rec(&s->m, (sel >> 2) % s->m.n), ops->rec_len);
+	if ((sel & 3) && s->m.recs.len) {
+		memcpy(rec, m_rec(&s->m, (sel >> 2) % s->m.recs.len),
+		       ops->rec_len);
 		/* Sometimes a record with the key but other contents. */
 		if (by_rec && (sel & 3) == 3)
 			rec[ops->rec_len - 1] ^= 1;
@@ -493,8 +485,8 @@ fo_update(struct fo_state *s)
 
 	/* A new record, given the key of one the model holds if asked. */
 	fo_gen_rec(s, rec);
-	if ((sel & 1) && s->m.n) {
-		const uint8_t	*old = m_rec(&s->m, (sel >> 1) % s->m.n);
+	if ((sel & 1) && s->m.recs.len) {
+		const uint8_t	*old = m_rec(&s->m, (sel >> 1) % s->m.recs.len);
 
 		if (ops == &kvbt_ops) {
 			memcpy(rec, old, KVBT_KEY_LEN);
@@ -566,11 +558,12 @@ fo_cur_modify(struct fo_state *s)
 	xbt_cur_init(&cur, s->bt);
 	error = xbt_lookup(&cur, XBT_LOOKUP_GE, key, &stat);
 	if (!error && stat) {
-		FUZZ_ASSERT(pos < s->m.n);
-		room = cur.leaf_nrecs - cur.lv[0].slot;
+		FUZZ_ASSERT(pos < s->m.recs.len);
+		FUZZ_ASSERT(xbt_cur_leaf_recs(&cur, &room) ==
+			    xbt_cur_rec(&cur));
 		FUZZ_ASSERT(room >= 1);
 		n = 1 + cnt % room;
-		FUZZ_ASSERT(pos + n <= s->m.n);
+		FUZZ_ASSERT(pos + n <= s->m.recs.len);
 		error = xbt_cur_modify(&cur, n, &p);
 		if (!error) {
 			/* Counted as n updates. */
@@ -588,7 +581,7 @@ fo_cur_modify(struct fo_state *s)
 			}
 		}
 	} else if (!error) {
-		FUZZ_ASSERT(pos == s->m.n);
+		FUZZ_ASSERT(pos == s->m.recs.len);
 	}
 	fo_change_end(s, own, error, 0);
 }
@@ -599,7 +592,7 @@ fo_data_size(struct fo_state *s)
 	uint64_t	v = fuzz_u32(&s->in);
 	bool		own = fo_change_begin(s);
 
-	xbt_set_data_size(s->tp, v);
+	xbt_trans_set_data_size(s->tp, v);
 	s->m.data_size = v;
 	fo_change_end(s, own, 0, 0);
 }
@@ -615,7 +608,7 @@ fo_expect(const struct fo_model *m, enum xbt_lookup dir, const void *key)
 	case XBT_LOOKUP_EQ:
 		return found ? (long)pos : -1;
 	case XBT_LOOKUP_GE:
-		return pos < m->n ? (long)pos : -1;
+		return pos < m->recs.len ? (long)pos : -1;
 	case XBT_LOOKUP_LE:
 		return found ? (long)pos : (long)pos - 1;
 	}
@@ -632,8 +625,8 @@ fo_get(struct fo_state *s)
 
 	fo_gen_key(s, key);
 	want = fo_expect(&s->m, dir, key);
-	xbt_prefetch(s->bt, key);	/* a hint: nothing to check */
-	FUZZ_ASSERT_EQ(xbt_get(s->bt, dir, key, rec, &stat), 0);
+	xbtree_prefetch(s->bt, key);	/* a hint: nothing to check */
+	FUZZ_ASSERT_EQ(xbtree_get(s->bt, dir, key, rec, &stat), 0);
 	s->lookups++;
 	FUZZ_ASSERT_EQ(stat, want >= 0);
 	if (stat)
@@ -670,9 +663,9 @@ fo_query_fn(const void *rec, void *priv)
 	const struct fo_model	*m = &q->s->m;
 
 	/* The next model record that meets the range must be this one. */
-	while (q->pos < m->n && !fo_meets(m, q->pos, q->low, q->high))
+	while (q->pos < m->recs.len && !fo_meets(m, q->pos, q->low, q->high))
 		q->pos++;
-	FUZZ_ASSERT(q->pos < m->n);
+	FUZZ_ASSERT(q->pos < m->recs.len);
 	FUZZ_ASSERT(!memcmp(rec, m_rec(m, q->pos), m->ops->rec_len));
 	q->pos++;
 	q->seen++;
@@ -697,14 +690,14 @@ fo_query(struct fo_state *s)
 		q.stop_at = (c >> 2) % 8 + 1;
 		q.ret_at_stop = c % 4 == 2 ? XBT_QUERY_STOP : -EIO;
 	}
-	error = xbt_query_range(s->bt, low, high, fo_query_fn, &q);
+	error = xbtree_query_range(s->bt, low, high, fo_query_fn, &q);
 	if (s->ops->cmp_keys(low, high) > 0) {
 		FUZZ_ASSERT_EQ(error, -EINVAL);
 		FUZZ_ASSERT_EQ(q.seen, 0);
 		return;
 	}
 	s->lookups++;
-	for (i = 0; i < m->n; i++)
+	for (i = 0; i < m->recs.len; i++)
 		total += fo_meets(m, i, low, high);
 	if (q.stop_at && total >= q.stop_at) {
 		FUZZ_ASSERT_EQ(q.seen, q.stop_at);
@@ -745,19 +738,19 @@ fo_walk(struct fo_state *s)
 	else if (dir == XBT_LOOKUP_EQ)
 		return;		/* off any record: no place to step from */
 	else
-		pos = dir == XBT_LOOKUP_GE ? (long)m->n : -1;
+		pos = dir == XBT_LOOKUP_GE ? (long)m->recs.len : -1;
 
 	for (i = 0; i < steps; i++) {
 		if ((moves >> i) & 1) {
 			FUZZ_ASSERT_EQ(xbt_increment(&cur, &stat), 0);
-			if (pos < (long)m->n)
+			if (pos < (long)m->recs.len)
 				pos++;
 		} else {
 			FUZZ_ASSERT_EQ(xbt_decrement(&cur, &stat), 0);
 			if (pos >= 0)
 				pos--;
 		}
-		FUZZ_ASSERT_EQ(stat, pos >= 0 && pos < (long)m->n);
+		FUZZ_ASSERT_EQ(stat, pos >= 0 && pos < (long)m->recs.len);
 		if (stat)
 			FUZZ_ASSERT(!memcmp(xbt_cur_rec(&cur), m_rec(m, pos),
 					    s->ops->rec_len));
@@ -767,7 +760,7 @@ fo_walk(struct fo_state *s)
 static void
 fo_fault(struct fo_state *s)
 {
-	xfile_inject_fault(1 + fuzz_u8(&s->in) % 4, -ENOSPC);
+	xmem_fault_arm(1 + fuzz_u8(&s->in) % 4, XMEM_PAGES, -ENOSPC);
 	s->fault_armed = true;
 }
 
@@ -815,7 +808,7 @@ fo_source_next(void *rec, void *priv)
 		return -EIO;
 	if (src->i >= src->n)
 		return 0;
-	memcpy(rec, m_rec(src->m, src->i % src->m->n), ops->rec_len);
+	memcpy(rec, m_rec(src->m, src->i % src->m->recs.len), ops->rec_len);
 	if ((long)src->i == src->bad_at) {
 		/* kv has no rules; these break one of the other two's. */
 		if (ops == &rmapbt_ops)
@@ -828,7 +821,7 @@ fo_source_next(void *rec, void *priv)
 }
 
 /*
- * The bulk-loaded tree's shape: what xbtree_bload_geometry() said, and
+ * The bulk-loaded tree's shape: what xbt_bload_geometry() said, and
  * every level cut into ceil(entries / maxrecs) blocks holding an even
  * share each (the first ones one more).
  */
@@ -846,7 +839,7 @@ fo_check_bload_shape(struct xbtree *bt, const struct xbt_ops *ops,
 	uint64_t		sum[XBT_MAXLEVELS] = { 0 };
 
 	FUZZ_ASSERT(buf != NULL);
-	FUZZ_ASSERT_EQ(xbtree_bload_geometry(ops, FO_BLOCKSIZE, nrecs, &height,
+	FUZZ_ASSERT_EQ(xbt_bload_geometry(ops, FO_BLOCKSIZE, nrecs, &height,
 					     &blocks), 0);
 	xbtree_get_stats(bt, &st);
 	FUZZ_ASSERT_EQ(st.height, height);
@@ -892,11 +885,11 @@ fo_load(struct fo_state *s, struct fo_model *set, enum fo_defect defect,
 		size_t where, bool progress)
 {
 	struct fo_source	src = {
-		.m = set, .n = set->n, .eio_at = -1, .bad_at = -1,
+		.m = set, .n = set->recs.len, .eio_at = -1, .bad_at = -1,
 	};
 	struct xbtree		*nbt = NULL;
 	struct xbtree_stats	st;
-	uint64_t		nrecs = set->n, used;
+	uint64_t		nrecs = set->recs.len, used;
 	int			error, want = 0;
 
 	switch (defect) {
@@ -908,7 +901,7 @@ fo_load(struct fo_state *s, struct fo_model *set, enum fo_defect defect,
 		/* Record where + 1 is record where again. */
 		memcpy(dup, m_rec(set, where), set->ops->rec_len);
 		m_insert_at(set, where + 1, dup);
-		src.n = nrecs = set->n;
+		src.n = nrecs = set->recs.len;
 		want = -EEXIST;
 		break;
 	}
@@ -984,7 +977,9 @@ fo_load(struct fo_state *s, struct fo_model *set, enum fo_defect defect,
 static void
 fo_bload(struct fo_state *s)
 {
-	struct fo_model	set = { .ops = s->ops };
+	struct fo_model	set = {
+		.ops = s->ops, .recs = XMEM_ARRAY_INIT(s->ops->rec_len),
+	};
 	uint8_t		kind = fuzz_u8(&s->in);
 	uint8_t		rec[XBT_REC_MAX];
 	enum fo_defect	defect = FO_DEFECT_NONE;
@@ -1008,13 +1003,13 @@ fo_bload(struct fo_state *s)
 		if (defect == FO_DEFECT_BADREC && s->ops == &kvbt_ops)
 			defect = FO_DEFECT_EIO;
 		/* Defects need records to work on: two for a swap. */
-		if (set.n < 2)
+		if (set.recs.len < 2)
 			defect = FO_DEFECT_NONE;
 		else
-			where = fuzz_u8(&s->in) % (set.n - 1);
+			where = fuzz_u8(&s->in) % (set.recs.len - 1);
 	}
 	fo_load(s, &set, defect, where, kind & 0x80);
-	free(set.recs);
+	xmem_array_release(&set.recs);
 }
 
 /* ---- the interpreter -------------------------------------------------- */
@@ -1093,13 +1088,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.ops = fo_types[head % 3];
 	s.wide = head & 4;
 	s.m.ops = s.saved.ops = s.ops;
+	xmem_array_init(&s.m.recs, s.ops->rec_len);
+	xmem_array_init(&s.saved.recs, s.ops->rec_len);
 	FUZZ_ASSERT_EQ(xbtree_create(s.ops, &fo_params, &s.bt), 0);
 
 	while (fuzz_more(&s.in) && s.step < FO_MAX_OPS) {
 		fo_step(&s, fuzz_u8(&s.in) % FO_NR_OPS);
 		s.step++;
-		FUZZ_ASSERT_EQ(xbtree_nrecords(s.bt), s.m.n);
-		if (!s.tp && (s.m.n <= 128 || s.step % 8 == 0))
+		FUZZ_ASSERT_EQ(xbtree_nrecords(s.bt), s.m.recs.len);
+		if (!s.tp && (s.m.recs.len <= 128 || s.step % 8 == 0))
 			fo_check(s.bt);
 		if (!s.tp && s.step % 32 == 0)
 			fo_compare(&s);
@@ -1110,7 +1107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	xbtree_destroy(s.bt);
 	fo_disarm(&s);
-	free(s.m.recs);
-	free(s.saved.recs);
+	xmem_array_release(&s.m.recs);
+	xmem_array_release(&s.saved.recs);
 	return 0;
 }

@@ -47,6 +47,7 @@
 #include "btree/btree_refcount.h"
 #include "btree/btree_rmap.h"
 #include "tests/fuzz/fuzz.h"
+#include "xfile/xmem.h"
 
 #define FV_BLOCKSIZE	512U
 #define FV_MAX_WALK	(1U << 16)
@@ -141,7 +142,7 @@ fv_check(struct xbtree *bt)
 {
 	uint64_t	problems = ~0ULL, reported = 0;
 
-	FUZZ_ASSERT_EQ(xbt_check(bt, fv_report, &reported, &problems), 0);
+	FUZZ_ASSERT_EQ(xbtree_check(bt, fv_report, &reported, &problems), 0);
 	FUZZ_ASSERT(problems == reported);
 	return problems;
 }
@@ -149,9 +150,7 @@ fv_check(struct xbtree *bt)
 /* The records of the tree as the readers see them. */
 struct fv_list {
 	const struct xbt_ops	*ops;
-	uint8_t			*recs;
-	size_t			n;
-	size_t			cap;
+	struct xmem_array	recs;	/* ops->rec_len bytes each */
 };
 
 static int
@@ -159,21 +158,15 @@ fv_collect(const void *rec, void *priv)
 {
 	struct fv_list	*l = priv;
 
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		l->recs = realloc(l->recs, l->cap * l->ops->rec_len);
-		FUZZ_ASSERT(l->recs != NULL);
-	}
-	memcpy(l->recs + l->n * l->ops->rec_len, rec, l->ops->rec_len);
-	l->n++;
-	FUZZ_ASSERT(l->n <= FV_MAX_WALK);
+	FUZZ_ASSERT_EQ(xmem_array_push(&l->recs, rec), 0);
+	FUZZ_ASSERT(l->recs.len <= FV_MAX_WALK);
 	return 0;
 }
 
 static const uint8_t *
 fv_at(const struct fv_list *l, size_t i)
 {
-	return l->recs + i * l->ops->rec_len;
+	return xmem_array_at(&l->recs, i);
 }
 
 /* Compare the key of list record @i with @key. */
@@ -212,7 +205,7 @@ fv_walk(struct xbtree *bt, bool forward, struct fv_list *l)
 static long
 fv_expect(const struct fv_list *l, enum xbt_lookup dir, const void *key)
 {
-	size_t	lo = 0, hi = l->n, mid;
+	size_t	lo = 0, hi = l->recs.len, mid;
 
 	/* First record with key >= @key. */
 	while (lo < hi) {
@@ -224,11 +217,13 @@ fv_expect(const struct fv_list *l, enum xbt_lookup dir, const void *key)
 	}
 	switch (dir) {
 	case XBT_LOOKUP_EQ:
-		return lo < l->n && fv_cmp_at(l, lo, key) == 0 ? (long)lo : -1;
+		if (lo < l->recs.len && fv_cmp_at(l, lo, key) == 0)
+			return lo;
+		return -1;
 	case XBT_LOOKUP_GE:
-		return lo < l->n ? (long)lo : -1;
+		return lo < l->recs.len ? (long)lo : -1;
 	case XBT_LOOKUP_LE:
-		if (lo < l->n && fv_cmp_at(l, lo, key) == 0)
+		if (lo < l->recs.len && fv_cmp_at(l, lo, key) == 0)
 			return lo;
 		return (long)lo - 1;
 	}
@@ -258,8 +253,10 @@ fv_read_all(struct xbtree *bt, bool sound, uint8_t probe_sel,
 		unsigned int nbuilt)
 {
 	const struct xbt_ops	*ops = xbtree_ops(bt);
-	struct fv_list		fwd = { .ops = ops }, back = { .ops = ops };
-	struct fv_list		q = { .ops = ops };
+	struct fv_list		fwd = {
+		.ops = ops, .recs = XMEM_ARRAY_INIT(ops->rec_len),
+	};
+	struct fv_list		back = fwd, q = fwd;
 	uint8_t			keys[6][XBT_KEY_MAX], rec[XBT_REC_MAX];
 	uint8_t			lo[XBT_KEY_MAX], hi[XBT_KEY_MAX];
 	static const uint8_t	zero[XBT_KEY_MAX];
@@ -279,15 +276,15 @@ fv_read_all(struct xbtree *bt, bool sound, uint8_t probe_sel,
 	error = fv_walk(bt, false, &back);
 	FUZZ_ASSERT(!error || (!sound && fv_damage_error(error)));
 	/* Keys run to 0xff.. for every type (a rmap key has bit 61 clear). */
-	error = xbt_query_range(bt, zero, ones, fv_collect, &q);
+	error = xbtree_query_range(bt, zero, ones, fv_collect, &q);
 	FUZZ_ASSERT(!error || (!sound && fv_damage_error(error)));
 	if (sound) {
-		FUZZ_ASSERT_EQ(fwd.n, xbtree_nrecords(bt));
-		FUZZ_ASSERT_EQ(back.n, fwd.n);
-		FUZZ_ASSERT_EQ(q.n, fwd.n);
-		for (j = 0; j < fwd.n; j++) {
+		FUZZ_ASSERT_EQ(fwd.recs.len, xbtree_nrecords(bt));
+		FUZZ_ASSERT_EQ(back.recs.len, fwd.recs.len);
+		FUZZ_ASSERT_EQ(q.recs.len, fwd.recs.len);
+		for (j = 0; j < fwd.recs.len; j++) {
 			FUZZ_ASSERT(!memcmp(fv_at(&fwd, j),
-					    fv_at(&back, fwd.n - 1 - j),
+					    fv_at(&back, fwd.recs.len - 1 - j),
 					    ops->rec_len));
 			FUZZ_ASSERT(!memcmp(fv_at(&fwd, j), fv_at(&q, j),
 					    ops->rec_len));
@@ -314,16 +311,16 @@ fv_read_all(struct xbtree *bt, bool sound, uint8_t probe_sel,
 
 	for (i = 0; i < nkeys; i++) {
 		/* Follows the (unverified) header to trusted blocks only. */
-		xbt_prefetch(bt, keys[i]);
+		xbtree_prefetch(bt, keys[i]);
 		for (d = XBT_LOOKUP_LE; d <= XBT_LOOKUP_GE; d++) {
 			stat = -1;
-			error = xbt_get(bt, d, keys[i], rec, &stat);
+			error = xbtree_get(bt, d, keys[i], rec, &stat);
 			if (error) {
 				FUZZ_ASSERT(!sound && fv_damage_error(error));
 				continue;
 			}
 			FUZZ_ASSERT(stat == 0 || stat == 1);
-			if (!sound || fwd.n != xbtree_nrecords(bt))
+			if (!sound || fwd.recs.len != xbtree_nrecords(bt))
 				continue;
 			want = fv_expect(&fwd, d, keys[i]);
 			FUZZ_ASSERT_EQ(stat, want >= 0);
@@ -337,8 +334,8 @@ fv_read_all(struct xbtree *bt, bool sound, uint8_t probe_sel,
 	for (i = 0; i + 1 < nkeys; i++) {
 		memcpy(lo, keys[i], ops->key_len);
 		memcpy(hi, keys[(i + 3) % nkeys], ops->key_len);
-		q.n = 0;
-		error = xbt_query_range(bt, lo, hi, fv_collect, &q);
+		q.recs.len = 0;
+		error = xbtree_query_range(bt, lo, hi, fv_collect, &q);
 		if (ops->cmp_keys(lo, hi) > 0)
 			FUZZ_ASSERT_EQ(error, -EINVAL);
 		else
@@ -346,16 +343,17 @@ fv_read_all(struct xbtree *bt, bool sound, uint8_t probe_sel,
 				    (!sound && fv_damage_error(error)));
 	}
 
-	FUZZ_ASSERT_EQ(xbt_dump_dot(bt, 0, fv_text, NULL), 0);
-	FUZZ_ASSERT_EQ(xbt_dump_dot(bt, 1 + probe_sel % 8, fv_text, NULL), 0);
+	FUZZ_ASSERT_EQ(xbtree_dump_dot(bt, 0, fv_text, NULL), 0);
+	FUZZ_ASSERT_EQ(xbtree_dump_dot(bt, 1 + probe_sel % 8, fv_text, NULL),
+		       0);
 	xbtree_get_stats(bt, &st);
 	xbtree_last_error(bt, errbuf, sizeof(errbuf));
 	if (sound)
-		FUZZ_ASSERT_EQ(st.records, fwd.n);
+		FUZZ_ASSERT_EQ(st.records, fwd.recs.len);
 
-	free(fwd.recs);
-	free(back.recs);
-	free(q.recs);
+	xmem_array_release(&fwd.recs);
+	xmem_array_release(&back.recs);
+	xmem_array_release(&q.recs);
 }
 
 /*
@@ -490,9 +488,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bad_crc = false;
 	why = xbt_verify_block_full(block, bno, bt, &bad_crc);
 	FUZZ_ASSERT(!bad_crc || why);
-	why = xbt_verify_block_hdr(bt, (struct xbt_block *)block, bno, -1);
-	why = xbt_verify_block_hdr(bt, (struct xbt_block *)block, bno, 0);
-	why = xbt_verify_block_hdr_rest(bt, (struct xbt_block *)block, bno);
+	why = xbtree_verify_block_hdr(bt, (struct xbt_block *)block, bno, -1);
+	why = xbtree_verify_block_hdr(bt, (struct xbt_block *)block, bno, 0);
+	why = xbtree_verify_block_hdr_rest(bt, (struct xbt_block *)block, bno);
 	(void)why;
 	xbt_decode_block(block, FV_BLOCKSIZE, fv_text, NULL);
 

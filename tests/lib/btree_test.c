@@ -136,7 +136,7 @@ bt_assert_ok(struct xbtree *bt)
 	uint64_t	problems = 0;
 	int		error;
 
-	error = xbt_check(bt, bt_print_problem, NULL, &problems);
+	error = xbtree_check(bt, bt_print_problem, NULL, &problems);
 	T_EQ(error, 0);
 	ck_assert_msg(problems == 0, "check found %llu problems",
 		      (unsigned long long)problems);
@@ -147,7 +147,7 @@ bt_problems(struct xbtree *bt)
 {
 	uint64_t	problems = 0;
 
-	T_EQ(xbt_check(bt, NULL, NULL, &problems), 0);
+	T_EQ(xbtree_check(bt, NULL, NULL, &problems), 0);
 	return problems;
 }
 
@@ -247,7 +247,7 @@ kv_get(struct xbtree *bt, enum xbt_lookup dir, uint64_t k, uint64_t *key,
 	int		error;
 
 	kvbt_key_init(kb, k);
-	error = xbt_get(bt, dir, kb, rec, stat);
+	error = xbtree_get(bt, dir, kb, rec, stat);
 	if (!error && *stat) {
 		*key = kvbt_rec_key(rec);
 		*val = kvbt_rec_val(rec);
