@@ -46,6 +46,7 @@
 
 #include "btree/btree_kv.h"
 #include "fusefs/xfbfs.h"
+#include "xfile/xmem.h"
 
 /* New records of a gap, changed values of a run: this many at a time. */
 #define XFBFS_RUN		256
@@ -353,7 +354,7 @@ xfbfs_data_rebuild(struct xfbfs_tree *tree, uint64_t keep, uint64_t size,
 	struct xbtree		*bt;
 	int			error;
 
-	XFBFS_ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
+	ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
 	xbt_cur_init(&it.cur, tree->bt);
 	xfbfs_tree_params(tree, xbtree_uuid(tree->bt), &params);
 	error = xbtree_bload(tree->type->ops, &params, keep, xfbfs_keep_next,
@@ -535,7 +536,7 @@ xfbfs_data_getattr(struct xfbfs_tree *tree, uint64_t sub, struct stat *st)
 	int		error;
 
 	(void)sub;
-	XFBFS_ASSERT(xfbfs_rwlock_is_locked(&tree->lock));
+	ASSERT(xfbfs_rwlock_is_locked(&tree->lock));
 	if (tree->type != &xfbfs_type_kv)
 		return -ENOENT;
 	error = xfbfs_data_size(tree->bt, &size);
@@ -564,7 +565,7 @@ xfbfs_data_file_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 	if (off < 0)
 		return -EINVAL;
 	if (*sizep > dh->cap) {
-		p = realloc(dh->buf, *sizep);
+		p = xmem_realloc(dh->buf, *sizep, 1);
 		if (!p)
 			return -ENOMEM;
 		dh->buf = p;
@@ -601,7 +602,7 @@ xfbfs_data_unlink(struct xfbfs_tree *tree)
 static void
 xfbfs_data_release(struct xfbfs_handle *h)
 {
-	free(xfbfs_data_handle(h)->buf);
+	xmem_free(xfbfs_data_handle(h)->buf);
 }
 
 /* Creatable: fio creates the file it has just unlinked. */

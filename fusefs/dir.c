@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "fusefs/xfbfs.h"
+#include "xfile/xmem.h"
 
 #define XFBFS_READDIR_MAX	65536	/* bytes of one readdir reply */
 
@@ -37,7 +38,7 @@ xfbfs_dir_free(struct xfbfs *fs, struct xfbfs_dir *d)
 {
 	xfbfs_open_del(&fs->dirs, &d->link);
 	xfbfs_tree_list_free(d->list, d->n);
-	free(d);
+	xmem_free(d);
 }
 
 void
@@ -61,13 +62,13 @@ xfbfs_do_opendir(struct xfbfs *fs, fuse_ino_t ino, struct xfbfs_dir **dp)
 		return error;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	d = calloc(1, sizeof(*d));
+	d = xmem_zalloc(sizeof(*d));
 	if (!d)
 		return -ENOMEM;
 	if (ino == XFBFS_ROOT_INO) {
 		error = xfbfs_tree_list(fs, &d->list, &d->n);
 		if (error) {
-			free(d);
+			xmem_free(d);
 			return error;
 		}
 	}
@@ -174,7 +175,7 @@ xfbfs_ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	int			error;
 
 	db.size = size < XFBFS_READDIR_MAX ? size : XFBFS_READDIR_MAX;
-	db.buf = malloc(db.size);
+	db.buf = xmem_alloc(db.size);
 	if (!db.buf) {
 		xfbfs_reply_err(req, -ENOMEM);
 		return;
@@ -186,5 +187,5 @@ xfbfs_ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		xfbfs_reply_err(req, error);
 	else
 		fuse_reply_buf(req, db.buf, db.pos);
-	free(db.buf);
+	xmem_free(db.buf);
 }

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "fusefs/xfbfs.h"
+#include "xfile/xmem.h"
 
 static inline struct xfbfs_handle *
 xfbfs_fh(struct fuse_file_info *fi)
@@ -44,7 +45,7 @@ xfbfs_handle_free(struct xfbfs_handle *h)
 		h->ops->release(h);
 	xfbfs_tree_put(h->tree);
 	xfbfs_mutex_destroy(&h->lock);
-	free(h);
+	xmem_free(h);
 }
 
 /*
@@ -96,7 +97,7 @@ xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, struct fuse_file_info *fi)
 		goto out_put;
 	}
 
-	h = calloc(1, kind->handle_size ? kind->handle_size : sizeof(*h));
+	h = xmem_zalloc(kind->handle_size ? kind->handle_size : sizeof(*h));
 	if (!h) {
 		error = -ENOMEM;
 		goto out_put;
@@ -117,7 +118,7 @@ xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, struct fuse_file_info *fi)
 	return 0;
 
 out_free:
-	free(h);
+	xmem_free(h);
 out_put:
 	xfbfs_tree_put(tree);
 	return error;

@@ -115,7 +115,7 @@ xfbfs_dir_readdir(struct xfbfs_tree *tree, struct xfbfs_dirbuf *db,
 	struct stat			st;
 	unsigned int			i;
 
-	XFBFS_ASSERT(xfbfs_rwlock_is_locked(&tree->lock));
+	ASSERT(xfbfs_rwlock_is_locked(&tree->lock));
 	for (i = off - 1; i < XFBFS_NKINDS; i++) {
 		kind = xfbfs_kinds[i];
 		/* (Other errors, a damaged block, still list the file.) */

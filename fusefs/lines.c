@@ -75,7 +75,7 @@ xfbfs_asm_write(struct xfbfs_handle *h, struct xfbfs_asm *a,
 	size_t			keep;
 	int			error;
 
-	XFBFS_ASSERT(xfbfs_mutex_is_locked(&h->lock));
+	ASSERT(xfbfs_mutex_is_locked(&h->lock));
 
 	/* The line this write completes, if a tail is waiting. */
 	if (a->tail_len) {

@@ -45,11 +45,11 @@ xfbfs_lock_note(const void *lock, enum xfbfs_lock_rank rank, bool write)
 
 	for (i = 0; i < xfbfs_nheld; i++) {
 		/* Held already: a self-deadlock, at once or one day. */
-		assert(xfbfs_held[i].lock != lock);
+		ASSERT(xfbfs_held[i].lock != lock);
 		/* Out of order against a lock held. */
-		assert(xfbfs_held[i].rank < rank);
+		ASSERT(xfbfs_held[i].rank < rank);
 	}
-	assert(xfbfs_nheld < XFBFS_HELD_MAX);
+	ASSERT(xfbfs_nheld < XFBFS_HELD_MAX);
 	xfbfs_held[xfbfs_nheld].lock = lock;
 	xfbfs_held[xfbfs_nheld].rank = rank;
 	xfbfs_held[xfbfs_nheld].write = write;
@@ -65,7 +65,7 @@ xfbfs_unlock_note(const void *lock)
 		if (xfbfs_held[i].lock == lock)
 			break;
 	/* Dropping a lock this thread does not hold. */
-	assert(i < xfbfs_nheld);
+	ASSERT(i < xfbfs_nheld);
 	for (; i + 1 < xfbfs_nheld; i++)
 		xfbfs_held[i] = xfbfs_held[i + 1];
 	xfbfs_nheld--;

@@ -23,13 +23,14 @@
  * twice fails an assertion at once, and a function can assert its
  * contract on entry, as SQLite's btree functions assert the mutex:
  *
- *	XFBFS_ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));   I write
- *	XFBFS_ASSERT(xfbfs_rwlock_is_locked(&tree->lock));     I read or write
- *	XFBFS_ASSERT(xfbfs_mutex_is_locked(&h->lock));
- *	XFBFS_ASSERT(!xfbfs_holds_rank(XFBFS_RANK_TREE));      before a reply
+ *	ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));   I write
+ *	ASSERT(xfbfs_rwlock_is_locked(&tree->lock));     I read or write
+ *	ASSERT(xfbfs_mutex_is_locked(&h->lock));
+ *	ASSERT(!xfbfs_holds_rank(XFBFS_RANK_TREE));      before a reply
  *
- * The predicates exist in debug builds only: use them inside XFBFS_ASSERT,
- * which release builds compile away, leaving plain pthread calls.
+ * The predicates work in debug builds only: use them inside ASSERT
+ * (xfile/xassert.h), which release builds compile away, leaving plain
+ * pthread calls.
  *
  * Locking and unlocking cannot fail here: pthread reports only misuse
  * (EDEADLK, EPERM), which the rank checks catch first in debug builds.
@@ -40,12 +41,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#ifdef XFB_DEBUG
-#include <assert.h>
-#define XFBFS_ASSERT(x)		assert(x)
-#else
-#define XFBFS_ASSERT(x)		do { } while (0)
-#endif
+#include "xfile/xassert.h"
 
 enum xfbfs_lock_rank {
 	XFBFS_RANK_HANDLE = 1,
@@ -67,14 +63,12 @@ struct xfbfs_mutex {
 
 #define XFBFS_MUTEX_INIT(r)	{ PTHREAD_MUTEX_INITIALIZER, (r) }
 
-#ifdef XFB_DEBUG
-/* Record that this thread took / dropped @lock (lock.c). */
-void xfbfs_lock_note(const void *lock, enum xfbfs_lock_rank rank,
-		bool write);
-void xfbfs_unlock_note(const void *lock);
-/* Does this thread hold @lock (for writing, if @write)? */
+/*
+ * Does this thread hold @lock (for writing, if @write)?  Does it hold any
+ * lock of @rank?  Defined in debug builds only (lock.c), where ASSERT
+ * evaluates them; release builds' ASSERT type-checks without calling.
+ */
 bool xfbfs_lock_is_held(const void *lock, bool write);
-/* Does this thread hold any lock of @rank? */
 bool xfbfs_holds_rank(enum xfbfs_lock_rank rank);
 
 static inline bool
@@ -94,6 +88,12 @@ xfbfs_mutex_is_locked(const struct xfbfs_mutex *l)
 {
 	return xfbfs_lock_is_held(l, true);
 }
+
+#ifdef XFB_DEBUG
+/* Record that this thread took / dropped @lock (lock.c). */
+void xfbfs_lock_note(const void *lock, enum xfbfs_lock_rank rank,
+		bool write);
+void xfbfs_unlock_note(const void *lock);
 #else
 #define xfbfs_lock_note(lock, rank, write)	do { } while (0)
 #define xfbfs_unlock_note(lock)			do { } while (0)

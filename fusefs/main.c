@@ -43,8 +43,8 @@ void
 xfbfs_reply_err(fuse_req_t req, int error)
 {
 	/* No btree lock is held across a reply (xfbfs.h). */
-	XFBFS_ASSERT(!xfbfs_holds_rank(XFBFS_RANK_TREE));
-	XFBFS_ASSERT(error <= 0);
+	ASSERT(!xfbfs_holds_rank(XFBFS_RANK_TREE));
+	ASSERT(error <= 0);
 	if (error > 0) {
 		/* A programmer error: never send a positive errno inward. */
 		xfbfs_log(LOG_ERR, "bug: positive errno %d", error);

@@ -31,91 +31,61 @@
  * Locking: the window belongs to one open file (h->lock); the makers get
  * tree->lock for reading from xfbfs_out_make().
  */
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fusefs/out.h"
 
-int
-xfbfs_out_reserve(struct xfbfs_out *o, size_t more)
-{
-	size_t	cap = o->cap ? o->cap : 4096;
-	char	*p;
-
-	if (o->len + more <= o->cap)
-		return 0;
-	while (cap < o->len + more)
-		cap *= 2;
-	p = realloc(o->buf, cap);
-	if (!p)
-		return -ENOMEM;
-	o->buf = p;
-	o->cap = cap;
-	return 0;
-}
-
-int
-xfbfs_out_printf(struct xfbfs_out *o, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n, error;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	/* vsnprintf writes a NUL after the text: room for it too. */
-	error = xfbfs_out_reserve(o, n + 1);
-	if (error)
-		return error;
-	va_start(ap, fmt);
-	vsnprintf(o->buf + o->len, n + 1, fmt, ap);
-	va_end(ap);
-	o->len += n;
-	return 0;
-}
-
-int
-xfbfs_out_append(struct xfbfs_out *o, const char *text, size_t len)
-{
-	int	error;
-
-	error = xfbfs_out_reserve(o, len);
-	if (error)
-		return error;
-	memcpy(o->buf + o->len, text, len);
-	o->len += len;
-	return 0;
-}
-
 void
-xfbfs_out_reset(struct xfbfs_out *o)
+xfbfs_out_init(struct xfbfs_out *o)
 {
-	o->len = 0;
+	xmem_array_init(&o->bytes, 1);
 	o->pos = 0;
 	o->eof = false;
 }
 
 void
-xfbfs_out_consume(struct xfbfs_out *o, size_t n)
+xfbfs_out_release(struct xfbfs_out *o)
 {
-	XFBFS_ASSERT(n <= o->len);
-	if (!n)
-		return;
-	memmove(o->buf, o->buf + n, o->len - n);
-	o->len -= n;
-	o->pos += n;
+	xmem_array_release(&o->bytes);
 }
 
 void
-xfbfs_out_release(struct xfbfs_out *o)
+xfbfs_out_reset(struct xfbfs_out *o)
 {
-	free(o->buf);
-	o->buf = NULL;
-	o->len = 0;
-	o->cap = 0;
+	xmem_array_resize(&o->bytes, 0);	/* shrinking: cannot fail */
+	o->pos = 0;
+	o->eof = false;
+}
+
+int
+xfbfs_out_rec(struct xfbfs_out *o,
+		size_t (*format)(const void *rec, char *buf), const void *rec)
+{
+	struct xmem_array	*a = &o->bytes;
+	size_t			n;
+	int			error;
+
+	error = xmem_array_reserve(a, XFBFS_REC_TEXT_MAX);
+	if (error)
+		return error;
+	/* Written in the reserved room past len, then counted in. */
+	n = format(rec, xmem_array_at(a, a->len));
+	ASSERT(n <= XFBFS_REC_TEXT_MAX);
+	a->len += n;
+	return 0;
+}
+
+void
+xfbfs_out_consume(struct xfbfs_out *o, size_t n)
+{
+	struct xmem_array	*a = &o->bytes;
+
+	ASSERT(n <= a->len);
+	if (!n)
+		return;
+	memmove(a->data, (char *)a->data + n, a->len - n);
+	xmem_array_resize(a, a->len - n);	/* shrinking: cannot fail */
+	o->pos += n;
 }
 
 /*
@@ -131,11 +101,11 @@ xfbfs_out_make(struct xfbfs_handle *h, struct xfbfs_out *o,
 	size_t			target;
 	int			error = 0;
 
-	while (!o->eof && o->len < want && !error) {
+	while (!o->eof && xfbfs_out_len(o) < want && !error) {
 		error = xfbfs_tree_lock_live(tree, false);
 		if (error)
 			break;
-		target = o->len + XFBFS_CHUNK;
+		target = xfbfs_out_len(o) + XFBFS_CHUNK;
 		if (target < want)
 			target = want;
 		error = make(h, tree->bt, tree->type, target);
@@ -152,25 +122,28 @@ xfbfs_out_stream_read(struct xfbfs_handle *h, struct xfbfs_out *o,
 	size_t	size = *sizep, skip;
 	int	error;
 
-	XFBFS_ASSERT(xfbfs_mutex_is_locked(&h->lock));
+	ASSERT(xfbfs_mutex_is_locked(&h->lock));
 	/* The caller starts the text again for a read before the window. */
-	XFBFS_ASSERT(pos >= o->pos);
+	ASSERT(pos >= o->pos);
 
 	/* Step 1: P lies past the window: make chunks until it does not. */
-	while (pos > o->pos + o->len && !o->eof) {
-		xfbfs_out_consume(o, o->len);
+	while (pos > o->pos + xfbfs_out_len(o) && !o->eof) {
+		xfbfs_out_consume(o, xfbfs_out_len(o));
 		error = xfbfs_out_make(h, o, make, XFBFS_CHUNK);
 		if (error)
 			return error;
 	}
 	/* Step 2: drop what lies before P (all of it past the end). */
 	skip = pos - o->pos;
-	xfbfs_out_consume(o, skip < o->len ? skip : o->len);
+	if (skip > xfbfs_out_len(o))
+		skip = xfbfs_out_len(o);
+	xfbfs_out_consume(o, skip);
 	/* Step 3: make up to P + size. */
 	error = xfbfs_out_make(h, o, make, size);
 	if (error)
 		return error;
-	*datap = o->buf;
-	*sizep = size < o->len ? size : o->len;
+	*datap = o->bytes.data;
+	if (size > xfbfs_out_len(o))
+		*sizep = xfbfs_out_len(o);
 	return 0;
 }

@@ -1,46 +1,58 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * out.h: the output window: text a file makes for its readers (out.c).
+ * out.h: text the daemon makes for readers (out.c, snapshot.c).
  *
- * A file whose content is text made by the daemon (snapshots, records,
- * lookup answers) keeps the part of that text it holds in a struct
- * xfbfs_out: a buffer whose first byte sits at offset `pos` of the whole
- * text.  Snapshots make the whole text at once (pos stays 0); streams
- * make it a chunk at a time and drop what was read (out.c draws it).
+ * Snapshots (type, stats, ...) make their whole text at once, into a
+ * string (struct xmem_str) that reads take from.  Streams (records,
+ * lookup answers) are too long for that: they keep the part of their
+ * text between what was read and what is made in a struct xfbfs_out, a
+ * window of bytes (a growable array of them) whose first byte sits at
+ * offset `pos` of the whole text.  out.c draws it.
  *
- * The window belongs to its open file: h->lock guards it.
+ * Both belong to one open file: h->lock guards them.
  */
 #ifndef FUSEFS_OUT_H
 #define FUSEFS_OUT_H
 
 #include "fusefs/xfbfs.h"
+#include "xfile/xmem.h"
 
 #define XFBFS_CHUNK		(64 * 1024)	/* text made per lock hold */
 
 struct xfbfs_out {
-	char		*buf;
-	size_t		len;		/* bytes made, from buf[0] */
-	size_t		cap;		/* bytes buf holds */
-	uint64_t	pos;		/* offset of buf[0] in the text */
-	bool		eof;		/* nothing more to make */
+	struct xmem_array	bytes;		/* the window: len bytes made */
+	uint64_t		pos;		/* offset of bytes[0] in the text */
+	bool			eof;		/* nothing more to make */
 };
 
-/* Room for @more bytes past len: 0 or -ENOMEM. */
-int xfbfs_out_reserve(struct xfbfs_out *o, size_t more);
-/* Append text: 0 or -ENOMEM. */
-int xfbfs_out_printf(struct xfbfs_out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-int xfbfs_out_append(struct xfbfs_out *o, const char *text, size_t len);
+/* An empty window at offset 0 (the handle's memory, at open). */
+void xfbfs_out_init(struct xfbfs_out *o);
+/* Free its memory (the window is then empty). */
+void xfbfs_out_release(struct xfbfs_out *o);
 /* Empty the window and start the text again from offset 0. */
 void xfbfs_out_reset(struct xfbfs_out *o);
-/* Drop the window's first @n bytes (read, or skipped). */
+/*
+ * Drop the window's first @n bytes (read, or skipped): the rest moves to
+ * the front and the window's offset moves on by @n.
+ */
 void xfbfs_out_consume(struct xfbfs_out *o, size_t n);
-/* Free the buffer (the window is then empty). */
-void xfbfs_out_release(struct xfbfs_out *o);
+/* Bytes in the window. */
+static inline size_t
+xfbfs_out_len(const struct xfbfs_out *o)
+{
+	return o->bytes.len;
+}
 
 /*
- * A stream's maker: append text to @o until o->len >= @target or the
- * text ends (then o->eof), with tree->lock held for reading.  It may
+ * Append a record's text: room for XFBFS_REC_TEXT_MAX bytes is made first,
+ * so @format (a type's format_rec) writes in place.  0 or -ENOMEM.
+ */
+int xfbfs_out_rec(struct xfbfs_out *o,
+		size_t (*format)(const void *rec, char *buf), const void *rec);
+
+/*
+ * A stream's maker: append text to its window until it holds @target
+ * bytes or the text ends (then eof), with tree->lock held for reading.  It may
  * stop past @target by less than a record (XFBFS_REC_TEXT_MAX).
  */
 typedef int (*xfbfs_make_fn)(struct xfbfs_handle *h, struct xbtree *bt,
@@ -49,7 +61,8 @@ typedef int (*xfbfs_make_fn)(struct xfbfs_handle *h, struct xbtree *bt,
 /*
  * Read from a stream: *@sizep bytes of the text at @pos, made as needed
  * by @make, each chunk under one hold of the tree's read lock.  The
- * bytes stay at *@datap (o->buf) until the window changes.  0, or -errno
+ * bytes stay at *@datap (the window's start) until the window changes.
+ * 0, or -errno
  * (-ENOENT once the tree is removed).
  */
 int xfbfs_out_stream_read(struct xfbfs_handle *h, struct xfbfs_out *o,
@@ -63,7 +76,8 @@ int xfbfs_out_stream_read(struct xfbfs_handle *h, struct xfbfs_out *o,
  */
 struct xfbfs_snap_handle {
 	struct xfbfs_handle	h;
-	struct xfbfs_out	out;		/* the whole text; pos 0 */
+	struct xmem_str		text;		/* the whole text */
+	bool			made;		/* text holds one */
 };
 
 int xfbfs_snapshot_read(struct xfbfs_handle *h, off_t off, size_t *sizep,

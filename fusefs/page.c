@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "fusefs/xfbfs.h"
+#include "xfile/xmem.h"
 
 struct xfbfs_page_handle {
 	struct xfbfs_handle	h;
@@ -63,7 +64,7 @@ xfbfs_pages_readdir(struct xfbfs_tree *tree, struct xfbfs_dirbuf *db,
 	char		name[24];
 	uint64_t	bno;
 
-	XFBFS_ASSERT(xfbfs_rwlock_is_locked(&tree->lock));
+	ASSERT(xfbfs_rwlock_is_locked(&tree->lock));
 	for (bno = off - 2; xbtree_next_block(tree->bt, bno, &bno); bno++) {
 		snprintf(name, sizeof(name), "%llu", (unsigned long long)bno);
 		if (!xfbfs_dir_add(db, name,
@@ -87,7 +88,7 @@ const struct xfbfs_file_ops xfbfs_kind_pages = {
 static int
 xfbfs_page_getattr(struct xfbfs_tree *tree, uint64_t sub, struct stat *st)
 {
-	XFBFS_ASSERT(xfbfs_rwlock_is_locked(&tree->lock));
+	ASSERT(xfbfs_rwlock_is_locked(&tree->lock));
 	if (!xbtree_block_is_allocated(tree->bt, sub - XFBFS_PAGE_BASE))
 		return -ENOENT;
 	st->st_mode = S_IFREG |
@@ -115,7 +116,7 @@ xfbfs_page_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 	char			*p;
 	int			error;
 
-	XFBFS_ASSERT(xfbfs_mutex_is_locked(&h->lock));
+	ASSERT(xfbfs_mutex_is_locked(&h->lock));
 	error = xfbfs_tree_lock_live(tree, false);
 	if (error)
 		return error;
@@ -125,7 +126,7 @@ xfbfs_page_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 		goto out_unlock;
 	}
 	if (ph->block_len != bs) {
-		p = realloc(ph->block, bs);
+		p = xmem_realloc(ph->block, bs, 1);
 		if (!p) {
 			error = -ENOMEM;
 			goto out_unlock;
@@ -152,7 +153,7 @@ xfbfs_page_write(struct xfbfs_handle *h, const char *buf, size_t size,
 	uint64_t		bs;
 	int			error;
 
-	XFBFS_ASSERT(xfbfs_mutex_is_locked(&h->lock));
+	ASSERT(xfbfs_mutex_is_locked(&h->lock));
 	error = xfbfs_tree_lock_live(tree, true);
 	if (error)
 		return error;
@@ -173,7 +174,7 @@ out_unlock:
 static void
 xfbfs_page_release(struct xfbfs_handle *h)
 {
-	free(xfbfs_page_handle(h)->block);
+	xmem_free(xfbfs_page_handle(h)->block);
 }
 
 /* Not in xfbfs_kinds[]: pages/N has sub XFBFS_PAGE_BASE + N. */

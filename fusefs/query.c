@@ -24,7 +24,6 @@
  * for reading.  Parsing takes no tree lock: it peeks at the type.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -53,9 +52,7 @@ struct xfbfs_query_handle {
 	size_t			read_len;	/* the last read: dropped at
 						 * the next one */
 	const struct xfbfs_type	*qtype;		/* the queries are for it */
-	struct xfbfs_query	*queries;
-	size_t			nqueries;
-	size_t			queries_cap;
+	struct xmem_array	queries;	/* of struct xfbfs_query */
 	size_t			qnext;		/* query being answered */
 	uint8_t			resume[XBT_KEY_MAX];	/* range: last key */
 	bool			resumed;	/* resume holds a key */
@@ -82,24 +79,11 @@ static int
 xfbfs_queries_reserve(struct xfbfs_query_handle *qh, size_t n,
 		const char **why)
 {
-	struct xfbfs_query	*q;
-	size_t			cap;
-
-	if (qh->nqueries + n > XFBFS_QUERIES_MAX) {
+	if (qh->queries.len + n > XFBFS_QUERIES_MAX) {
 		*why = "too many queries in one write";
 		return -EINVAL;
 	}
-	if (qh->nqueries + n <= qh->queries_cap)
-		return 0;
-	cap = qh->queries_cap ? 2 * qh->queries_cap : 16;
-	if (cap < qh->nqueries + n)
-		cap = qh->nqueries + n;
-	q = realloc(qh->queries, cap * sizeof(*q));
-	if (!q)
-		return -ENOMEM;
-	qh->queries = q;
-	qh->queries_cap = cap;
-	return 0;
+	return xmem_array_reserve(&qh->queries, n);
 }
 
 /* Parse one line of `lookup` (fields @f) into queries: 0 or -errno. */
@@ -127,11 +111,10 @@ xfbfs_parse_query(struct xfbfs_query_handle *qh,
 		error = xfbfs_queries_reserve(qh, 1, why);
 		if (error)
 			return error;
-		q = &qh->queries[qh->nqueries];
+		q = xmem_array_push_reserved(&qh->queries);
 		q->op = op;
 		if (type->parse_key(f + 1, nf - 1, q->key, why))
-			return -EINVAL;
-		qh->nqueries++;
+			return -EINVAL;	/* the write's queries all go */
 		return 0;
 	}
 	/* A range is one query per key interval the type makes of it. */
@@ -148,7 +131,7 @@ xfbfs_parse_query(struct xfbfs_query_handle *qh,
 	if (error)
 		return error;
 	for (i = 0; i < n; i++) {
-		q = &qh->queries[qh->nqueries++];
+		q = xmem_array_push_reserved(&qh->queries);
 		q->op = XFBFS_Q_RANGE;
 		memcpy(q->key, lo[i], XBT_KEY_MAX);
 		memcpy(q->high, hi[i], XBT_KEY_MAX);
@@ -173,7 +156,7 @@ xfbfs_query_take(struct xfbfs_handle *h, struct xfbfs_lines *lines)
 	if (xfbfs_tree_is_dead(h->tree))
 		return -ENOENT;
 	type = xfbfs_tree_peek_type(h->tree);
-	qh->nqueries = 0;
+	xmem_array_resize(&qh->queries, 0);	/* shrinking: cannot fail */
 	while (xfbfs_next_line(lines, &line, &len)) {
 		if (len > XFBFS_LINE_MAX) {
 			why = "line too long";
@@ -210,7 +193,7 @@ xfbfs_query_lines(struct xfbfs_handle *h, const char *buf, size_t size,
 				xfbfs_query_take);
 	if (error) {
 		/* A failed write leaves an empty answer. */
-		qh->nqueries = 0;
+		xmem_array_resize(&qh->queries, 0);
 		xfbfs_answer_reset(qh);
 		qh->out.eof = true;
 		__atomic_add_fetch(&h->tree->nr_failed, 1, __ATOMIC_RELAXED);
@@ -265,13 +248,12 @@ xfbfs_range_rec(const void *rec, void *priv)
 	ops->init_high_key_from_rec(hk, rec);
 	if (ops->cmp_keys(hk, g->qlow) < 0)
 		return 0;
-	error = xfbfs_out_reserve(&qh->out, XFBFS_REC_TEXT_MAX);
+	error = xfbfs_out_rec(&qh->out, g->type->format_rec, rec);
 	if (error)
 		return error;
-	qh->out.len += g->type->format_rec(rec, qh->out.buf + qh->out.len);
 	memcpy(qh->resume, key, ops->key_len);
 	qh->resumed = true;
-	if (qh->out.len >= g->target) {
+	if (xfbfs_out_len(&qh->out) >= g->target) {
 		g->stopped = true;
 		return XBT_QUERY_STOP;
 	}
@@ -297,32 +279,26 @@ xfbfs_answer_make(struct xfbfs_handle *h, struct xbtree *bt,
 	uint8_t			rec[XBT_REC_MAX];
 	int			stat, error = 0;
 
-	XFBFS_ASSERT(xfbfs_rwlock_is_locked(&h->tree->lock));
+	ASSERT(xfbfs_rwlock_is_locked(&h->tree->lock));
 	if (qh->qtype != type) {
 		/* The type changed since the queries were parsed. */
 		o->eof = true;
 		return 0;
 	}
-	while (qh->qnext < qh->nqueries && o->len < target) {
-		q = &qh->queries[qh->qnext];
+	while (qh->qnext < qh->queries.len && xfbfs_out_len(o) < target) {
+		q = xmem_array_at(&qh->queries, qh->qnext);
 		if (q->op != XFBFS_Q_RANGE) {
-			error = xbt_get(bt, dirs[q->op], q->key, rec, &stat);
+			error = xbtree_get(bt, dirs[q->op], q->key, rec, &stat);
+			if (!error && stat)
+				error = xfbfs_out_rec(o, type->format_rec, rec);
 			if (error)
 				return error;
-			if (stat) {
-				error = xfbfs_out_reserve(o,
-						XFBFS_REC_TEXT_MAX);
-				if (error)
-					return error;
-				o->len += type->format_rec(rec,
-							   o->buf + o->len);
-			}
 			qh->qnext++;
 			continue;
 		}
 		g.stopped = false;
 		g.qlow = q->key;
-		error = xbt_query_range(bt, qh->resumed ? qh->resume : q->key,
+		error = xbtree_query_range(bt, qh->resumed ? qh->resume : q->key,
 					q->high, xfbfs_range_rec, &g);
 		if (error)
 			return error;
@@ -331,7 +307,7 @@ xfbfs_answer_make(struct xfbfs_handle *h, struct xbtree *bt,
 		qh->resumed = false;
 		qh->qnext++;
 	}
-	if (qh->qnext == qh->nqueries)
+	if (qh->qnext == qh->queries.len)
 		o->eof = true;
 	return 0;
 }
@@ -353,13 +329,24 @@ xfbfs_query_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 	return error;
 }
 
+static int
+xfbfs_query_open(struct xfbfs_handle *h, int flags)
+{
+	struct xfbfs_query_handle *qh = xfbfs_query_handle(h);
+
+	(void)flags;
+	xfbfs_out_init(&qh->out);
+	xmem_array_init(&qh->queries, sizeof(struct xfbfs_query));
+	return 0;
+}
+
 static void
 xfbfs_query_release(struct xfbfs_handle *h)
 {
 	struct xfbfs_query_handle *qh = xfbfs_query_handle(h);
 
 	xfbfs_out_release(&qh->out);
-	free(qh->queries);
+	xmem_array_release(&qh->queries);
 }
 
 const struct xfbfs_file_ops xfbfs_kind_lookup = {
@@ -367,6 +354,7 @@ const struct xfbfs_file_ops xfbfs_kind_lookup = {
 	.mode		= S_IFREG | 0600,
 	.handle_size	= sizeof(struct xfbfs_query_handle),
 	.truncate	= xfbfs_truncate_nothing,
+	.open		= xfbfs_query_open,
 	.release	= xfbfs_query_release,
 	.read		= xfbfs_query_read,
 	.write		= xfbfs_query_write,

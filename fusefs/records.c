@@ -47,19 +47,13 @@ xfbfs_records_make(struct xfbfs_handle *h, struct xbtree *bt,
 	struct xfbfs_records_handle *rh = xfbfs_records_handle(h);
 	struct xfbfs_out	*o = &rh->out;
 	const struct xbt_ops	*ops = type->ops;
-	size_t			(*format)(const void *, char *) =
-				type->format_rec;
 	struct xbt_cur		cur;
 	uint8_t			zero[XBT_KEY_MAX] = { 0 };
 	uint8_t			key[XBT_KEY_MAX];
-	const void		*rec = NULL;
+	const void		*rec;
 	int			stat, error;
 
-	XFBFS_ASSERT(xfbfs_rwlock_is_locked(&h->tree->lock));
-	/* Room for the chunk and the record that crosses target. */
-	error = xfbfs_out_reserve(o, target - o->len + XFBFS_REC_TEXT_MAX);
-	if (error)
-		return error;
+	ASSERT(xfbfs_rwlock_is_locked(&h->tree->lock));
 	xbt_cur_init(&cur, bt);
 	error = xbt_lookup(&cur, XBT_LOOKUP_GE,
 			   rh->resumed ? rh->resume : zero, &stat);
@@ -68,14 +62,15 @@ xfbfs_records_make(struct xfbfs_handle *h, struct xbtree *bt,
 		if (ops->cmp_keys(key, rh->resume) == 0)
 			error = xbt_increment(&cur, &stat);
 	}
-	while (!error && stat && o->len < target) {
+	while (!error && stat && xfbfs_out_len(o) < target) {
 		rec = xbt_cur_rec(&cur);
-		o->len += format(rec, o->buf + o->len);
-		error = xbt_increment(&cur, &stat);
-	}
-	if (rec) {
+		error = xfbfs_out_rec(o, type->format_rec, rec);
+		if (error)
+			break;
+		/* The next chunk starts after the last key made. */
 		ops->init_key_from_rec(rh->resume, rec);
 		rh->resumed = true;
+		error = xbt_increment(&cur, &stat);
 	}
 	if (!error && !stat)
 		o->eof = true;
@@ -98,6 +93,14 @@ xfbfs_records_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 				     sizep, datap);
 }
 
+static int
+xfbfs_records_open(struct xfbfs_handle *h, int flags)
+{
+	(void)flags;
+	xfbfs_out_init(&xfbfs_records_handle(h)->out);
+	return 0;
+}
+
 static void
 xfbfs_records_release(struct xfbfs_handle *h)
 {
@@ -109,6 +112,7 @@ const struct xfbfs_file_ops xfbfs_kind_records = {
 	.mode		= S_IFREG | 0444,
 	.handle_size	= sizeof(struct xfbfs_records_handle),
 	.truncate	= xfbfs_truncate_nothing,
+	.open		= xfbfs_records_open,
 	.release	= xfbfs_records_release,
 	.read		= xfbfs_records_read,
 };

@@ -34,22 +34,25 @@ int
 xfbfs_snapshot_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 		const void **datap)
 {
-	struct xfbfs_out	*o = &xfbfs_snap_handle(h)->out;
+	struct xfbfs_snap_handle *sh = xfbfs_snap_handle(h);
+	struct xmem_str		*text = &sh->text;
 	uint64_t		pos = off;
 	size_t			skip;
 	int			error;
 
-	XFBFS_ASSERT(xfbfs_mutex_is_locked(&h->lock));
-	if (off == 0 || !o->buf) {
-		xfbfs_out_reset(o);
-		error = h->ops->snapshot(h->tree, o);
+	ASSERT(xfbfs_mutex_is_locked(&h->lock));
+	if (off == 0 || !sh->made) {
+		xmem_str_reset(text);
+		sh->made = false;
+		error = h->ops->snapshot(h->tree, text);
 		if (error)
 			return error;
+		sh->made = true;
 	}
-	skip = pos < o->len ? pos : o->len;
-	*datap = o->buf + skip;
-	if (*sizep > o->len - skip)
-		*sizep = o->len - skip;
+	skip = pos < text->len ? pos : text->len;
+	*datap = xmem_str_cstr(text) + skip;
+	if (*sizep > text->len - skip)
+		*sizep = text->len - skip;
 	return 0;
 }
 
@@ -57,20 +60,20 @@ xfbfs_snapshot_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 void
 xfbfs_snapshot_release(struct xfbfs_handle *h)
 {
-	xfbfs_out_release(&xfbfs_snap_handle(h)->out);
+	xmem_str_release(&xfbfs_snap_handle(h)->text);
 }
 
 /* ---- type ------------------------------------------------------------- */
 
 static int
-xfbfs_make_type(struct xfbfs_tree *tree, struct xfbfs_out *o)
+xfbfs_make_type(struct xfbfs_tree *tree, struct xmem_str *o)
 {
 	int	error;
 
 	error = xfbfs_tree_lock_live(tree, false);
 	if (error)
 		return error;
-	error = xfbfs_out_printf(o, "%s\n", tree->type->name);
+	error = xmem_str_printf(o, "%s\n", tree->type->name);
 	xfbfs_rwlock_unlock(&tree->lock);
 	return error;
 }
@@ -96,7 +99,7 @@ xfbfs_type_write(struct xfbfs_handle *h, const char *buf, size_t size,
 	int			error;
 
 	(void)off;
-	XFBFS_ASSERT(xfbfs_mutex_is_locked(&h->lock));
+	ASSERT(xfbfs_mutex_is_locked(&h->lock));
 	type = xfbfs_type_find(buf, len);
 	if (!type) {
 		xfbfs_tree_error(tree, "type: unknown type: %.*s",
@@ -133,7 +136,7 @@ xfbfs_peek(const uint64_t *counter)
 }
 
 static int
-xfbfs_make_stats(struct xfbfs_tree *tree, struct xfbfs_out *o)
+xfbfs_make_stats(struct xfbfs_tree *tree, struct xmem_str *o)
 {
 	struct xbtree_stats	st;
 	int			error;
@@ -145,7 +148,7 @@ xfbfs_make_stats(struct xfbfs_tree *tree, struct xfbfs_out *o)
 	/* A damaged btree still has stats: then the header's size. */
 	if (tree->type == &xfbfs_type_kv)
 		xfbfs_data_size(tree->bt, &st.data_size);
-	error = xfbfs_out_printf(o,
+	error = xmem_str_printf(o,
 		"type %s\nrecords %llu\nheight %u\nblocks %llu\n"
 		"blocksize %u\nbytes %llu\ndata_size %llu\nhealth %s\n"
 		"maxrecs_leaf %u\nmaxrecs_node %u\n"
@@ -192,7 +195,7 @@ const struct xfbfs_file_ops xfbfs_kind_stats = {
 #define XFBFS_CHECK_LINES_MAX	1000	/* problems printed; the rest counted */
 
 struct xfbfs_check_out {
-	struct xfbfs_out	*o;
+	struct xmem_str		*o;
 	uint64_t		lines;
 	int			error;
 };
@@ -203,12 +206,12 @@ xfbfs_check_report(uint64_t bno, const char *msg, void *priv)
 	struct xfbfs_check_out	*c = priv;
 
 	if (c->lines++ < XFBFS_CHECK_LINES_MAX && !c->error)
-		c->error = xfbfs_out_printf(c->o, "block %llu: %s\n",
+		c->error = xmem_str_printf(c->o, "block %llu: %s\n",
 					    (unsigned long long)bno, msg);
 }
 
 static int
-xfbfs_make_check(struct xfbfs_tree *tree, struct xfbfs_out *o)
+xfbfs_make_check(struct xfbfs_tree *tree, struct xmem_str *o)
 {
 	struct xfbfs_check_out	c = { .o = o };
 	uint64_t		problems;
@@ -217,16 +220,16 @@ xfbfs_make_check(struct xfbfs_tree *tree, struct xfbfs_out *o)
 	error = xfbfs_tree_lock_live(tree, false);
 	if (error)
 		return error;
-	error = xbt_check(tree->bt, xfbfs_check_report, &c, &problems);
+	error = xbtree_check(tree->bt, xfbfs_check_report, &c, &problems);
 	xfbfs_rwlock_unlock(&tree->lock);
 	if (error)
 		return error;
 	if (c.error)
 		return c.error;
 	if (!problems)
-		return xfbfs_out_printf(o, "ok\n");
+		return xmem_str_printf(o, "ok\n");
 	if (problems > XFBFS_CHECK_LINES_MAX)
-		return xfbfs_out_printf(o, "... %llu more problems\n",
+		return xmem_str_printf(o, "... %llu more problems\n",
 				(unsigned long long)(problems -
 						     XFBFS_CHECK_LINES_MAX));
 	return 0;
@@ -249,7 +252,7 @@ const struct xfbfs_file_ops xfbfs_kind_check = {
  * while a writer holds the tree.
  */
 static int
-xfbfs_make_errors(struct xfbfs_tree *tree, struct xfbfs_out *o)
+xfbfs_make_errors(struct xfbfs_tree *tree, struct xmem_str *o)
 {
 	struct xfbfs_error	*e;
 	struct tm		tm;
@@ -266,7 +269,7 @@ xfbfs_make_errors(struct xfbfs_tree *tree, struct xfbfs_out *o)
 		e = &tree->errors[idx];
 		gmtime_r(&e->when.tv_sec, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		error = xfbfs_out_printf(o, "%s %s\n", when, e->text);
+		error = xmem_str_printf(o, "%s %s\n", when, e->text);
 	}
 	xfbfs_mutex_unlock(&tree->err_lock);
 	return error;
@@ -289,18 +292,18 @@ const struct xfbfs_file_ops xfbfs_kind_errors = {
 static int
 xfbfs_dot_out(const char *text, size_t len, void *priv)
 {
-	return xfbfs_out_append(priv, text, len);
+	return xmem_str_append(priv, text, len);
 }
 
 static int
-xfbfs_make_dot(struct xfbfs_tree *tree, struct xfbfs_out *o)
+xfbfs_make_dot(struct xfbfs_tree *tree, struct xmem_str *o)
 {
 	int	error;
 
 	error = xfbfs_tree_lock_live(tree, false);
 	if (error)
 		return error;
-	error = xbt_dump_dot(tree->bt, XFBFS_DOT_BLOCKS, xfbfs_dot_out, o);
+	error = xbtree_dump_dot(tree->bt, XFBFS_DOT_BLOCKS, xfbfs_dot_out, o);
 	xfbfs_rwlock_unlock(&tree->lock);
 	return error;
 }

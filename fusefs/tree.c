@@ -23,6 +23,7 @@
 #include <syslog.h>
 
 #include "fusefs/xfbfs.h"
+#include "xfile/xmem.h"
 
 int
 xfbfs_trees_init(struct xfbfs *fs)
@@ -40,8 +41,8 @@ xfbfs_tree_free(struct xfbfs_tree *tree)
 	xbtree_destroy(tree->bt);
 	xfbfs_rwlock_destroy(&tree->lock);
 	xfbfs_mutex_destroy(&tree->err_lock);
-	free(tree->name);
-	free(tree);
+	xmem_free(tree->name);
+	xmem_free(tree);
 	/*
 	 * The xfile's memory went back with its memfd; give back the heap
 	 * the btree's maps and undo logs used too, so that the daemon's
@@ -143,10 +144,10 @@ xfbfs_tree_create(struct xfbfs *fs, const char *name,
 	error = xfbfs_check_name(name);
 	if (error)
 		return error;
-	tree = calloc(1, sizeof(*tree));
+	tree = xmem_zalloc(sizeof(*tree));
 	if (!tree)
 		return -ENOMEM;
-	tree->name = strdup(name);
+	tree->name = xmem_strdup(name);
 	if (!tree->name) {
 		error = -ENOMEM;
 		goto out_free;
@@ -185,8 +186,8 @@ out_unlock:
 	xfbfs_rwlock_destroy(&tree->lock);
 	xfbfs_mutex_destroy(&tree->err_lock);
 out_free:
-	free(tree->name);
-	free(tree);
+	xmem_free(tree->name);
+	xmem_free(tree);
 	return error;
 }
 
@@ -230,7 +231,7 @@ xfbfs_tree_rename(struct xfbfs *fs, const char *old, const char *new,
 	error = xfbfs_check_name(new);
 	if (error)
 		return error;
-	name = strdup(new);
+	name = xmem_strdup(new);
 	if (!name)
 		return -ENOMEM;
 	xfbfs_rwlock_wrlock(&fs->names_lock);
@@ -247,13 +248,13 @@ xfbfs_tree_rename(struct xfbfs *fs, const char *old, const char *new,
 		goto out_unlock;
 	}
 	g_hash_table_remove(fs->by_name, old);
-	free(tree->name);
+	xmem_free(tree->name);
 	tree->name = name;
 	name = NULL;
 	g_hash_table_insert(fs->by_name, tree->name, tree);
 out_unlock:
 	xfbfs_rwlock_unlock(&fs->names_lock);
-	free(name);
+	xmem_free(name);
 	return error;
 }
 
@@ -274,14 +275,15 @@ xfbfs_tree_list(struct xfbfs *fs, struct xfbfs_dirent **listp, size_t *np)
 	int			error = 0;
 
 	xfbfs_rwlock_rdlock(&fs->names_lock);
-	list = calloc(g_hash_table_size(fs->by_name) + 1, sizeof(*list));
+	list = xmem_realloc(NULL, g_hash_table_size(fs->by_name) + 1,
+			    sizeof(*list));
 	if (!list) {
 		error = -ENOMEM;
 		goto out_unlock;
 	}
 	g_hash_table_iter_init(&it, fs->by_name);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
-		list[n].name = strdup(k);
+		list[n].name = xmem_strdup(k);
 		list[n].id = ((struct xfbfs_tree *)v)->id;
 		if (!list[n].name) {
 			error = -ENOMEM;
@@ -294,8 +296,8 @@ out_unlock:
 	if (error) {
 		if (list) {
 			for (i = 0; i < n; i++)
-				free(list[i].name);
-			free(list);
+				xmem_free(list[i].name);
+			xmem_free(list);
 		}
 		return error;
 	}
@@ -312,8 +314,8 @@ xfbfs_tree_list_free(struct xfbfs_dirent *list, size_t n)
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		free(list[i].name);
-	free(list);
+		xmem_free(list[i].name);
+	xmem_free(list);
 }
 
 size_t
@@ -346,7 +348,7 @@ xfbfs_tree_set_type(struct xfbfs_tree *tree, const struct xfbfs_type *type)
 	struct xbtree	*bt;
 	int		error;
 
-	XFBFS_ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
+	ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
 	if (xbtree_nrecords(tree->bt) != 0)
 		return -EBUSY;
 	if (type == tree->type)
@@ -364,7 +366,7 @@ xfbfs_tree_set_type(struct xfbfs_tree *tree, const struct xfbfs_type *type)
 void
 xfbfs_tree_touch(struct xfbfs_tree *tree)
 {
-	XFBFS_ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
+	ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
 	clock_gettime(CLOCK_REALTIME, &tree->mtime);
 }
 
@@ -417,7 +419,7 @@ void
 xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
 		struct xbtree **oldp)
 {
-	XFBFS_ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
+	ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
 	*oldp = tree->bt;
 	tree->bt = bt;
 	xfbfs_tree_touch(tree);

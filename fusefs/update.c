@@ -86,10 +86,10 @@ xfbfs_prefetch_item(struct xbtree *bt, const struct xbt_ops *ops,
 	uint8_t		key[XBT_KEY_MAX];
 
 	if (it->is_key) {
-		xbt_prefetch(bt, it->bytes);
+		xbtree_prefetch(bt, it->bytes);
 	} else {
 		ops->init_key_from_rec(key, it->bytes);
-		xbt_prefetch(bt, key);
+		xbtree_prefetch(bt, key);
 	}
 }
 
@@ -114,7 +114,7 @@ xfbfs_apply_lines(struct xfbfs_handle *h, bool insert,
 	bool			more = true;
 	int			error;
 
-	XFBFS_ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
+	ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
 	error = xbt_trans_alloc(bt, &tp);
 	if (error)
 		return error;

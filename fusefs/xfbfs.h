@@ -38,7 +38,7 @@
  *	1. a new file with its ops table and handle struct:
  *		struct xfbfs_trace_handle {
  *			struct xfbfs_handle	h;	// first
- *			struct xfbfs_out	out;	// what the kind needs
+ *			struct xmem_str		text;	// what the kind needs
  *		};
  *		const struct xfbfs_file_ops xfbfs_kind_trace = {
  *			.name = "trace", .mode = S_IFREG | 0644,
@@ -245,7 +245,7 @@ xfbfs_ino_sub(fuse_ino_t ino)
 /* ---- kinds of file (kinds.c) --------------------------------------------- */
 
 struct xfbfs_handle;
-struct xfbfs_out;
+struct xmem_str;
 struct xfbfs_dirbuf;
 
 /* xfbfs_file_ops.flags */
@@ -320,9 +320,9 @@ struct xfbfs_file_ops {
 	int	(*lseek)(struct xfbfs_handle *h, uint64_t off, int whence,
 			 uint64_t *resp);
 
-	/* Snapshot kinds (snapshot.c): make the whole text into @out,
+	/* Snapshot kinds (snapshot.c): append the whole text to @text,
 	 * taking the locks it needs (no lock held on entry). */
-	int	(*snapshot)(struct xfbfs_tree *tree, struct xfbfs_out *out);
+	int	(*snapshot)(struct xfbfs_tree *tree, struct xmem_str *text);
 };
 
 /*

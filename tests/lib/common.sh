@@ -245,7 +245,7 @@ _xfbt_umount()
 	if [ -z "$problem" ] && [ "$status" -ne 0 ]; then
 		problem="daemon exited with status $status after unmount"
 	fi
-	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:|Assertion .* failed' \
+	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:|Assertion .* failed|: assertion failed: ' \
 			"$_XFBT_LOG"; then
 		problem=${problem:-"sanitizer or assertion report in daemon log"}
 	fi
@@ -288,7 +288,7 @@ _kill_daemon()
 	_XFBT_PID=
 	_XFBT_DEAD_MNTS+=("$MNT")
 	! grep -Eq \
-		'ERROR: (Address|Leak)Sanitizer|runtime error:|Assertion .* failed' \
+		'ERROR: (Address|Leak)Sanitizer|runtime error:|Assertion .* failed|: assertion failed: ' \
 		"$_XFBT_LOG" || _fail "sanitizer or assertion report in daemon log"
 }
 
