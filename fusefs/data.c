@@ -54,14 +54,16 @@
 #define XFBFS_TRUNC_DELETE_MAX	4096
 
 int
-xfbfs_data_size(struct xbtree *bt, uint64_t *sizep)
+xfbfs_data_size(struct xfbfs_tree *tree, uint64_t *sizep)
 {
+	struct xbtree	*bt = tree->bt;
 	struct xbt_cur	cur;
 	uint8_t		key[XBT_KEY_MAX];
 	uint64_t	size = xbtree_data_size(bt);
 	uint64_t	k;
 	int		stat, error;
 
+	ASSERT(xfbfs_rwlock_is_locked(&tree->lock));
 	xbt_cur_init(&cur, bt);
 	kvbt_key_init(key, XFBFS_DATA_KEYS - 1);
 	error = xbt_lookup(&cur, XBT_LOOKUP_LE, key, &stat);
@@ -93,7 +95,7 @@ xfbfs_data_lock(struct xfbfs_tree *tree, bool write, uint64_t *sizep)
 	if (tree->dead || tree->type != &xfbfs_type_kv)
 		error = -ENOENT;
 	else if (sizep)
-		error = xfbfs_data_size(tree->bt, sizep);
+		error = xfbfs_data_size(tree, sizep);
 	if (error)
 		xfbfs_rwlock_unlock(&tree->lock);
 	return error;
@@ -539,7 +541,7 @@ xfbfs_data_getattr(struct xfbfs_tree *tree, uint64_t sub, struct stat *st)
 	ASSERT(xfbfs_rwlock_is_locked(&tree->lock));
 	if (tree->type != &xfbfs_type_kv)
 		return -ENOENT;
-	error = xfbfs_data_size(tree->bt, &size);
+	error = xfbfs_data_size(tree, &size);
 	st->st_size = size;
 	st->st_blocks = (xbtree_nrecords(tree->bt) * 8 + 511) / 512;
 	return error;

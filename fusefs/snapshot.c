@@ -147,7 +147,7 @@ xfbfs_make_stats(struct xfbfs_tree *tree, struct xmem_str *o)
 	xbtree_get_stats(tree->bt, &st);
 	/* A damaged btree still has stats: then the header's size. */
 	if (tree->type == &xfbfs_type_kv)
-		xfbfs_data_size(tree->bt, &st.data_size);
+		xfbfs_data_size(tree, &st.data_size);
 	error = xmem_str_printf(o,
 		"type %s\nrecords %llu\nheight %u\nblocks %llu\n"
 		"blocksize %u\nbytes %llu\ndata_size %llu\nhealth %s\n"

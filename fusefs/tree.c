@@ -11,7 +11,10 @@
  * on files still open fail with ENOENT; the struct itself goes with the
  * last reference.
  *
- * Locking: see xfbfs.h for the order (names_lock, then tree->lock).
+ * Locking: see xfbfs.h and lock.h for the order (tree->lock, then
+ * names_lock, then err_lock).  names_lock is never held while a tree lock
+ * is taken: rmdir drops it before marking the tree dead, and naming a
+ * tree in a message read-locks it under the tree lock.
  */
 #include <errno.h>
 #include <glib.h>

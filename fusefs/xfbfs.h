@@ -474,7 +474,7 @@ void xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
  * at most 2^63 - 1, the largest off_t.
  * Caller holds tree->lock.
  */
-int xfbfs_data_size(struct xbtree *bt, uint64_t *sizep);
+int xfbfs_data_size(struct xfbfs_tree *tree, uint64_t *sizep);
 /* Each takes tree->lock itself.  0 or -errno. */
 int xfbfs_data_read(struct xfbfs_tree *tree, char *buf, size_t *sizep,
 		uint64_t off);
