@@ -168,7 +168,7 @@ xfbfs_tree_create(const char *name, struct xfbfs_tree **treep)
 		error = -EEXIST;
 		goto out_unlock;
 	}
-	if (xfbfs.next_id == 0 || xfbfs.next_id >= (1U << 23)) {
+	if (xfbfs.next_id == 0 || xfbfs.next_id >= XFBFS_ID_END) {
 		error = -ENOSPC;	/* ids are never reused */
 		goto out_unlock;
 	}
@@ -328,6 +328,17 @@ xfbfs_tree_count(void)
 	n = g_hash_table_size(xfbfs.by_name);
 	pthread_rwlock_unlock(&xfbfs.names_lock);
 	return n;
+}
+
+size_t
+xfbfs_tree_ids_left(void)
+{
+	uint32_t	next;
+
+	pthread_rwlock_rdlock(&xfbfs.names_lock);
+	next = xfbfs.next_id;
+	pthread_rwlock_unlock(&xfbfs.names_lock);
+	return next && next < XFBFS_ID_END ? XFBFS_ID_END - next : 0;
 }
 
 int

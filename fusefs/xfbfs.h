@@ -49,6 +49,7 @@
 #define XFBFS_ID_SHIFT		40
 #define XFBFS_SUB_MASK		((1ULL << XFBFS_ID_SHIFT) - 1)
 #define XFBFS_PAGE_BASE		16ULL
+#define XFBFS_ID_END		(1U << 23)	/* ids 1..END-1, never reused */
 #define XFBFS_NAME_MAX		255
 #define XFBFS_ERRORS_MAX	64	/* entries kept in `errors` */
 #define XFBFS_DATA_KEYS		(1ULL << 60)	/* kv keys `data` reaches */
@@ -182,6 +183,8 @@ struct xfbfs_dirent {
 int xfbfs_tree_list(struct xfbfs_dirent **list, size_t *n);
 void xfbfs_tree_list_free(struct xfbfs_dirent *list, size_t n);
 size_t xfbfs_tree_count(void);
+/* How many more btrees this mount can make (ids are never reused). */
+size_t xfbfs_tree_ids_left(void);
 /* Is @name an acceptable btree name?  0, -EINVAL or -ENAMETOOLONG. */
 int xfbfs_check_name(const char *name);
 /* Change the type of an empty tree (tree->lock held for writing). */
