@@ -423,7 +423,7 @@ xfbfs_ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	xfbfs_reply_err(req, -ENOTSUP);
 }
 
-/* ---- statfs: memory against max_memory --------------------------------- */
+/* ---- statfs: memory against max_memory, btrees as inodes --------------- */
 
 static void
 xfbfs_ll_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -448,8 +448,12 @@ xfbfs_ll_statfs(fuse_req_t req, fuse_ino_t ino)
 		sv.f_blocks = sv.f_bfree + used / bsize;
 	}
 	sv.f_bavail = sv.f_bfree;
-	sv.f_files = xfbfs_tree_count(fs);
-	sv.f_ffree = (1U << 23) - sv.f_files;
+	/*
+	 * Inodes are btrees: df -i's used count (files - ffree) is the
+	 * number of btrees, the free count the btrees still possible.
+	 */
+	sv.f_ffree = xfbfs_tree_ids_left(fs);
+	sv.f_files = xfbfs_tree_count(fs) + sv.f_ffree;
 	sv.f_favail = sv.f_ffree;
 	sv.f_namemax = XFBFS_NAME_MAX;
 	fuse_reply_statfs(req, &sv);

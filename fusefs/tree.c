@@ -168,7 +168,7 @@ xfbfs_tree_create(struct xfbfs *fs, const char *name,
 		error = -EEXIST;
 		goto out_unlock;
 	}
-	if (fs->next_id == 0 || fs->next_id >= (1U << 23)) {
+	if (fs->next_id == 0 || fs->next_id >= XFBFS_ID_END) {
 		error = -ENOSPC;	/* ids are never reused */
 		goto out_unlock;
 	}
@@ -330,6 +330,17 @@ xfbfs_tree_count(struct xfbfs *fs)
 	n = g_hash_table_size(fs->by_name);
 	xfbfs_rwlock_unlock(&fs->names_lock);
 	return n;
+}
+
+size_t
+xfbfs_tree_ids_left(struct xfbfs *fs)
+{
+	uint32_t	next;
+
+	xfbfs_rwlock_rdlock(&fs->names_lock);
+	next = fs->next_id;
+	xfbfs_rwlock_unlock(&fs->names_lock);
+	return next && next < XFBFS_ID_END ? XFBFS_ID_END - next : 0;
 }
 
 int

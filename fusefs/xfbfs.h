@@ -95,6 +95,7 @@
 #define XFBFS_SUB_MASK		((1ULL << XFBFS_ID_SHIFT) - 1)
 #define XFBFS_SUB_DIR		0ULL	/* the btree directory itself */
 #define XFBFS_PAGE_BASE		16ULL	/* sub of pages/0 */
+#define XFBFS_ID_END		(1U << 23)	/* ids 1..END-1, never reused */
 #define XFBFS_NAME_MAX		255
 #define XFBFS_ERRORS_MAX	64	/* entries kept in `errors` */
 #define XFBFS_DATA_KEYS		(1ULL << 60)	/* kv keys `data` reaches */
@@ -429,6 +430,8 @@ struct xfbfs_dirent {
 int xfbfs_tree_list(struct xfbfs *fs, struct xfbfs_dirent **list, size_t *n);
 void xfbfs_tree_list_free(struct xfbfs_dirent *list, size_t n);
 size_t xfbfs_tree_count(struct xfbfs *fs);
+/* How many more btrees this mount can make (ids are never reused). */
+size_t xfbfs_tree_ids_left(struct xfbfs *fs);
 /* Is @name an acceptable btree name?  0, -EINVAL or -ENAMETOOLONG. */
 int xfbfs_check_name(const char *name);
 /*
@@ -485,11 +488,19 @@ int xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size);
 int xfbfs_data_seek(struct xfbfs_tree *tree, uint64_t off, int whence,
 		uint64_t *res);
 
-/* ---- replies and logging (main.c) --------------------------------------- */
+/* ---- replies (main.c) and logging (log.c) ----------------------------- */
 
 /* Reply with a negative errno (or 0 for success without data). */
 void xfbfs_reply_err(fuse_req_t req, int error);
+/* Log (log.c): see its header for where lines go. */
 void xfbfs_log(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* -o log=FILE: append every line to @path from now on.  0 or -errno. */
+int xfbfs_log_open(const char *path);
+/* After mounting, before daemonizing: the background's destination. */
+void xfbfs_log_route(bool foreground);
+void xfbfs_log_close(void);
+/* The library's log hook (xbt_set_log_fn()). */
+void xfbfs_engine_log(const char *msg);
 
 #endif /* FUSEFS_XFBFS_H */

@@ -36,6 +36,9 @@
 #                           not do it first
 #   _mount_fails [OPT...]   the daemon must refuse these options (same
 #                           form as _mount)
+#   _track_mount DIR        a mount the test made itself (a daemon in the
+#                           background, mount.fuse3): unmounted at exit if
+#                           the test does not do it first
 #   _track PID...           background jobs to stop at exit
 #   _wait PID               wait for a tracked job, return its status
 #   _probe STEP...          run xfbt_probe, print its tokens
@@ -292,7 +295,14 @@ _kill_daemon()
 		"$_XFBT_LOG" || _fail "sanitizer or assertion report in daemon log"
 }
 
-# Unmount what killed daemons left mounted (never anything else).
+_track_mount()
+{
+	[[ "$1" == "$_XFBT_TMP"/* ]] || _fail "_track_mount: $1 is not ours"
+	_XFBT_DEAD_MNTS+=("$1")
+}
+
+# Unmount what killed daemons left mounted and the mounts the test made
+# itself (never anything else).
 _xfbt_clean_dead()
 {
 	local dir
