@@ -79,14 +79,11 @@ xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, struct fuse_file_info *fi)
 		return -EISDIR;
 	if (!kind)
 		return -ENOENT;
-	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
-	if (!tree)
-		return -ENOENT;
-	error = xfbfs_tree_lock_live(tree, false);
+	error = xfbfs_tree_get_locked(fs, ino, false, &tree);
 	if (error)
-		goto out_put;
+		return error;
 	error = xfbfs_kind_mode(kind, tree, xfbfs_ino_sub(ino), &mode);
-	xfbfs_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);	/* the reference stays */
 	if (error)
 		goto out_put;
 

@@ -64,20 +64,15 @@ xfbfs_do_getattr(struct xfbfs *fs, fuse_ino_t ino, struct stat *st)
 	}
 	if (!kind)
 		return -ENOENT;
-	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
-	if (!tree)
-		return -ENOENT;
-	error = xfbfs_tree_lock_live(tree, false);
+	error = xfbfs_tree_get_locked(fs, ino, false, &tree);
 	if (error)
-		goto out_put;
+		return error;
 	xfbfs_stat_init(fs, st, ino, kind->mode);
 	st->st_mtim = tree->mtime;
 	st->st_ctim = tree->mtime;
 	if (kind->getattr)
 		error = kind->getattr(tree, xfbfs_ino_sub(ino), st);
-	xfbfs_rwlock_unlock(&tree->lock);
-out_put:
-	xfbfs_tree_put(tree);
+	xfbfs_tree_unlock_put(tree);
 	return error;
 }
 

@@ -346,6 +346,32 @@ xfbfs_tree_lock_live(struct xfbfs_tree *tree, bool write)
 }
 
 int
+xfbfs_tree_get_locked(struct xfbfs *fs, fuse_ino_t ino, bool write,
+		struct xfbfs_tree **treep)
+{
+	struct xfbfs_tree	*tree;
+	int			error;
+
+	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
+	if (!tree)
+		return -ENOENT;
+	error = xfbfs_tree_lock_live(tree, write);
+	if (error) {
+		xfbfs_tree_put(tree);
+		return error;
+	}
+	*treep = tree;
+	return 0;
+}
+
+void
+xfbfs_tree_unlock_put(struct xfbfs_tree *tree)
+{
+	xfbfs_rwlock_unlock(&tree->lock);
+	xfbfs_tree_put(tree);
+}
+
+int
 xfbfs_tree_set_type(struct xfbfs_tree *tree, const struct xfbfs_type *type)
 {
 	struct xbtree	*bt;

@@ -436,6 +436,14 @@ int xfbfs_check_name(const char *name);
  * 0 with the lock held, or -ENOENT without it.
  */
 int xfbfs_tree_lock_live(struct xfbfs_tree *tree, bool write);
+/*
+ * The tree of inode @ino, with a reference and its lock (for writing if
+ * @write): 0, or -ENOENT if it is gone.  xfbfs_tree_unlock_put() undoes
+ * both.
+ */
+int xfbfs_tree_get_locked(struct xfbfs *fs, fuse_ino_t ino, bool write,
+		struct xfbfs_tree **treep);
+void xfbfs_tree_unlock_put(struct xfbfs_tree *tree);
 /* Change the type of an empty tree (tree->lock held for writing). */
 int xfbfs_tree_set_type(struct xfbfs_tree *tree,
 		const struct xfbfs_type *type);
