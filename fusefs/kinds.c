@@ -70,9 +70,9 @@ xfbfs_ino_kind(fuse_ino_t ino)
 }
 
 int
-xfbfs_truncate_nothing(struct xfbfs_tree *tree, uint64_t size)
+xfbfs_truncate_nothing(struct xfbfs_tree *tree, uint64_t size, pid_t pid)
 {
-	(void)tree, (void)size;
+	(void)tree, (void)size, (void)pid;
 	return 0;
 }
 

@@ -39,8 +39,9 @@ void
 xfbfs_line_error(struct xfbfs_handle *h, unsigned int lineno,
 		const char *why, const char *line, size_t len)
 {
-	xfbfs_tree_error(h->tree, "%s: line %u: %s: %.*s", h->ops->name,
-			 lineno, why, (int)(len > 200 ? 200 : len), line);
+	xfbfs_tree_error(h->tree, h->pid, "%s: line %u: %s: %.*s",
+			 h->ops->name, lineno, why,
+			 (int)(len > 200 ? 200 : len), line);
 }
 
 bool

@@ -414,7 +414,7 @@ xfbfs_sanitize(char *s)
 }
 
 void
-xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
+xfbfs_tree_error(struct xfbfs_tree *tree, pid_t pid, const char *fmt, ...)
 {
 	struct xfbfs		*fs = tree->fs;
 	struct xfbfs_error	*e;
@@ -433,6 +433,7 @@ xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	xfbfs_mutex_lock(&tree->err_lock);
 	e = &tree->errors[tree->err_next];
 	clock_gettime(CLOCK_REALTIME, &e->when);
+	e->pid = pid;
 	va_start(ap, fmt);
 	vsnprintf(e->text, sizeof(e->text), fmt, ap);
 	va_end(ap);
@@ -440,7 +441,7 @@ xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	tree->err_next = (tree->err_next + 1) % XFBFS_ERRORS_MAX;
 	if (tree->err_count < XFBFS_ERRORS_MAX)
 		tree->err_count++;
-	xfbfs_log(LOG_WARNING, "%s: %s", name, e->text);
+	xfbfs_log(LOG_WARNING, "%s: pid %d %s", name, (int)pid, e->text);
 	xfbfs_mutex_unlock(&tree->err_lock);
 }
 

@@ -165,6 +165,7 @@ xfbfs_open_first(struct xfbfs_open_list *l)
 
 struct xfbfs_error {
 	struct timespec	when;
+	pid_t		pid;		/* of the request that failed */
 	char		text[320];
 };
 
@@ -285,17 +286,19 @@ struct xfbfs_file_ops {
 	 * with tree->lock for reading.  NULL: ENOTDIR. */
 	int	(*readdir)(struct xfbfs_tree *tree, struct xfbfs_dirbuf *db,
 			   off_t off);
-	/* truncate(2) to @size (>= 0).  NULL: EPERM.  Text files point at
-	 * xfbfs_truncate_nothing (succeeds, changes nothing). */
-	int	(*truncate)(struct xfbfs_tree *tree, uint64_t size);
-	/* unlink(2).  NULL: EPERM (EISDIR for a directory). */
-	int	(*unlink)(struct xfbfs_tree *tree);
+	/* truncate(2) to @size (>= 0) for process @pid.  NULL: EPERM.
+	 * Text files point at xfbfs_truncate_nothing (succeeds, changes
+	 * nothing). */
+	int	(*truncate)(struct xfbfs_tree *tree, uint64_t size, pid_t pid);
+	/* unlink(2) for process @pid.  NULL: EPERM (EISDIR for a
+	 * directory). */
+	int	(*unlink)(struct xfbfs_tree *tree, pid_t pid);
 
 	/* ---- open files (handle.c), h->lock held unless said ---- */
 
-	/* Set up a new handle (zeroed past the header; not yet shared, no
-	 * lock held).  NULL: nothing to set up.  Directories are never
-	 * opened as files (EISDIR). */
+	/* Set up a new handle (zeroed past the header, h->pid the opener;
+	 * not yet shared, no lock held).  NULL: nothing to set up.
+	 * Directories are never opened as files (EISDIR). */
 	int	(*open)(struct xfbfs_handle *h, int flags);
 	/* Free what open and the other ops made (no lock held: the last
 	 * user).  NULL: nothing to free. */
@@ -338,7 +341,8 @@ extern const struct xfbfs_file_ops xfbfs_kind_page;
 const struct xfbfs_file_ops *xfbfs_ino_kind(fuse_ino_t ino);
 
 /* The truncate op of text files: succeeds and changes nothing. */
-int xfbfs_truncate_nothing(struct xfbfs_tree *tree, uint64_t size);
+int xfbfs_truncate_nothing(struct xfbfs_tree *tree, uint64_t size,
+		pid_t pid);
 
 /* ---- open files (handle.c) ---------------------------------------------- */
 
@@ -354,10 +358,17 @@ struct xfbfs_handle {
 	struct xfbfs_tree		*tree;	/* immutable; a reference */
 	uint64_t			sub;	/* immutable: of its inode */
 	struct xfbfs_mutex		lock;	/* serialises its requests */
+	pid_t				pid;	/* lock: whose request it serves
+						 * (for errors) */
+	bool				read_failed;	/* lock: a damaged
+						 * block's read is in errors */
 };
 
-/* Open @ino into @fi (fh, direct_io), for open and create.  0 or -errno. */
-int xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino,
+/*
+ * Open @ino into @fi (fh, direct_io) for process @pid, for open and
+ * create.  0 or -errno.
+ */
+int xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, pid_t pid,
 		struct fuse_file_info *fi);
 /* Undo xfbfs_do_open() when the reply could not be sent. */
 void xfbfs_do_release(struct fuse_file_info *fi);
@@ -450,9 +461,13 @@ int xfbfs_tree_set_type(struct xfbfs_tree *tree,
 /* Parameters for a new btree of @tree; @uuid NULL: a new UUID. */
 void xfbfs_tree_params(struct xfbfs_tree *tree, const uint8_t *uuid,
 		struct xbtree_params *p);
-/* Record an error in the tree's ring and the log. */
-void xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/*
+ * Record an error in the tree's ring and the log: the failure of a request
+ * of process @pid (fuse_req_ctx()->pid; an open file's h->pid).
+ */
+void xfbfs_tree_error(struct xfbfs_tree *tree, pid_t pid,
+		const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Has the tree been removed?  (A peek without tree->lock.) */
 static inline bool
 xfbfs_tree_is_dead(struct xfbfs_tree *tree)
@@ -483,12 +498,15 @@ void xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
  * Caller holds tree->lock.
  */
 int xfbfs_data_size(struct xfbfs_tree *tree, uint64_t *sizep);
-/* Each takes tree->lock itself.  0 or -errno. */
+/*
+ * Each takes tree->lock itself.  0 or -errno; a failed write or truncate
+ * is recorded in errors as process @pid's.
+ */
 int xfbfs_data_read(struct xfbfs_tree *tree, char *buf, size_t *sizep,
 		uint64_t off);
 int xfbfs_data_write(struct xfbfs_tree *tree, const char *buf, size_t size,
-		uint64_t off);
-int xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size);
+		uint64_t off, pid_t pid);
+int xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size, pid_t pid);
 /* lseek SEEK_DATA / SEEK_HOLE from @off: *@res, or -ENXIO. */
 int xfbfs_data_seek(struct xfbfs_tree *tree, uint64_t off, int whence,
 		uint64_t *res);
