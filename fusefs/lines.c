@@ -22,7 +22,18 @@
  * The consumer takes all the lines or none (one transaction, one batch
  * of queries, one stage of a load).  If it refuses them, or the tail
  * would grow past XFBFS_LINE_MAX, the write fails with all it carried
- * and the tail before it.
+ * and the tail before it.  A refused write that ended inside a line
+ * breaks that line: the rest of it, which the next writes bring, is
+ * refused too, so that no fragment of it ever passes for a line:
+ *
+ *	refused:  "1 1\nbad\n22"     its last line, "22...", is broken
+ *	next:     "2 7\n3 3\n"       "2 7" is the rest of it: EINVAL, and
+ *	                             the write goes whole ("3 3" too)
+ *	or:       "2"                EINVAL, still the rest of it
+ *	or:       "\n3 3\n"          the newline ends it: "3 3" is fresh
+ *	or:       close              ends it: nothing is pending
+ *
+ * A write refused that way ends inside a line or not like any other.
  *
  * Record lines: a line in the plain form `records` prints is parsed
  * straight from the buffer by the type's fast parser; anything else goes
@@ -72,11 +83,32 @@ xfbfs_asm_write(struct xfbfs_handle *h, struct xfbfs_asm *a,
 		const char *buf, size_t size, bool final, xfbfs_lines_fn take)
 {
 	struct xfbfs_lines	lines = { .rest = buf, .rest_len = size };
+	const char		*end = buf + size;
 	const char		*nl, *last;
 	size_t			keep;
 	int			error;
 
 	ASSERT(xfbfs_mutex_is_locked(&h->lock));
+
+	/* The rest of a broken line comes first (see the top of the file). */
+	if (a->broken) {
+		ASSERT(a->tail_len == 0);
+		a->broken = false;
+		if (final)
+			return 0;	/* close ends it */
+		nl = memchr(buf, '\n', size);
+		if (nl != buf) {
+			xfbfs_line_error(h, 1, "rest of a refused line", buf,
+					 nl ? (size_t)(nl - buf) : size);
+			error = -EINVAL;
+			goto out_drop;
+		}
+		/* Only its newline: what follows is fresh. */
+		buf++;
+		size--;
+		lines.rest = buf;
+		lines.rest_len = size;
+	}
 
 	/* The line this write completes, if a tail is waiting. */
 	if (a->tail_len) {
@@ -140,6 +172,8 @@ xfbfs_asm_write(struct xfbfs_handle *h, struct xfbfs_asm *a,
 
 out_drop:
 	a->tail_len = 0;
+	/* A refused write that ended inside a line breaks that line. */
+	a->broken = !final && end > buf && end[-1] != '\n';
 	return error;
 }
 
