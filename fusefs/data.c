@@ -565,6 +565,7 @@ xfbfs_data_file_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 	char			*p;
 	int			error;
 
+	ASSERT(xfbfs_mutex_is_locked(&h->lock));
 	if (off < 0)
 		return -EINVAL;
 	if (*sizep > dh->cap) {
@@ -583,6 +584,7 @@ static int
 xfbfs_data_file_write(struct xfbfs_handle *h, const char *buf, size_t size,
 		off_t off)
 {
+	ASSERT(xfbfs_mutex_is_locked(&h->lock));
 	if (off < 0)
 		return -EINVAL;
 	return xfbfs_data_write(h->tree, buf, size, off, h->pid);

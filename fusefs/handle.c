@@ -14,7 +14,10 @@
  * Every request on an open file runs under h->lock, one at a time: the
  * kind's state needs no lock of its own, and a read replies from memory
  * the handle owns before the lock is dropped.  The kernel copies a reply
- * before fuse_reply_buf() returns, and no tree lock is held then.
+ * before fuse_reply_buf() returns, and no tree lock is held then.  The
+ * handle notes whose request it serves (h->pid), so that what fails,
+ * at close too, is recorded in errors as that process's.  A read that
+ * meets a damaged block is recorded once per open file.
  *
  * Opening checks the mode bits for everyone, root included (EACCES), and
  * marks every file direct_io: the content is made by the daemon and may

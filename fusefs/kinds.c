@@ -30,8 +30,9 @@ extern const struct xfbfs_file_ops xfbfs_kind_treedot;		/* snapshot.c */
 extern const struct xfbfs_file_ops xfbfs_kind_pages;		/* page.c */
 extern const struct xfbfs_file_ops xfbfs_kind_load;		/* load.c */
 extern const struct xfbfs_file_ops xfbfs_kind_data;		/* data.c */
+extern const struct xfbfs_file_ops xfbfs_kind_page;		/* page.c */
 
-const struct xfbfs_file_ops *const xfbfs_kinds[] = {
+static const struct xfbfs_file_ops *const xfbfs_kinds[] = {
 	&xfbfs_kind_dir,	/* 0: the btree directory */
 	&xfbfs_kind_type,
 	&xfbfs_kind_insert,
@@ -52,8 +53,6 @@ const struct xfbfs_file_ops *const xfbfs_kinds[] = {
 
 _Static_assert(XFBFS_NKINDS <= XFBFS_PAGE_BASE,
 	       "kinds' sub numbers run into pages/N: raise XFBFS_PAGE_BASE");
-
-const unsigned int xfbfs_nkinds = XFBFS_NKINDS;
 
 const struct xfbfs_file_ops *
 xfbfs_ino_kind(fuse_ino_t ino)

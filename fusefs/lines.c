@@ -33,7 +33,8 @@
  *	or:       "\n3 3\n"          the newline ends it: "3 3" is fresh
  *	or:       close              ends it: nothing is pending
  *
- * A write refused that way ends inside a line or not like any other.
+ * A write refused for that reason breaks its own last line in turn if
+ * it ends inside one ("2 7\n33": the rest of "33..." is refused next).
  *
  * Record lines: a line in the plain form `records` prints is parsed
  * straight from the buffer by the type's fast parser; anything else goes

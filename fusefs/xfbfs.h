@@ -329,15 +329,9 @@ struct xfbfs_file_ops {
 };
 
 /*
- * Every kind found by its sub number, in sub-number order (which is also
- * the order of a btree directory's listing): sub 0 is the btree
- * directory itself.  pages/N is xfbfs_kind_page, at XFBFS_PAGE_BASE + N.
+ * The kind of inode @ino (kinds.c: the table, by sub number; pages/N
+ * from XFBFS_PAGE_BASE on), or NULL for the root and unknown numbers.
  */
-extern const struct xfbfs_file_ops *const xfbfs_kinds[];
-extern const unsigned int xfbfs_nkinds;
-extern const struct xfbfs_file_ops xfbfs_kind_page;
-
-/* The kind of inode @ino, or NULL for the root and unknown numbers. */
 const struct xfbfs_file_ops *xfbfs_ino_kind(fuse_ino_t ino);
 
 /* The truncate op of text files: succeeds and changes nothing. */
