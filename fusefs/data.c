@@ -267,7 +267,7 @@ xfbfs_data_apply(struct xbtree *bt, struct xbt_trans *tp,
 
 int
 xfbfs_data_write(struct xfbfs_tree *tree, const char *buf, size_t size,
-		uint64_t off)
+		uint64_t off, pid_t pid)
 {
 	struct xfbfs_data_wr	w = { .buf = buf, .off = off };
 	struct xbt_trans	*tp;
@@ -301,7 +301,8 @@ out_unlock:
 	xfbfs_rwlock_unlock(&tree->lock);
 	if (error && error != -ENOENT) {
 		__atomic_add_fetch(&tree->nr_failed, 1, __ATOMIC_RELAXED);
-		xfbfs_tree_error(tree, "data: write of %zu bytes at %llu: %s",
+		xfbfs_tree_error(tree, pid,
+				 "data: write of %zu bytes at %llu: %s",
 				 size, (unsigned long long)off,
 				 strerror(-error));
 	}
@@ -413,7 +414,7 @@ out_cancel:
 }
 
 int
-xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size)
+xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size, pid_t pid)
 {
 	struct xbtree	*old = NULL;
 	struct xbt_cur	cur;
@@ -459,7 +460,7 @@ out_unlock:
 	xbtree_destroy(old);
 	if (error && error != -ENOENT) {
 		__atomic_add_fetch(&tree->nr_failed, 1, __ATOMIC_RELAXED);
-		xfbfs_tree_error(tree, "data: truncate to %llu: %s",
+		xfbfs_tree_error(tree, pid, "data: truncate to %llu: %s",
 				 (unsigned long long)size, strerror(-error));
 	}
 	return error;
@@ -552,7 +553,7 @@ static int
 xfbfs_data_open(struct xfbfs_handle *h, int flags)
 {
 	if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY)
-		return xfbfs_data_truncate(h->tree, 0);
+		return xfbfs_data_truncate(h->tree, 0, h->pid);
 	return 0;
 }
 
@@ -564,6 +565,7 @@ xfbfs_data_file_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 	char			*p;
 	int			error;
 
+	ASSERT(xfbfs_mutex_is_locked(&h->lock));
 	if (off < 0)
 		return -EINVAL;
 	if (*sizep > dh->cap) {
@@ -582,9 +584,10 @@ static int
 xfbfs_data_file_write(struct xfbfs_handle *h, const char *buf, size_t size,
 		off_t off)
 {
+	ASSERT(xfbfs_mutex_is_locked(&h->lock));
 	if (off < 0)
 		return -EINVAL;
-	return xfbfs_data_write(h->tree, buf, size, off);
+	return xfbfs_data_write(h->tree, buf, size, off, h->pid);
 }
 
 static int
@@ -596,9 +599,9 @@ xfbfs_data_lseek(struct xfbfs_handle *h, uint64_t off, int whence,
 
 /* `rm data` deletes every record; the file stays. */
 static int
-xfbfs_data_unlink(struct xfbfs_tree *tree)
+xfbfs_data_unlink(struct xfbfs_tree *tree, pid_t pid)
 {
-	return xfbfs_data_truncate(tree, 0);
+	return xfbfs_data_truncate(tree, 0, pid);
 }
 
 static void

@@ -154,16 +154,11 @@ xfbfs_do_readdir(struct xfbfs *fs, fuse_ino_t ino, struct xfbfs_dir *d,
 	}
 	if (!kind || !kind->readdir)
 		return -ENOTDIR;
-	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
-	if (!tree)
-		return -ENOENT;
-	error = xfbfs_tree_lock_live(tree, false);
+	error = xfbfs_tree_get_locked(fs, ino, false, &tree);
 	if (error)
-		goto out_put;
+		return error;
 	error = kind->readdir(tree, db, off);
-	xfbfs_rwlock_unlock(&tree->lock);
-out_put:
-	xfbfs_tree_put(tree);
+	xfbfs_tree_unlock_put(tree);
 	return error;
 }
 

@@ -14,7 +14,10 @@
  * Every request on an open file runs under h->lock, one at a time: the
  * kind's state needs no lock of its own, and a read replies from memory
  * the handle owns before the lock is dropped.  The kernel copies a reply
- * before fuse_reply_buf() returns, and no tree lock is held then.
+ * before fuse_reply_buf() returns, and no tree lock is held then.  The
+ * handle notes whose request it serves (h->pid), so that what fails,
+ * at close too, is recorded in errors as that process's.  A read that
+ * meets a damaged block is recorded once per open file.
  *
  * Opening checks the mode bits for everyone, root included (EACCES), and
  * marks every file direct_io: the content is made by the daemon and may
@@ -24,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,7 +70,8 @@ xfbfs_kind_mode(const struct xfbfs_file_ops *kind, struct xfbfs_tree *tree,
 }
 
 int
-xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, struct fuse_file_info *fi)
+xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, pid_t pid,
+		struct fuse_file_info *fi)
 {
 	const struct xfbfs_file_ops	*kind = xfbfs_ino_kind(ino);
 	struct xfbfs_tree		*tree;
@@ -79,14 +84,11 @@ xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, struct fuse_file_info *fi)
 		return -EISDIR;
 	if (!kind)
 		return -ENOENT;
-	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
-	if (!tree)
-		return -ENOENT;
-	error = xfbfs_tree_lock_live(tree, false);
+	error = xfbfs_tree_get_locked(fs, ino, false, &tree);
 	if (error)
-		goto out_put;
+		return error;
 	error = xfbfs_kind_mode(kind, tree, xfbfs_ino_sub(ino), &mode);
-	xfbfs_rwlock_unlock(&tree->lock);
+	xfbfs_rwlock_unlock(&tree->lock);	/* the reference stays */
 	if (error)
 		goto out_put;
 
@@ -105,6 +107,7 @@ xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->ops = kind;
 	h->tree = tree;
 	h->sub = xfbfs_ino_sub(ino);
+	h->pid = pid;
 	if (kind->open) {
 		error = kind->open(h, fi->flags);
 		if (error)
@@ -144,7 +147,7 @@ xfbfs_ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	int	error;
 
-	error = xfbfs_do_open(xfbfs_of(req), ino, fi);
+	error = xfbfs_do_open(xfbfs_of(req), ino, fuse_req_ctx(req)->pid, fi);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else if (fuse_reply_open(req, fi) == -ENOENT)
@@ -159,16 +162,52 @@ xfbfs_ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	xfbfs_reply_err(req, 0);
 }
 
+/* Serve a request of process @pid on @h: take its lock, note the pid. */
+static void
+xfbfs_handle_begin(struct xfbfs_handle *h, pid_t pid)
+{
+	xfbfs_mutex_lock(&h->lock);
+	h->pid = pid;
+}
+
+/*
+ * A read found a damaged block: say so in errors, once per open file (a
+ * reader retrying, or `cat` reading on, adds nothing), with the reason
+ * the btree keeps for its last damage.
+ */
+static void
+xfbfs_note_read_error(struct xfbfs_handle *h, int error)
+{
+	struct xfbfs_tree	*tree = h->tree;
+	char			reason[128] = "";
+
+	ASSERT(xfbfs_mutex_is_locked(&h->lock));
+	if ((error != -EUCLEAN && error != -EBADMSG) || h->read_failed)
+		return;
+	h->read_failed = true;
+	if (!xfbfs_tree_lock_live(tree, false)) {
+		xbtree_last_error(tree->bt, reason, sizeof(reason));
+		xfbfs_rwlock_unlock(&tree->lock);
+	}
+	xfbfs_tree_error(tree, h->pid, "%s: read: %s%s%s", h->ops->name,
+			 strerror(-error), reason[0] ? ": " : "", reason);
+}
+
 static int
 xfbfs_do_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 		const void **datap)
 {
+	int	error;
+
 	if (!h->ops->read)
 		return -EBADF;
 	/* Once the btree is removed, its open files only say ENOENT. */
 	if (xfbfs_tree_is_dead(h->tree))
 		return -ENOENT;
-	return h->ops->read(h, off, sizep, datap);
+	error = h->ops->read(h, off, sizep, datap);
+	if (error)
+		xfbfs_note_read_error(h, error);
+	return error;
 }
 
 void
@@ -180,7 +219,7 @@ xfbfs_ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	int			error;
 
 	(void)ino;
-	xfbfs_mutex_lock(&h->lock);
+	xfbfs_handle_begin(h, fuse_req_ctx(req)->pid);
 	error = xfbfs_do_read(h, off, &size, &data);
 	/* The data is the handle's: reply before anyone else may use it. */
 	if (error)
@@ -198,7 +237,7 @@ xfbfs_ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	int			error = -EBADF;
 
 	(void)ino;
-	xfbfs_mutex_lock(&h->lock);
+	xfbfs_handle_begin(h, fuse_req_ctx(req)->pid);
 	if (h->ops->write)
 		error = h->ops->write(h, buf, size, off);
 	xfbfs_mutex_unlock(&h->lock);
@@ -215,7 +254,7 @@ xfbfs_ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int			error = 0;
 
 	(void)ino;
-	xfbfs_mutex_lock(&h->lock);
+	xfbfs_handle_begin(h, fuse_req_ctx(req)->pid);
 	if (h->ops->flush)
 		error = h->ops->flush(h);
 	xfbfs_mutex_unlock(&h->lock);
@@ -230,7 +269,7 @@ xfbfs_ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	int			error = 0;
 
 	(void)ino, (void)datasync;
-	xfbfs_mutex_lock(&h->lock);
+	xfbfs_handle_begin(h, fuse_req_ctx(req)->pid);
 	if (h->ops->fsync)
 		error = h->ops->fsync(h);
 	xfbfs_mutex_unlock(&h->lock);
@@ -242,8 +281,8 @@ xfbfs_ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
  * all data up to the file's size.
  */
 static int
-xfbfs_do_lseek(struct xfbfs *fs, fuse_ino_t ino, struct xfbfs_handle *h,
-		off_t off, int whence, uint64_t *resp)
+xfbfs_do_lseek(struct xfbfs *fs, pid_t pid, fuse_ino_t ino,
+		struct xfbfs_handle *h, off_t off, int whence, uint64_t *resp)
 {
 	struct stat	st;
 	int		error;
@@ -251,7 +290,7 @@ xfbfs_do_lseek(struct xfbfs *fs, fuse_ino_t ino, struct xfbfs_handle *h,
 	if (off < 0 || (whence != SEEK_DATA && whence != SEEK_HOLE))
 		return -EINVAL;
 	if (h->ops->lseek) {
-		xfbfs_mutex_lock(&h->lock);
+		xfbfs_handle_begin(h, pid);
 		error = h->ops->lseek(h, off, whence, resp);
 		xfbfs_mutex_unlock(&h->lock);
 		return error;
@@ -272,8 +311,8 @@ xfbfs_ll_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	uint64_t	res = 0;
 	int		error;
 
-	error = xfbfs_do_lseek(xfbfs_of(req), ino, xfbfs_fh(fi), off, whence,
-			       &res);
+	error = xfbfs_do_lseek(xfbfs_of(req), fuse_req_ctx(req)->pid, ino,
+			       xfbfs_fh(fi), off, whence, &res);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else

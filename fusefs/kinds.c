@@ -30,8 +30,9 @@ extern const struct xfbfs_file_ops xfbfs_kind_treedot;		/* snapshot.c */
 extern const struct xfbfs_file_ops xfbfs_kind_pages;		/* page.c */
 extern const struct xfbfs_file_ops xfbfs_kind_load;		/* load.c */
 extern const struct xfbfs_file_ops xfbfs_kind_data;		/* data.c */
+extern const struct xfbfs_file_ops xfbfs_kind_page;		/* page.c */
 
-const struct xfbfs_file_ops *const xfbfs_kinds[] = {
+static const struct xfbfs_file_ops *const xfbfs_kinds[] = {
 	&xfbfs_kind_dir,	/* 0: the btree directory */
 	&xfbfs_kind_type,
 	&xfbfs_kind_insert,
@@ -53,8 +54,6 @@ const struct xfbfs_file_ops *const xfbfs_kinds[] = {
 _Static_assert(XFBFS_NKINDS <= XFBFS_PAGE_BASE,
 	       "kinds' sub numbers run into pages/N: raise XFBFS_PAGE_BASE");
 
-const unsigned int xfbfs_nkinds = XFBFS_NKINDS;
-
 const struct xfbfs_file_ops *
 xfbfs_ino_kind(fuse_ino_t ino)
 {
@@ -70,9 +69,9 @@ xfbfs_ino_kind(fuse_ino_t ino)
 }
 
 int
-xfbfs_truncate_nothing(struct xfbfs_tree *tree, uint64_t size)
+xfbfs_truncate_nothing(struct xfbfs_tree *tree, uint64_t size, pid_t pid)
 {
-	(void)tree, (void)size;
+	(void)tree, (void)size, (void)pid;
 	return 0;
 }
 

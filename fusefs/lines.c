@@ -22,7 +22,19 @@
  * The consumer takes all the lines or none (one transaction, one batch
  * of queries, one stage of a load).  If it refuses them, or the tail
  * would grow past XFBFS_LINE_MAX, the write fails with all it carried
- * and the tail before it.
+ * and the tail before it.  A refused write that ended inside a line
+ * breaks that line: the rest of it, which the next writes bring, is
+ * refused too, so that no fragment of it ever passes for a line:
+ *
+ *	refused:  "1 1\nbad\n22"     its last line, "22...", is broken
+ *	next:     "2 7\n3 3\n"       "2 7" is the rest of it: EINVAL, and
+ *	                             the write goes whole ("3 3" too)
+ *	or:       "2"                EINVAL, still the rest of it
+ *	or:       "\n3 3\n"          the newline ends it: "3 3" is fresh
+ *	or:       close              ends it: nothing is pending
+ *
+ * A write refused for that reason breaks its own last line in turn if
+ * it ends inside one ("2 7\n33": the rest of "33..." is refused next).
  *
  * Record lines: a line in the plain form `records` prints is parsed
  * straight from the buffer by the type's fast parser; anything else goes
@@ -39,8 +51,9 @@ void
 xfbfs_line_error(struct xfbfs_handle *h, unsigned int lineno,
 		const char *why, const char *line, size_t len)
 {
-	xfbfs_tree_error(h->tree, "%s: line %u: %s: %.*s", h->ops->name,
-			 lineno, why, (int)(len > 200 ? 200 : len), line);
+	xfbfs_tree_error(h->tree, h->pid, "%s: line %u: %s: %.*s",
+			 h->ops->name, lineno, why,
+			 (int)(len > 200 ? 200 : len), line);
 }
 
 bool
@@ -71,11 +84,32 @@ xfbfs_asm_write(struct xfbfs_handle *h, struct xfbfs_asm *a,
 		const char *buf, size_t size, bool final, xfbfs_lines_fn take)
 {
 	struct xfbfs_lines	lines = { .rest = buf, .rest_len = size };
+	const char		*end = buf + size;
 	const char		*nl, *last;
 	size_t			keep;
 	int			error;
 
 	ASSERT(xfbfs_mutex_is_locked(&h->lock));
+
+	/* The rest of a broken line comes first (see the top of the file). */
+	if (a->broken) {
+		ASSERT(a->tail_len == 0);
+		a->broken = false;
+		if (final)
+			return 0;	/* close ends it */
+		nl = memchr(buf, '\n', size);
+		if (nl != buf) {
+			xfbfs_line_error(h, 1, "rest of a refused line", buf,
+					 nl ? (size_t)(nl - buf) : size);
+			error = -EINVAL;
+			goto out_drop;
+		}
+		/* Only its newline: what follows is fresh. */
+		buf++;
+		size--;
+		lines.rest = buf;
+		lines.rest_len = size;
+	}
 
 	/* The line this write completes, if a tail is waiting. */
 	if (a->tail_len) {
@@ -139,6 +173,8 @@ xfbfs_asm_write(struct xfbfs_handle *h, struct xfbfs_asm *a,
 
 out_drop:
 	a->tail_len = 0;
+	/* A refused write that ended inside a line breaks that line. */
+	a->broken = !final && end > buf && end[-1] != '\n';
 	return error;
 }
 

@@ -19,6 +19,8 @@
 struct xfbfs_asm {
 	char		tail[XFBFS_LINE_MAX + 1];
 	size_t		tail_len;
+	bool		broken;		/* a refused write ended inside a
+					 * line: refuse the rest of it */
 };
 
 /*
@@ -43,17 +45,19 @@ typedef int (*xfbfs_lines_fn)(struct xfbfs_handle *h,
 /*
  * One write to a file of lines: join it to the tail, hand the complete
  * lines to @take, keep the new tail.  @final (FLUSH): the tail is a last
- * line.  On error the write's lines and the tail are dropped.
- * 0 or -errno (the reason in errors).
+ * line.  On error the write's lines and the tail are dropped, and if the
+ * write ended inside a line, the rest of that line is refused (EINVAL)
+ * when the next writes bring it.  0 or -errno (the reason in errors).
  */
 int xfbfs_asm_write(struct xfbfs_handle *h, struct xfbfs_asm *a,
 		const char *buf, size_t size, bool final, xfbfs_lines_fn take);
 
-/* Is a tail waiting for the rest of its line? */
+/* Is a line unfinished (a tail waiting, or a broken line)?  Then a
+ * FLUSH has to go through xfbfs_asm_write(). */
 static inline bool
 xfbfs_asm_pending(const struct xfbfs_asm *a)
 {
-	return a->tail_len != 0;
+	return a->tail_len != 0 || a->broken;
 }
 
 /* The next line (without its newline): true, or false at the end. */

@@ -202,17 +202,18 @@ xfbfs_load_report(struct xfbfs_tree *tree, struct xfbfs_load *l,
 	}
 	/* format_rec ends its text with a newline: leave it out. */
 	if (error == -EEXIST && len[0] && len[1])
-		xfbfs_tree_error(tree, "load: %s: %.*s and %.*s",
+		xfbfs_tree_error(tree, l->h.pid, "load: %s: %.*s and %.*s",
 				 (ops->flags & XBT_OPS_DISJOINT) ?
 				 "duplicate key or overlapping extent" :
 				 "duplicate key",
 				 (int)len[0] - 1, text[0],
 				 (int)len[1] - 1, text[1]);
 	else if (len[1])
-		xfbfs_tree_error(tree, "load: %s: %.*s", strerror(-error),
-				 (int)len[1] - 1, text[1]);
+		xfbfs_tree_error(tree, l->h.pid, "load: %s: %.*s",
+				 strerror(-error), (int)len[1] - 1, text[1]);
 	else
-		xfbfs_tree_error(tree, "load: %s", strerror(-error));
+		xfbfs_tree_error(tree, l->h.pid, "load: %s",
+				 strerror(-error));
 }
 
 static int
@@ -259,9 +260,9 @@ xfbfs_load_commit(struct xfbfs_tree *tree, struct xfbfs_load *l)
 	if (error)
 		goto out_destroy;
 	if (tree->type != l->type) {
-		xfbfs_tree_error(tree, "load: the type changed to %s while "
-				 "loading %s records", tree->type->name,
-				 l->type->name);
+		xfbfs_tree_error(tree, l->h.pid, "load: the type changed to "
+				 "%s while loading %s records",
+				 tree->type->name, l->type->name);
 		error = -EINVAL;
 	} else {
 		xfbfs_tree_swap(tree, bt, &old);
@@ -288,8 +289,8 @@ xfbfs_load_flush(struct xfbfs_load *l)
 	l->changed = false;
 	error = l->error;
 	if (error)
-		xfbfs_tree_error(tree, "load: an earlier write failed (%s): "
-				 "nothing loaded", strerror(-error));
+		xfbfs_tree_error(tree, l->h.pid, "load: an earlier write "
+				 "failed (%s): nothing loaded", strerror(-error));
 	else
 		error = xfbfs_load_commit(tree, l);
 	if (error) {

@@ -64,20 +64,15 @@ xfbfs_do_getattr(struct xfbfs *fs, fuse_ino_t ino, struct stat *st)
 	}
 	if (!kind)
 		return -ENOENT;
-	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
-	if (!tree)
-		return -ENOENT;
-	error = xfbfs_tree_lock_live(tree, false);
+	error = xfbfs_tree_get_locked(fs, ino, false, &tree);
 	if (error)
-		goto out_put;
+		return error;
 	xfbfs_stat_init(fs, st, ino, kind->mode);
 	st->st_mtim = tree->mtime;
 	st->st_ctim = tree->mtime;
 	if (kind->getattr)
 		error = kind->getattr(tree, xfbfs_ino_sub(ino), st);
-	xfbfs_rwlock_unlock(&tree->lock);
-out_put:
-	xfbfs_tree_put(tree);
+	xfbfs_tree_unlock_put(tree);
 	return error;
 }
 
@@ -145,7 +140,7 @@ xfbfs_ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 /* Truncate @ino to @size with its kind's op; *@st: the new attributes. */
 static int
-xfbfs_do_truncate(struct xfbfs *fs, fuse_ino_t ino, off_t size,
+xfbfs_do_truncate(struct xfbfs *fs, fuse_ino_t ino, off_t size, pid_t pid,
 		struct stat *st)
 {
 	const struct xfbfs_file_ops	*kind = xfbfs_ino_kind(ino);
@@ -161,7 +156,7 @@ xfbfs_do_truncate(struct xfbfs *fs, fuse_ino_t ino, off_t size,
 	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
 	if (!tree)
 		return -ENOENT;
-	error = kind->truncate(tree, size);
+	error = kind->truncate(tree, size, pid);
 	xfbfs_tree_put(tree);
 	if (error)
 		return error;
@@ -174,7 +169,7 @@ xfbfs_do_truncate(struct xfbfs *fs, fuse_ino_t ino, off_t size,
  */
 static int
 xfbfs_do_setattr(struct xfbfs *fs, fuse_ino_t ino, struct stat *attr,
-		int to_set, struct stat *st)
+		int to_set, pid_t pid, struct stat *st)
 {
 	int	error;
 
@@ -185,7 +180,7 @@ xfbfs_do_setattr(struct xfbfs *fs, fuse_ino_t ino, struct stat *attr,
 		      FUSE_SET_ATTR_GID))
 		return -EPERM;
 	if (to_set & FUSE_SET_ATTR_SIZE)
-		return xfbfs_do_truncate(fs, ino, attr->st_size, st);
+		return xfbfs_do_truncate(fs, ino, attr->st_size, pid, st);
 	return 0;
 }
 
@@ -197,7 +192,8 @@ xfbfs_ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int		error;
 
 	(void)fi;
-	error = xfbfs_do_setattr(xfbfs_of(req), ino, attr, to_set, &st);
+	error = xfbfs_do_setattr(xfbfs_of(req), ino, attr, to_set,
+				 fuse_req_ctx(req)->pid, &st);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else
@@ -298,7 +294,8 @@ xfbfs_ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 /* unlink: the kind's op (data: every record goes, the file stays). */
 static int
-xfbfs_do_unlink(struct xfbfs *fs, fuse_ino_t parent, const char *name)
+xfbfs_do_unlink(struct xfbfs *fs, fuse_ino_t parent, const char *name,
+		pid_t pid)
 {
 	const struct xfbfs_file_ops	*kind;
 	struct fuse_entry_param		e;
@@ -314,7 +311,7 @@ xfbfs_do_unlink(struct xfbfs *fs, fuse_ino_t parent, const char *name)
 	tree = xfbfs_tree_get(fs, xfbfs_ino_id(e.ino));
 	if (!tree)
 		return -ENOENT;
-	error = kind->unlink(tree);
+	error = kind->unlink(tree, pid);
 	xfbfs_tree_put(tree);
 	return error;
 }
@@ -322,7 +319,8 @@ xfbfs_do_unlink(struct xfbfs *fs, fuse_ino_t parent, const char *name)
 static void
 xfbfs_ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	xfbfs_reply_err(req, xfbfs_do_unlink(xfbfs_of(req), parent, name));
+	xfbfs_reply_err(req, xfbfs_do_unlink(xfbfs_of(req), parent, name,
+					     fuse_req_ctx(req)->pid));
 }
 
 /* Nothing but btree directories can be made, anywhere. */
@@ -341,7 +339,8 @@ xfbfs_ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
  */
 static int
 xfbfs_do_create(struct xfbfs *fs, fuse_ino_t parent, const char *name,
-		struct fuse_entry_param *e, struct fuse_file_info *fi)
+		pid_t pid, struct fuse_entry_param *e,
+		struct fuse_file_info *fi)
 {
 	int	error;
 
@@ -350,7 +349,7 @@ xfbfs_do_create(struct xfbfs *fs, fuse_ino_t parent, const char *name,
 		return -EPERM;
 	if (fi->flags & O_EXCL)
 		return -EEXIST;
-	error = xfbfs_do_open(fs, e->ino, fi);
+	error = xfbfs_do_open(fs, e->ino, pid, fi);
 	if (error)
 		return error;
 	/* The attributes after O_TRUNC. */
@@ -368,7 +367,8 @@ xfbfs_ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int			error;
 
 	(void)mode;
-	error = xfbfs_do_create(xfbfs_of(req), parent, name, &e, fi);
+	error = xfbfs_do_create(xfbfs_of(req), parent, name,
+				fuse_req_ctx(req)->pid, &e, fi);
 	if (error)
 		xfbfs_reply_err(req, error);
 	else if (fuse_reply_create(req, &e, fi) == -ENOENT)

@@ -9,19 +9,20 @@
  *	the whole text:
  *	|<--- already read --->|<------ the window ------>|<- not made yet ->|
  *	0                      pos                   pos + len
- *	                       buf[0]               buf[len]
+ *	                       bytes[0]             bytes[len]
  *
- * A read of @size bytes at offset P:
+ * (bytes is an xmem_array of chars; len is bytes.len.)  A read of @size
+ * bytes at offset P:
  *	1. P past the window (a seek forward, or a read after a short
  *	   one): drop the window and make chunks until P falls inside it
  *	   (or the text ends);
- *	2. drop buf[0 .. P - pos), so that buf[0] is the byte at P:
+ *	2. drop bytes[0 .. P - pos), so that bytes[0] is the byte at P:
  *
  *	   before:  |  pos ... P ............ pos+len |
  *	   after:               | P ........ pos+len |   (pos = P)
  *
  *	3. make more until len >= size (or the text ends);
- *	4. reply with buf[0 .. min(size, len)).
+ *	4. reply with bytes[0 .. min(size, len)).
  * The window never holds much more than a read and a chunk, whatever
  * the text's length.  A maker runs under one hold of the tree's read
  * lock per chunk and resumes from where it stopped (the last key it

@@ -102,7 +102,7 @@ xfbfs_type_write(struct xfbfs_handle *h, const char *buf, size_t size,
 	ASSERT(xfbfs_mutex_is_locked(&h->lock));
 	type = xfbfs_type_find(buf, len);
 	if (!type) {
-		xfbfs_tree_error(tree, "type: unknown type: %.*s",
+		xfbfs_tree_error(tree, h->pid, "type: unknown type: %.*s",
 				 (int)(len > 64 ? 64 : len), buf);
 		return -EINVAL;
 	}
@@ -112,7 +112,7 @@ xfbfs_type_write(struct xfbfs_handle *h, const char *buf, size_t size,
 	error = xfbfs_tree_set_type(tree, type);
 	xfbfs_rwlock_unlock(&tree->lock);
 	if (error == -EBUSY)
-		xfbfs_tree_error(tree, "type: btree is not empty");
+		xfbfs_tree_error(tree, h->pid, "type: btree is not empty");
 	return error;
 }
 
@@ -269,7 +269,8 @@ xfbfs_make_errors(struct xfbfs_tree *tree, struct xmem_str *o)
 		e = &tree->errors[idx];
 		gmtime_r(&e->when.tv_sec, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		error = xmem_str_printf(o, "%s %s\n", when, e->text);
+		error = xmem_str_printf(o, "%s pid %d %s\n", when,
+					(int)e->pid, e->text);
 	}
 	xfbfs_mutex_unlock(&tree->err_lock);
 	return error;

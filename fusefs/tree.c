@@ -357,6 +357,32 @@ xfbfs_tree_lock_live(struct xfbfs_tree *tree, bool write)
 }
 
 int
+xfbfs_tree_get_locked(struct xfbfs *fs, fuse_ino_t ino, bool write,
+		struct xfbfs_tree **treep)
+{
+	struct xfbfs_tree	*tree;
+	int			error;
+
+	tree = xfbfs_tree_get(fs, xfbfs_ino_id(ino));
+	if (!tree)
+		return -ENOENT;
+	error = xfbfs_tree_lock_live(tree, write);
+	if (error) {
+		xfbfs_tree_put(tree);
+		return error;
+	}
+	*treep = tree;
+	return 0;
+}
+
+void
+xfbfs_tree_unlock_put(struct xfbfs_tree *tree)
+{
+	xfbfs_rwlock_unlock(&tree->lock);
+	xfbfs_tree_put(tree);
+}
+
+int
 xfbfs_tree_set_type(struct xfbfs_tree *tree, const struct xfbfs_type *type)
 {
 	struct xbtree	*bt;
@@ -399,7 +425,7 @@ xfbfs_sanitize(char *s)
 }
 
 void
-xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
+xfbfs_tree_error(struct xfbfs_tree *tree, pid_t pid, const char *fmt, ...)
 {
 	struct xfbfs		*fs = tree->fs;
 	struct xfbfs_error	*e;
@@ -418,6 +444,7 @@ xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	xfbfs_mutex_lock(&tree->err_lock);
 	e = &tree->errors[tree->err_next];
 	clock_gettime(CLOCK_REALTIME, &e->when);
+	e->pid = pid;
 	va_start(ap, fmt);
 	vsnprintf(e->text, sizeof(e->text), fmt, ap);
 	va_end(ap);
@@ -425,7 +452,7 @@ xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	tree->err_next = (tree->err_next + 1) % XFBFS_ERRORS_MAX;
 	if (tree->err_count < XFBFS_ERRORS_MAX)
 		tree->err_count++;
-	xfbfs_log(LOG_WARNING, "%s: %s", name, e->text);
+	xfbfs_log(LOG_WARNING, "%s: pid %d %s", name, (int)pid, e->text);
 	xfbfs_mutex_unlock(&tree->err_lock);
 }
 

@@ -166,6 +166,7 @@ xfbfs_open_first(struct xfbfs_open_list *l)
 
 struct xfbfs_error {
 	struct timespec	when;
+	pid_t		pid;		/* of the request that failed */
 	char		text[320];
 };
 
@@ -286,17 +287,19 @@ struct xfbfs_file_ops {
 	 * with tree->lock for reading.  NULL: ENOTDIR. */
 	int	(*readdir)(struct xfbfs_tree *tree, struct xfbfs_dirbuf *db,
 			   off_t off);
-	/* truncate(2) to @size (>= 0).  NULL: EPERM.  Text files point at
-	 * xfbfs_truncate_nothing (succeeds, changes nothing). */
-	int	(*truncate)(struct xfbfs_tree *tree, uint64_t size);
-	/* unlink(2).  NULL: EPERM (EISDIR for a directory). */
-	int	(*unlink)(struct xfbfs_tree *tree);
+	/* truncate(2) to @size (>= 0) for process @pid.  NULL: EPERM.
+	 * Text files point at xfbfs_truncate_nothing (succeeds, changes
+	 * nothing). */
+	int	(*truncate)(struct xfbfs_tree *tree, uint64_t size, pid_t pid);
+	/* unlink(2) for process @pid.  NULL: EPERM (EISDIR for a
+	 * directory). */
+	int	(*unlink)(struct xfbfs_tree *tree, pid_t pid);
 
 	/* ---- open files (handle.c), h->lock held unless said ---- */
 
-	/* Set up a new handle (zeroed past the header; not yet shared, no
-	 * lock held).  NULL: nothing to set up.  Directories are never
-	 * opened as files (EISDIR). */
+	/* Set up a new handle (zeroed past the header, h->pid the opener;
+	 * not yet shared, no lock held).  NULL: nothing to set up.
+	 * Directories are never opened as files (EISDIR). */
 	int	(*open)(struct xfbfs_handle *h, int flags);
 	/* Free what open and the other ops made (no lock held: the last
 	 * user).  NULL: nothing to free. */
@@ -327,19 +330,14 @@ struct xfbfs_file_ops {
 };
 
 /*
- * Every kind found by its sub number, in sub-number order (which is also
- * the order of a btree directory's listing): sub 0 is the btree
- * directory itself.  pages/N is xfbfs_kind_page, at XFBFS_PAGE_BASE + N.
+ * The kind of inode @ino (kinds.c: the table, by sub number; pages/N
+ * from XFBFS_PAGE_BASE on), or NULL for the root and unknown numbers.
  */
-extern const struct xfbfs_file_ops *const xfbfs_kinds[];
-extern const unsigned int xfbfs_nkinds;
-extern const struct xfbfs_file_ops xfbfs_kind_page;
-
-/* The kind of inode @ino, or NULL for the root and unknown numbers. */
 const struct xfbfs_file_ops *xfbfs_ino_kind(fuse_ino_t ino);
 
 /* The truncate op of text files: succeeds and changes nothing. */
-int xfbfs_truncate_nothing(struct xfbfs_tree *tree, uint64_t size);
+int xfbfs_truncate_nothing(struct xfbfs_tree *tree, uint64_t size,
+		pid_t pid);
 
 /* ---- open files (handle.c) ---------------------------------------------- */
 
@@ -355,10 +353,17 @@ struct xfbfs_handle {
 	struct xfbfs_tree		*tree;	/* immutable; a reference */
 	uint64_t			sub;	/* immutable: of its inode */
 	struct xfbfs_mutex		lock;	/* serialises its requests */
+	pid_t				pid;	/* lock: whose request it serves
+						 * (for errors) */
+	bool				read_failed;	/* lock: a damaged
+						 * block's read is in errors */
 };
 
-/* Open @ino into @fi (fh, direct_io), for open and create.  0 or -errno. */
-int xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino,
+/*
+ * Open @ino into @fi (fh, direct_io) for process @pid, for open and
+ * create.  0 or -errno.
+ */
+int xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, pid_t pid,
 		struct fuse_file_info *fi);
 /* Undo xfbfs_do_open() when the reply could not be sent. */
 void xfbfs_do_release(struct fuse_file_info *fi);
@@ -439,15 +444,27 @@ int xfbfs_check_name(const char *name);
  * 0 with the lock held, or -ENOENT without it.
  */
 int xfbfs_tree_lock_live(struct xfbfs_tree *tree, bool write);
+/*
+ * The tree of inode @ino, with a reference and its lock (for writing if
+ * @write): 0, or -ENOENT if it is gone.  xfbfs_tree_unlock_put() undoes
+ * both.
+ */
+int xfbfs_tree_get_locked(struct xfbfs *fs, fuse_ino_t ino, bool write,
+		struct xfbfs_tree **treep);
+void xfbfs_tree_unlock_put(struct xfbfs_tree *tree);
 /* Change the type of an empty tree (tree->lock held for writing). */
 int xfbfs_tree_set_type(struct xfbfs_tree *tree,
 		const struct xfbfs_type *type);
 /* Parameters for a new btree of @tree; @uuid NULL: a new UUID. */
 void xfbfs_tree_params(struct xfbfs_tree *tree, const uint8_t *uuid,
 		struct xbtree_params *p);
-/* Record an error in the tree's ring and the log. */
-void xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/*
+ * Record an error in the tree's ring and the log: the failure of a request
+ * of process @pid (fuse_req_ctx()->pid; an open file's h->pid).
+ */
+void xfbfs_tree_error(struct xfbfs_tree *tree, pid_t pid,
+		const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Has the tree been removed?  (A peek without tree->lock.) */
 static inline bool
 xfbfs_tree_is_dead(struct xfbfs_tree *tree)
@@ -478,12 +495,15 @@ void xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
  * Caller holds tree->lock.
  */
 int xfbfs_data_size(struct xfbfs_tree *tree, uint64_t *sizep);
-/* Each takes tree->lock itself.  0 or -errno. */
+/*
+ * Each takes tree->lock itself.  0 or -errno; a failed write or truncate
+ * is recorded in errors as process @pid's.
+ */
 int xfbfs_data_read(struct xfbfs_tree *tree, char *buf, size_t *sizep,
 		uint64_t off);
 int xfbfs_data_write(struct xfbfs_tree *tree, const char *buf, size_t size,
-		uint64_t off);
-int xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size);
+		uint64_t off, pid_t pid);
+int xfbfs_data_truncate(struct xfbfs_tree *tree, uint64_t size, pid_t pid);
 /* lseek SEEK_DATA / SEEK_HOLE from @off: *@res, or -ENXIO. */
 int xfbfs_data_seek(struct xfbfs_tree *tree, uint64_t off, int whence,
 		uint64_t *res);
