@@ -996,6 +996,9 @@ xbt_lookup(struct xbt_cur *cur, enum xbt_lookup dir, const void *key,
 	uint8_t		k[XBT_KEY_MAX];
 	int		n, error;
 
+	/* xbt_cur_init() ran, and a writer's cursor is of the open trans. */
+	ASSERT(bt != NULL);
+	ASSERT(cur->tp == NULL || cur->tp == bt->trans);
 	*stat = 0;
 	error = xbt_lookup_path(cur, key);
 	if (error)
@@ -1180,6 +1183,8 @@ int
 xbtree_write_block(struct xbtree *bt, uint64_t bno, const void *buf,
 		size_t len, size_t off)
 {
+	/* Blocks a transaction changes must stay TRUSTED (trans.c). */
+	ASSERT(bt->trans == NULL);
 	if (!xbuf_is_allocated(&bt->targ, bno))
 		return -ENOENT;
 	if (off > bt->blksize || len > bt->blksize - off)

@@ -71,6 +71,10 @@ struct xbtree {
 	char			last_error[256];
 };
 
+/* @tp is the open transaction of its btree (a contract; debug builds). */
+#define XBT_ASSERT_TRANS(tp) \
+	ASSERT((tp) != NULL && (tp)->bt != NULL && (tp)->bt->trans == (tp))
+
 #define XBT_STAT_INC(bt, field) \
 	__atomic_fetch_add(&(bt)->field, 1, __ATOMIC_RELAXED)
 

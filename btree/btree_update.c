@@ -601,6 +601,7 @@ xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 	bool			found;
 	int			error;
 
+	XBT_ASSERT_TRANS(tp);
 	*stat = 0;
 	xbt_cur_init(&cur, bt);
 	error = xbt_lookup_rec(&cur, rec, &found);
@@ -707,6 +708,7 @@ xbt_insert_run(struct xbt_trans *tp, const void *recs, unsigned int n,
 	bool			found;
 	int			m, error;
 
+	XBT_ASSERT_TRANS(tp);
 	*stat = 0;
 	/* The whole run is checked before anything changes. */
 	for (i = 0; i < n; i++) {
@@ -905,6 +907,7 @@ xbt_delete(struct xbt_trans *tp, const void *key, const void *rec,
 	bool			found;
 	int			error;
 
+	XBT_ASSERT_TRANS(tp);
 	*stat = 0;
 	xbt_cur_init(&cur, bt);
 	error = xbt_lookup_exact(&cur, key, &found);
@@ -939,6 +942,7 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 	bool			found;
 	int			error;
 
+	XBT_ASSERT_TRANS(tp);
 	*stat = 0;
 	xbt_cur_init(&cur, bt);
 	error = xbt_lookup_rec(&cur, rec, &found);
@@ -975,7 +979,9 @@ xbt_cur_modify(struct xbt_cur *cur, unsigned int n, void **recs)
 	unsigned int		off, len;
 	int			error;
 
-	ASSERT(tp != NULL && tp == bt->trans);
+	/* The cursor was set up while this transaction was open. */
+	XBT_ASSERT_TRANS(tp);
+	ASSERT(cur->bt == tp->bt);
 	ASSERT(cur->nlevels > 0 && n > 0 && lv->slot >= 0 &&
 	       lv->slot + n <= (unsigned int)cur->leaf_nrecs);
 	if (!cur->nlevels || n == 0 || lv->slot < 0 ||

@@ -137,6 +137,7 @@ xbt_trans_reserve(struct xbt_trans *tp, unsigned int nlevels)
 	size_t		blocks = 3 * (nlevels + 2) + 2;
 	int		error;
 
+	XBT_ASSERT_TRANS(tp);
 	error = xmem_array_reserve(&tp->log,
 			blocks * (sizeof(struct xbt_undo) + bt->blksize) +
 			64 * sizeof(struct xbt_undo) +
@@ -155,6 +156,9 @@ xbt_trans_dirty(struct xbt_trans *tp, uint64_t bno)
 {
 	struct xbuf_targ	*targ = &tp->bt->targ;
 
+	/* Only blocks in use whose bytes we vouch for are changed. */
+	ASSERT(xbuf_is_allocated(targ, bno));
+	ASSERT(xbuf_state(targ, bno) & XBUF_TRUSTED);
 	if (xbuf_state(targ, bno) & XBT_BUF_DIRTY)
 		return;
 	xbuf_state_set(targ, bno, XBT_BUF_DIRTY);
@@ -251,12 +255,13 @@ xbt_trans_alloc_block(struct xbt_trans *tp, uint64_t *bnop)
 	uint64_t	bno;
 	int		error;
 
+	XBT_ASSERT_TRANS(tp);
 	error = xbuf_alloc(&bt->targ, &bno);
 	if (error)
 		return error;
 	xbt_undo_add(tp, bno, XBT_UNDO_ALLOC, 0, 0, 0, 0);
-	xbt_trans_dirty(tp, bno);
 	xbuf_state_set(&bt->targ, bno, XBUF_TRUSTED | XBT_BUF_LOGGED);
+	xbt_trans_dirty(tp, bno);
 
 	xbt_log_block(tp, XBT_HEAD_BLOCK);
 	bt->head->hb_nblocks = be64_store(xbt_head_nblocks(bt->head) + 1);
@@ -269,6 +274,7 @@ xbt_trans_free_block(struct xbt_trans *tp, uint64_t bno)
 {
 	struct xbtree	*bt = tp->bt;
 
+	ASSERT(bno != XBT_HEAD_BLOCK && xbuf_is_allocated(&bt->targ, bno));
 	ASSERT(!(xbuf_state(&bt->targ, bno) & XBT_BUF_FREEING));
 	*(uint64_t *)xmem_array_push_reserved(&tp->freed) = bno;
 	xbt_trans_dirty(tp, bno);
@@ -282,6 +288,8 @@ xbt_trans_set_root(struct xbt_trans *tp, uint64_t root, unsigned int nlevels)
 {
 	struct xbtree	*bt = tp->bt;
 
+	ASSERT(nlevels >= 1 && nlevels <= XBT_MAXLEVELS);
+	ASSERT(xbuf_is_allocated(&bt->targ, root));
 	xbt_log_block(tp, XBT_HEAD_BLOCK);
 	bt->head->hb_root = be64_store(root);
 	bt->head->hb_nlevels = be32_store(nlevels);
@@ -302,6 +310,7 @@ xbt_trans_set_data_size(struct xbt_trans *tp, uint64_t size)
 {
 	struct xbtree	*bt = tp->bt;
 
+	XBT_ASSERT_TRANS(tp);
 	/* One block image per transaction at most: room is always there. */
 	if (xbt_trans_reserve(tp, 1) == 0) {
 		xbt_log_block(tp, XBT_HEAD_BLOCK);
@@ -385,12 +394,14 @@ xbt_trans_commit(struct xbt_trans *tp)
 	uint64_t		bno;
 	struct xbt_block	*block;
 
+	XBT_ASSERT_TRANS(tp);
 	/*
 	 * Newest first: the blocks touched last are the likeliest to still
 	 * be in cache, and the checksum reads every byte.
 	 */
 	for (i = tp->dirty.len; i-- > 0;) {
 		bno = xbt_bnos(&tp->dirty)[i];
+		ASSERT(xbuf_state(targ, bno) & XBT_BUF_DIRTY);
 		if (i > 0)
 			xbtree_prefetch_block(bt, xbt_bnos(&tp->dirty)[i - 1]);
 		if (xbuf_state(targ, bno) & XBT_BUF_FREEING)
@@ -457,6 +468,7 @@ xbt_trans_cancel(struct xbt_trans *tp)
 	uint64_t		bno;
 	size_t			i;
 
+	XBT_ASSERT_TRANS(tp);
 	while (pos) {
 		u = xmem_array_at(&tp->log, pos - 1);
 		xbtree_undo_one(bt, u);
