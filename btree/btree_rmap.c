@@ -87,6 +87,12 @@ _Static_assert(RMAPBT_KEY_LEN <= XBT_KEY_MAX, "rmap key too long");
 _Static_assert(RMAPBT_OFF_RESERVED == 0x1FC0000000000000ULL,
 	       "rmap reserved offset bits are 54..60");
 
+const struct rmapbt_flag_name rmapbt_flag_names[RMAPBT_NR_FLAGS] = {
+	{ RMAPBT_F_ATTR,	"attr" },
+	{ RMAPBT_F_BMBT,	"bmbt" },
+	{ RMAPBT_F_UNWRITTEN,	"unwritten" },
+};
+
 const char *const rmapbt_owner_names[RMAPBT_NR_SPECIAL] = {
 	[0] = "null",		/* RMAPBT_OWN_NULL, -1 */
 	[1] = "unknown",	/* RMAPBT_OWN_UNKNOWN, -2 */
@@ -238,23 +244,16 @@ rmapbt_owner_text(uint64_t owner, char *buf, size_t len)
 static void
 rmapbt_flags_text(uint64_t packed, char *buf, size_t len)
 {
-	static const struct {
-		uint64_t	bit;
-		const char	*name;
-	} flags[] = {
-		{ RMAPBT_OFF_ATTR_BIT, "attr" },
-		{ RMAPBT_OFF_BMBT_BIT, "bmbt" },
-		{ RMAPBT_OFF_UNWRITTEN_BIT, "unwritten" },
-	};
+	unsigned int	flags = rmapbt_unpack_flags(packed);
 	size_t		n = 0;
 	unsigned int	i;
 
 	buf[0] = '\0';
-	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		if (!(packed & flags[i].bit) || n >= len)
+	for (i = 0; i < RMAPBT_NR_FLAGS; i++) {
+		if (!(flags & rmapbt_flag_names[i].flag) || n >= len)
 			continue;
 		n += snprintf(buf + n, len - n, "%s%s", n ? "," : "",
-			      flags[i].name);
+			      rmapbt_flag_names[i].name);
 	}
 	if ((packed & RMAPBT_OFF_RESERVED) && n < len)
 		snprintf(buf + n, len - n, "%sreserved 0x%llx", n ? " " : "",
