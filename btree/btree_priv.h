@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -187,6 +188,19 @@ int xbtree_corrupt(struct xbtree *bt, uint64_t bno, int error, const char *why,
 	xbtree_corrupt((bt), (bno), (err), (why), __FILE__, __LINE__)
 
 void xbt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- text for people (types.c) -------------------------------------- */
+
+/* A block pointer as text: "null" for all ones, else the number. */
+void xbt_ptr_text(uint64_t ptr, char text[24]);
+/*
+ * Format one line into @line (@size bytes; cut to fit, newline added)
+ * and hand it to @out.  Returns what @out returned (a positive return
+ * becomes -EIO), or 0 if the format failed.
+ */
+int xbt_text_vline(xbt_text_fn out, void *priv, char *line, size_t size,
+		const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 
 /* ---- block access ---------------------------------------------------- */
 

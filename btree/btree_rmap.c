@@ -260,40 +260,52 @@ rmapbt_flags_text(uint64_t packed, char *buf, size_t len)
 			 (unsigned long long)(packed & RMAPBT_OFF_RESERVED));
 }
 
+/* The text of a key's or record's owner and flags (" flags" or ""). */
+struct rmapbt_text {
+	char		owner[24];
+	char		flags[64];
+};
+
+static void
+rmapbt_text_init(struct rmapbt_text *t, uint64_t owner, uint64_t packed)
+{
+	rmapbt_owner_text(owner, t->owner, sizeof(t->owner));
+	t->flags[0] = ' ';
+	rmapbt_flags_text(packed, t->flags + 1, sizeof(t->flags) - 1);
+	if (!t->flags[1])
+		t->flags[0] = '\0';
+}
+
 /* A key for people: "startblock/owner/offset[ flags]". */
 static size_t
 rmapbt_print_key(const void *key, char *buf, size_t len)
 {
-	const uint8_t	*k = key;
-	uint64_t	packed = get_be64(k + RMAPBT_KEY_OFFSET_OFF);
-	char		owner[24], flags[64];
+	const uint8_t		*k = key;
+	uint64_t		packed = get_be64(k + RMAPBT_KEY_OFFSET_OFF);
+	struct rmapbt_text	t;
 
-	rmapbt_owner_text(get_be64(k + RMAPBT_KEY_OWNER_OFF), owner,
-			  sizeof(owner));
-	rmapbt_flags_text(packed, flags, sizeof(flags));
-	return snprintf(buf, len, "%u/%s/%llu%s%s",
-			get_be32(k + RMAPBT_KEY_START_OFF), owner,
+	rmapbt_text_init(&t, get_be64(k + RMAPBT_KEY_OWNER_OFF), packed);
+	return snprintf(buf, len, "%u/%s/%llu%s",
+			get_be32(k + RMAPBT_KEY_START_OFF), t.owner,
 			(unsigned long long)(packed & RMAPBT_OFF_MASK),
-			flags[0] ? " " : "", flags);
+			t.flags);
 }
 
 /* A record for people: its fields by name, flags last. */
 static size_t
 rmapbt_print_rec(const void *rec, char *buf, size_t len)
 {
-	const uint8_t	*r = rec;
-	uint64_t	packed = get_be64(r + RMAPBT_REC_OFFSET_OFF);
-	char		owner[24], flags[64];
+	const uint8_t		*r = rec;
+	uint64_t		packed = get_be64(r + RMAPBT_REC_OFFSET_OFF);
+	struct rmapbt_text	t;
 
-	rmapbt_owner_text(get_be64(r + RMAPBT_REC_OWNER_OFF), owner,
-			  sizeof(owner));
-	rmapbt_flags_text(packed, flags, sizeof(flags));
+	rmapbt_text_init(&t, get_be64(r + RMAPBT_REC_OWNER_OFF), packed);
 	return snprintf(buf, len,
-			"startblock %u blockcount %u owner %s offset %llu%s%s",
+			"startblock %u blockcount %u owner %s offset %llu%s",
 			get_be32(r + RMAPBT_REC_START_OFF),
-			get_be32(r + RMAPBT_REC_COUNT_OFF), owner,
+			get_be32(r + RMAPBT_REC_COUNT_OFF), t.owner,
 			(unsigned long long)(packed & RMAPBT_OFF_MASK),
-			flags[0] ? " " : "", flags);
+			t.flags);
 }
 
 const struct xbt_ops rmapbt_ops = {
