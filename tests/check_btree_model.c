@@ -469,19 +469,13 @@ START_TEST(test_overlapping_model)
 }
 END_TEST
 
-static void
-quiet(const char *msg)
-{
-	(void)msg;
-}
-
 int
 main(void)
 {
 	Suite	*s = suite_create("btree_model");
 	TCase	*tc = tcase_create("model");
 
-	xbt_set_log_fn(quiet);
+	test_log_quiet();
 	tcase_set_timeout(tc, 1200);
 	tcase_add_loop_test(tc, test_model, 0, 4);
 	tcase_add_loop_test(tc, test_fault_injection, 0, 2);
