@@ -553,15 +553,15 @@ xbtree_get_stats(struct xbtree *bt, struct xbtree_stats *st)
 	memcpy(st->maxrecs, bt->maxrecs, sizeof(st->maxrecs));
 	memcpy(st->minrecs, bt->minrecs, sizeof(st->minrecs));
 	st->corrupt = xbtree_is_corrupt(bt);
-	st->inserts = XBT_STAT(bt, nr_inserts);
-	st->deletes = XBT_STAT(bt, nr_deletes);
-	st->updates = XBT_STAT(bt, nr_updates);
+	st->inserts = XBT_STAT(bt, nr.inserts);
+	st->deletes = XBT_STAT(bt, nr.deletes);
+	st->updates = XBT_STAT(bt, nr.updates);
 	st->lookups = XBT_STAT(bt, nr_lookups);
-	st->splits = XBT_STAT(bt, nr_splits);
-	st->merges = XBT_STAT(bt, nr_merges);
-	st->shifts = XBT_STAT(bt, nr_shifts);
-	st->new_roots = XBT_STAT(bt, nr_new_roots);
-	st->root_kills = XBT_STAT(bt, nr_root_kills);
+	st->splits = XBT_STAT(bt, nr.splits);
+	st->merges = XBT_STAT(bt, nr.merges);
+	st->shifts = XBT_STAT(bt, nr.shifts);
+	st->new_roots = XBT_STAT(bt, nr.new_roots);
+	st->root_kills = XBT_STAT(bt, nr.root_kills);
 	st->commits = XBT_STAT(bt, nr_commits);
 	st->cancels = XBT_STAT(bt, nr_cancels);
 }

@@ -28,6 +28,18 @@
 #include "xfile/xmem.h"
 
 
+/*
+ * What the changes of a transaction did, counted in the transaction and
+ * added to the tree's totals when it commits: a cancelled transaction's
+ * changes never happened, so they are not counted (it counts as one
+ * cancel).  All fields are uint64_t (xbt_trans_commit() adds them up as
+ * an array).
+ */
+struct xbt_change_stats {
+	uint64_t	inserts, deletes, updates;
+	uint64_t	splits, merges, shifts, new_roots, root_kills;
+};
+
 struct xbtree {
 	const struct xbt_ops	*ops;		/* immutable */
 	struct xfile		*xf;		/* immutable */
@@ -62,10 +74,8 @@ struct xbtree {
 	uint8_t			hint_high[XBT_KEY_MAX];
 
 	/* statistics, atomic */
-	uint64_t		nr_inserts, nr_deletes, nr_updates;
-	uint64_t		nr_lookups, nr_splits, nr_merges, nr_shifts;
-	uint64_t		nr_new_roots, nr_root_kills;
-	uint64_t		nr_commits, nr_cancels;
+	struct xbt_change_stats	nr;		/* committed changes */
+	uint64_t		nr_lookups, nr_commits, nr_cancels;
 
 	bool			corrupt;	/* atomic; sticky */
 	pthread_mutex_t		err_lock;	/* protects last_error */
@@ -75,6 +85,9 @@ struct xbtree {
 /* @tp is the open transaction of its btree (a contract; debug builds). */
 #define XBT_ASSERT_TRANS(tp) \
 	ASSERT((tp) != NULL && (tp)->bt != NULL && (tp)->bt->trans == (tp))
+
+/* Count @n changes of kind @field in transaction @tp (writer only). */
+#define XBT_TRANS_COUNT(tp, field, n)	((tp)->nr.field += (n))
 
 #define XBT_STAT_INC(bt, field) \
 	__atomic_fetch_add(&(bt)->field, 1, __ATOMIC_RELAXED)
@@ -252,6 +265,7 @@ struct xbt_trans {
 	size_t			last;	/* offset of the newest entry + 1 */
 	struct xmem_array	dirty;	/* uint64_t: blocks changed */
 	struct xmem_array	freed;	/* uint64_t: frees deferred to commit */
+	struct xbt_change_stats	nr;	/* added to the tree's at commit */
 };
 
 

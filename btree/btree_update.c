@@ -347,7 +347,7 @@ xbt_new_root(struct xbt_cur *cur)
 	xbt_trans_set_root(cur->tp, bno, cur->nlevels + 1);
 	cur->nlevels++;
 	xbtree_shape_changed(bt);
-	XBT_STAT_INC(bt, nr_new_roots);
+	XBT_TRANS_COUNT(cur->tp, new_roots, 1);
 	return 0;
 }
 
@@ -374,7 +374,7 @@ static void
 xbt_shift_end(struct xbt_cur *cur, unsigned int level, uint64_t sbno,
 		struct xbt_block *sib, int pslot)
 {
-	XBT_STAT_INC(cur->bt, nr_shifts);
+	XBT_TRANS_COUNT(cur->tp, shifts, 1);
 	xbt_fix_keys(cur, level);
 	xbt_fix_sibling_keys(cur, level, sbno, sib, pslot);
 }
@@ -479,7 +479,7 @@ xbt_split(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 				       entry, ptr);
 		xbtree_arr_close(bt, block, level, m, n - m);
 	}
-	XBT_STAT_INC(bt, nr_splits);
+	XBT_TRANS_COUNT(cur->tp, splits, 1);
 	xbt_fix_keys(cur, level);
 
 	/* The new block goes into the parent right after this one. */
@@ -668,7 +668,6 @@ xbt_change_begin(struct xbt_trans *tp, struct xbt_cur *cur, const void *rec,
 int
 xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 {
-	struct xbtree		*bt = tp->bt;
 	struct xbt_cur		cur;
 	bool			go;
 	int			error;
@@ -681,7 +680,7 @@ xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 	if (error)
 		return error;
 	xbt_trans_mod_nrecords(tp, 1);
-	XBT_STAT_INC(bt, nr_inserts);
+	XBT_TRANS_COUNT(tp, inserts, 1);
 	*stat = 1;
 	return 0;
 }
@@ -810,7 +809,7 @@ xbt_insert_run(struct xbt_trans *tp, const void *recs, unsigned int n,
 			m = 1;
 		}
 		xbt_trans_mod_nrecords(tp, m);
-		__atomic_fetch_add(&bt->nr_inserts, m, __ATOMIC_RELAXED);
+		XBT_TRANS_COUNT(tp, inserts, m);
 		i += m;
 	}
 	*stat = 1;
@@ -833,7 +832,7 @@ xbt_kill_root(struct xbt_cur *cur)
 	xbt_trans_set_root(cur->tp, child, cur->nlevels - 1);
 	xbt_trans_free_block(cur->tp, root->bno);
 	cur->nlevels--;
-	XBT_STAT_INC(bt, nr_root_kills);
+	XBT_TRANS_COUNT(cur->tp, root_kills, 1);
 	return 0;
 }
 
@@ -858,7 +857,7 @@ xbt_join(struct xbt_cur *cur, unsigned int level, uint64_t dbno,
 	xbtree_arr_copy(bt, level, dst, dn, src, 0, sn);
 	xbt_set_rightsib(dst, xbt_rightsib(src));
 	xbt_trans_free_block(cur->tp, sbno);
-	XBT_STAT_INC(bt, nr_merges);
+	XBT_TRANS_COUNT(cur->tp, merges, 1);
 	return 0;
 }
 
@@ -890,7 +889,7 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 			xbtree_arr_open(bt, lv->block, level, n, k);
 			xbtree_arr_copy(bt, level, lv->block, n, right, 0, k);
 			xbtree_arr_close(bt, right, level, 0, k);
-			XBT_STAT_INC(bt, nr_shifts);
+			XBT_TRANS_COUNT(cur->tp, shifts, 1);
 			xbt_fix_keys(cur, level);
 			xbt_fix_sibling_keys(cur, level, rbno, right, p + 1);
 			return 0;
@@ -912,7 +911,7 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 			xbtree_arr_copy(bt, level, lv->block, 0, left, ln - k,
 					k);
 			xbtree_arr_close(bt, left, level, ln - k, k);
-			XBT_STAT_INC(bt, nr_shifts);
+			XBT_TRANS_COUNT(cur->tp, shifts, 1);
 			xbt_fix_keys(cur, level);
 			xbt_fix_sibling_keys(cur, level, lbno, left, p - 1);
 			return 0;
@@ -985,7 +984,7 @@ xbt_delete(struct xbt_trans *tp, const void *key, const void *rec,
 	if (error)
 		return error;
 	xbt_trans_mod_nrecords(tp, -1);
-	XBT_STAT_INC(bt, nr_deletes);
+	XBT_TRANS_COUNT(tp, deletes, 1);
 	*stat = 1;
 	return 0;
 }
@@ -1011,7 +1010,7 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 	memcpy((uint8_t *)cur.lv[0].block + off, rec, ops->rec_len);
 	if (xbtree_is_overlapping(bt))
 		xbt_fix_keys(&cur, 0);
-	XBT_STAT_INC(bt, nr_updates);
+	XBT_TRANS_COUNT(tp, updates, 1);
 	*stat = 1;
 	return 0;
 }
@@ -1044,6 +1043,6 @@ xbt_cur_modify(struct xbt_cur *cur, unsigned int n, void **recs)
 	else
 		xbt_log_range(tp, lv->bno, off, len);
 	*recs = (uint8_t *)lv->block + off;
-	__atomic_fetch_add(&bt->nr_updates, n, __ATOMIC_RELAXED);
+	XBT_TRANS_COUNT(tp, updates, n);
 	return 0;
 }

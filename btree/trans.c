@@ -305,17 +305,19 @@ xbt_trans_mod_nrecords(struct xbt_trans *tp, int64_t delta)
 		be64_store(xbt_head_nrecords(bt->head) + delta);
 }
 
-void
+int
 xbt_trans_set_data_size(struct xbt_trans *tp, uint64_t size)
 {
 	struct xbtree	*bt = tp->bt;
+	int		error;
 
 	XBT_ASSERT_TRANS(tp);
-	/* One block image per transaction at most: room is always there. */
-	if (xbt_trans_reserve(tp, 1) == 0) {
-		xbt_log_block(tp, XBT_HEAD_BLOCK);
-		bt->head->hb_data_size = be64_store(size);
-	}
+	error = xbt_trans_reserve(tp, 1);
+	if (error)
+		return error;
+	xbt_log_block(tp, XBT_HEAD_BLOCK);
+	bt->head->hb_data_size = be64_store(size);
+	return 0;
 }
 
 /*
@@ -335,7 +337,7 @@ xbtree_block_crc(struct xbtree *bt, struct xbt_block *block)
 	uint32_t	crc;
 
 	if (n > xbtree_maxrecs(bt, level))
-		n = xbtree_maxrecs(bt, level);	/* the verifier said */
+		n = xbtree_maxrecs(bt, level);	/* never: verified first */
 	crc = xbt_crc32c(XBT_CRC_SEED, p, XBT_BLOCK_CRC_OFF);
 	crc = xbt_crc32c_zeros(crc, 4);
 	end = XBT_BLOCK_HDR_LEN + n * xbtree_entry_len(bt, level);
@@ -383,49 +385,78 @@ xbtree_prefetch_block(struct xbtree *bt, uint64_t bno)
 		__builtin_prefetch(p + off);
 }
 
+/* Add a committed transaction's change counts to the tree's. */
+static void
+xbt_stats_add(struct xbtree *bt, const struct xbt_change_stats *nr)
+{
+	const uint64_t	*from = (const uint64_t *)nr;
+	uint64_t	*to = (uint64_t *)&bt->nr;
+	size_t		i;
+
+	_Static_assert(sizeof(*nr) % sizeof(uint64_t) == 0,
+		       "struct xbt_change_stats is all uint64_t");
+	for (i = 0; i < sizeof(*nr) / sizeof(uint64_t); i++)
+		if (from[i])
+			__atomic_fetch_add(&to[i], from[i], __ATOMIC_RELAXED);
+}
+
 int
 xbt_trans_commit(struct xbt_trans *tp)
 {
 	struct xbtree		*bt = tp->bt;
 	struct xbuf_targ	*targ = &bt->targ;
 	const char		*why;
-	int			error = 0;
+	int			error;
 	size_t			i;
 	uint64_t		bno;
 	struct xbt_block	*block;
 
 	XBT_ASSERT_TRANS(tp);
 	/*
+	 * The write verifier, before anything is published: the header of
+	 * every dirty block that stays in use.  It catches engine bugs, not
+	 * users; a block that fails it is reported (the btree is marked
+	 * corrupt) and the whole transaction is cancelled, so no damaged
+	 * block ever gets a good checksum.
+	 */
+	for (i = 0; i < tp->dirty.len; i++) {
+		bno = xbt_bnos(&tp->dirty)[i];
+		ASSERT(xbuf_state(targ, bno) & XBT_BUF_DIRTY);
+		if (bno == XBT_HEAD_BLOCK ||
+		    (xbuf_state(targ, bno) & XBT_BUF_FREEING))
+			continue;
+		block = xbuf_addr(targ, bno);
+		why = xbtree_verify_block_hdr(bt, block, bno, -1);
+		if (!why)
+			why = xbtree_verify_block_hdr_rest(bt, block, bno);
+		if (why) {
+			error = XBT_CORRUPT(bt, bno, why);
+			xbt_trans_cancel(tp);
+			return error;
+		}
+	}
+
+	/*
 	 * Newest first: the blocks touched last are the likeliest to still
 	 * be in cache, and the checksum reads every byte.
 	 */
 	for (i = tp->dirty.len; i-- > 0;) {
 		bno = xbt_bnos(&tp->dirty)[i];
-		ASSERT(xbuf_state(targ, bno) & XBT_BUF_DIRTY);
 		if (i > 0)
 			xbtree_prefetch_block(bt, xbt_bnos(&tp->dirty)[i - 1]);
 		if (xbuf_state(targ, bno) & XBT_BUF_FREEING)
 			continue;	/* xbuf_free() below resets its state */
 		xbuf_state_clear(targ, bno, XBT_BUF_DIRTY | XBT_BUF_LOGGED);
-		if (bno != XBT_HEAD_BLOCK) {
-			/* A write verifier: catches engine bugs, not users. */
-			block = xbuf_addr(targ, bno);
-			why = xbtree_verify_block_hdr(bt, block, bno, -1);
-			if (!why)
-				why = xbtree_verify_block_hdr_rest(bt, block,
-						bno);
-			if (why && !error)
-				error = XBT_CORRUPT(bt, bno, why);
-		}
 		xbtree_set_crc(bt, bno);
 		xbuf_state_set(targ, bno, XBUF_TRUSTED);
 	}
 	for (i = 0; i < tp->freed.len; i++)
 		xbuf_free(targ, xbt_bnos(&tp->freed)[i]);
 
+	xbt_stats_add(bt, &tp->nr);
 	XBT_STAT_INC(bt, nr_commits);
 	xbt_trans_free(tp);
-	return error;
+	return 0;
 }
 
 /* Undo one entry. */
