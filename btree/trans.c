@@ -38,9 +38,17 @@
  * cancel never has to resurrect a block, and a block's log entries always
  * describe one life of it.
  *
- * Commit verifies the header of every dirty block that is still in use,
- * computes its checksum (bb_crc, or hb_crc for block 0), marks it
- * TRUSTED, and only then frees the deferred blocks.
+ * Commit first verifies the header of every dirty block that is still
+ * in use; if one fails (an engine bug), the transaction is cancelled and
+ * nothing is published.  Then it computes each block's checksum (bb_crc,
+ * or hb_crc for block 0), marks it TRUSTED, frees the deferred blocks,
+ * and adds the transaction's change counts to the tree's statistics
+ * (a cancelled transaction's changes are never counted).
+ *
+ * Every allocation a transaction makes (the transaction itself, its log
+ * and lists, new blocks and their pages) can fail; the operation then
+ * returns -ENOMEM or -ENOSPC and the caller cancels, which puts every
+ * byte back (tests/check_fault.c fails each one in turn).
  *
  * Memory: every operation first calls xbt_trans_reserve(), which makes
  * room for the worst case of one operation (three whole blocks per level
