@@ -264,7 +264,8 @@ xfbfs_make_errors(struct xfbfs_handle *h)
 		e = &tree->errors[idx];
 		gmtime_r(&e->when.tv_sec, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		error = xfbfs_out_printf(h, "%s %s\n", when, e->text);
+		error = xfbfs_out_printf(h, "%s pid %d %s\n", when,
+					 (int)e->pid, e->text);
 	}
 	pthread_mutex_unlock(&tree->err_lock);
 	return error;
@@ -642,6 +643,7 @@ xfbfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	struct xfbfs_handle	*h = (struct xfbfs_handle *)(uintptr_t)fi->fh;
 	int			error = 0;
 
+	xfbfs_req_begin(req);
 	(void)ino, (void)datasync;
 	/* Everything is applied at write, but for what `load` stages. */
 	if (h->kind == XFBFS_F_LOAD) {
@@ -1356,6 +1358,7 @@ xfbfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	struct xfbfs_handle	*h = (struct xfbfs_handle *)(uintptr_t)fi->fh;
 	int			error;
 
+	xfbfs_req_begin(req);
 	(void)ino;
 	pthread_mutex_lock(&h->lock);
 	switch (h->kind) {
@@ -1397,6 +1400,7 @@ xfbfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct xfbfs_handle	*h = (struct xfbfs_handle *)(uintptr_t)fi->fh;
 	int			error = 0;
 
+	xfbfs_req_begin(req);
 	(void)ino;
 	pthread_mutex_lock(&h->lock);
 	if (h->tail_len)

@@ -253,6 +253,7 @@ xfbfs_ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int		error;
 
 	(void)fi;
+	xfbfs_req_begin(req);
 	error = xfbfs_do_setattr(ino, attr, to_set, &st);
 	if (error)
 		xfbfs_reply_err(req, error);
@@ -528,6 +529,7 @@ xfbfs_ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param	e;
 	int			error;
 
+	xfbfs_req_begin(req);
 	error = xfbfs_do_lookup(parent, name, &e);
 	if (!error && xfbfs_sub_kind(xfbfs_ino_sub(e.ino)) == XFBFS_F_DATA) {
 		/* `rm data` deletes every record; the file stays. */

@@ -370,6 +370,8 @@ xfbfs_sanitize(char *s)
 			*s = '?';
 }
 
+__thread pid_t xfbfs_req_pid;
+
 void
 xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 {
@@ -389,6 +391,7 @@ xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	pthread_mutex_lock(&tree->err_lock);
 	e = &tree->errors[tree->err_next];
 	clock_gettime(CLOCK_REALTIME, &e->when);
+	e->pid = xfbfs_req_pid;
 	va_start(ap, fmt);
 	vsnprintf(e->text, sizeof(e->text), fmt, ap);
 	va_end(ap);

@@ -93,6 +93,7 @@ struct xfbfs_opts {
 
 struct xfbfs_error {
 	struct timespec	when;
+	pid_t		pid;		/* of the request that failed */
 	char		text[320];
 };
 
@@ -190,6 +191,16 @@ int xfbfs_tree_set_type(struct xfbfs_tree *tree,
 /* Parameters for a new btree of @tree; @uuid NULL: a new UUID. */
 void xfbfs_tree_params(struct xfbfs_tree *tree, const uint8_t *uuid,
 		struct xbtree_params *p);
+/*
+ * The pid of the request this thread serves, for `errors` (set by the
+ * handlers that can record an error; 0 when unknown).
+ */
+extern __thread pid_t xfbfs_req_pid;
+static inline void
+xfbfs_req_begin(fuse_req_t req)
+{
+	xfbfs_req_pid = fuse_req_ctx(req)->pid;
+}
 /* Record an error in the tree's ring and the log. */
 void xfbfs_tree_error(struct xfbfs_tree *tree, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
