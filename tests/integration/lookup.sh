@@ -6,7 +6,7 @@
 # replacing the answer, answers read from their start whatever the file
 # offset, one answer per open file, answers read in small pieces, a range
 # over a large btree, EINVAL for LOW > HIGH and bad queries (btree
-# unchanged), and scripts/xfbt-lookup when it exists.
+# unchanged).  (xfbt query: xfbt.sh.)
 # shellcheck source=tests/lib/common.sh disable=SC2119
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -147,20 +147,3 @@ answer_is "$(awk '$1 == 33333' "$T/all")" "eq 33333"
 answer_is "$(awk '$1 <= 40000' "$T/all" | tail -n 1)" "le 40000"
 answer_is "$(awk '$1 >= 40000 { print; exit }' "$T/all")" "ge 40000"
 _check "$B"
-
-# The command-line helper, when it is there.
-helper=$XFBT_SRCDIR/scripts/xfbt-lookup
-if [ -x "$helper" ]; then
-	got=$("$helper" "$B" eq 20)
-	[ "$got" = "20 40" ] || _fail "xfbt-lookup eq 20: '$got'"
-	got=$("$helper" "$B" range 30 50)
-	[ "$got" = $'30 60\n40 80\n50 100' ] || _fail "xfbt-lookup range: '$got'"
-	got=$("$helper" "$B" ge 40000)
-	[ "$got" = "$(awk '$1 >= 40000 { print; exit }' "$T/all")" ] ||
-		_fail "xfbt-lookup ge: '$got'"
-	if "$helper" "$B" range 9 1 >/dev/null 2>&1; then
-		_fail "xfbt-lookup range 9 1 succeeded"
-	fi
-else
-	echo "note: no scripts/xfbt-lookup yet, not tested"
-fi
