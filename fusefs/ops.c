@@ -6,7 +6,7 @@
  * The namespace is fixed but for two places: the root, whose entries are
  * the btrees (mkdir, rmdir, rename), and each pages/ directory, whose
  * entries are the allocated blocks.  Everything else answers with the
- * errno SPEC.md gives: EPERM for creating, linking, renaming or removing
+ * errno xfbtreefs(5) gives: EPERM for creating, linking, renaming or removing
  * inside a btree directory and for chmod/chown, ENOTSUP for extended
  * attributes.  Timestamps, size truncation of text files and `touch`
  * succeed and change nothing.

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # decode.sh: the page decoder, xfbt-decode (tools/), on copies of real
-# pages (SPEC.md "pages/"; the README's header block table).  kv, rmap and
+# pages (xfbtreefs(5), PAGES; the README's header block table).  kv, rmap and
 # refcount btrees at 512- and 4096-byte blocks: every page decodes as
 # sound; block 0, the root node and
 # the leftmost and rightmost leaves, copied with cp, decode with exit

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# lookup.sh: the lookup transaction file (SPEC.md "lookup").  eq, le, ge
+# lookup.sh: the lookup transaction file (xfbtreefs(5), QUERIES).  eq, le, ge
 # and range on kv, empty answers, several queries in one write, each write
 # replacing the answer, answers read from their start whatever the file
 # offset, one answer per open file, answers read in small pieces, a range
@@ -96,7 +96,7 @@ for ((i = 0; i < 80; i++)); do
 done
 _probe -o "$T/a1" "${steps[@]}" >/dev/null
 cmp -s "$T/a1" <(cat "$B/records") || _fail "answer read bytewise differs"
-# The shell's way, as SPEC.md shows it.
+# The shell's way, as xfbtreefs(5) shows it.
 exec 3<>"$B/lookup"
 echo "ge 100" >&3
 got=$(cat <&3)
