@@ -499,6 +499,7 @@ xfbt_progress_start(struct xfbt_progress *p, struct xfbt_feed *f)
 		pthread_mutex_destroy(&p->lock);
 		return false;	/* no progress, the load goes on */
 	}
+	__atomic_store_n(&xfbt_progress_shown, true, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -520,6 +521,7 @@ xfbt_progress_stop(struct xfbt_progress *p)
 	pthread_join(p->thread, NULL);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
+	__atomic_store_n(&xfbt_progress_shown, false, __ATOMIC_RELAXED);
 	fprintf(stderr, "\r\033[K");
 }
 

@@ -78,6 +78,7 @@ static const struct xfbt_cmd xfbt_cmds[] = {
 
 const char *xfbt_prog = "xfbt";
 bool xfbt_quiet;
+bool xfbt_progress_shown;
 /* The subcommand running, for its usage line. */
 static const struct xfbt_cmd *xfbt_cur;
 
@@ -87,11 +88,15 @@ xfbt_say(const char *fmt, ...)
 	va_list	ap;
 
 	fflush(stdout);		/* keep the order of both streams */
+	flockfile(stderr);	/* one line, whole, even beside progress */
+	if (__atomic_load_n(&xfbt_progress_shown, __ATOMIC_RELAXED))
+		fputs("\r\033[K", stderr);	/* over the progress line */
 	fprintf(stderr, "%s: ", xfbt_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 int

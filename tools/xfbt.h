@@ -64,7 +64,13 @@ extern const char *xfbt_prog;
 /* -q: nothing on standard output (and no notes of keys not found). */
 extern bool xfbt_quiet;
 
-/* Print "xfbt NAME: " and the message, with a newline, on stderr. */
+/* A progress line is on the terminal (atomic): messages clear it. */
+extern bool xfbt_progress_shown;
+
+/*
+ * Print "xfbt NAME: " and the message, with a newline, on stderr, over
+ * the progress line if there is one.
+ */
 void xfbt_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
