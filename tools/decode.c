@@ -105,12 +105,10 @@ xfbt_decode_main(int argc, char **argv)
 {
 	int	first, status, st, i;
 
-	first = xfbt_options(argc, argv, &status);
-	if (first < 0)
+	if (!xfbt_begin(argc, argv, 0, -1, &first, NULL, &status))
 		return status;
 	if (first == argc)
 		return xfbt_decode_file(NULL, false);
-	status = XFBT_EXIT_OK;
 	for (i = first; i < argc; i++) {
 		if (i > first && !xfbt_quiet)
 			putchar('\n');

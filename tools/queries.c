@@ -47,7 +47,7 @@ struct xfbt_asker {
 static int
 xfbt_asker_init(struct xfbt_asker *a, const char *dir, int dfd)
 {
-	int	error;
+	int	status;
 
 	a->dir = dir;
 	a->buf = malloc(XFBT_ANSWER_CHUNK);
@@ -55,22 +55,11 @@ xfbt_asker_init(struct xfbt_asker *a, const char *dir, int dfd)
 		xfbt_say_errno("memory", -ENOMEM);
 		return XFBT_EXIT_ERROR;
 	}
-	error = xfbt_reasons_init(&a->reasons, dfd);
-	if (error) {
+	status = xfbt_open_file(dfd, dir, "lookup", O_RDWR, &a->reasons,
+				&a->fd);
+	if (status)
 		free(a->buf);
-		xfbt_say_errno("memory", error);
-		return XFBT_EXIT_ERROR;
-	}
-	a->fd = openat(dfd, "lookup", O_RDWR | O_CLOEXEC);
-	if (a->fd < 0) {
-		error = -errno;
-		xfbt_reasons_release(&a->reasons);
-		free(a->buf);
-		xfbt_say("%s/lookup: %s%s", dir, strerror(-error),
-			 xfbt_hint(error));
-		return XFBT_EXIT_ERROR;
-	}
-	return 0;
+	return status;
 }
 
 static void
@@ -148,13 +137,7 @@ xfbt_lookup_main(const char *verb, int argc, char **argv)
 	bool			missing = false;
 	int			first, dfd, status, i;
 
-	first = xfbt_options(argc, argv, &status);
-	if (first < 0)
-		return status;
-	if (argc - first < 2)
-		return xfbt_usage();
-	status = xfbt_open_btree(argv[first], &dfd);
-	if (status)
+	if (!xfbt_begin(argc, argv, 2, -1, &first, &dfd, &status))
 		return status;
 	status = xfbt_asker_init(&a, argv[first], dfd);
 	if (status)
@@ -231,11 +214,8 @@ xfbt_check_main(int argc, char **argv)
 	size_t	len;
 	int	first, status;
 
-	first = xfbt_options(argc, argv, &status);
-	if (first < 0)
+	if (!xfbt_begin(argc, argv, 1, 1, &first, NULL, &status))
 		return status;
-	if (argc - first != 1)
-		return xfbt_usage();
 	status = xfbt_read_dir_file(argv[first], "check", &out, &len);
 	if (status)
 		return status;
@@ -254,11 +234,8 @@ xfbt_stat_main(int argc, char **argv)
 	size_t		len, vlen;
 	int		first, status, i;
 
-	first = xfbt_options(argc, argv, &status);
-	if (first < 0)
+	if (!xfbt_begin(argc, argv, 1, -1, &first, NULL, &status))
 		return status;
-	if (first >= argc)
-		return xfbt_usage();
 	status = xfbt_read_dir_file(argv[first], "stats", &stats, &len);
 	if (status)
 		return status;
@@ -365,11 +342,8 @@ xfbt_dot_main(int argc, char **argv)
 	size_t		len;
 	int		first, status;
 
-	first = xfbt_options(argc, argv, &status);
-	if (first < 0)
+	if (!xfbt_begin(argc, argv, 1, 2, &first, NULL, &status))
 		return status;
-	if (first >= argc || argc - first > 2)
-		return xfbt_usage();
 	if (argc - first == 2) {
 		out = argv[first + 1];
 	} else {

@@ -288,7 +288,7 @@ static int
 xfbt_feed_init(struct xfbt_feed *f, const struct xfbt_writer *w,
 		const char *dir, int dfd)
 {
-	int	error;
+	int	status, error;
 
 	memset(f, 0, sizeof(*f));
 	f->w = w;
@@ -300,22 +300,11 @@ xfbt_feed_init(struct xfbt_feed *f, const struct xfbt_writer *w,
 		xfbt_say_errno("memory", -error);
 		return XFBT_EXIT_ERROR;
 	}
-	error = xfbt_reasons_init(&f->reasons, dfd);
-	if (error) {
+	status = xfbt_open_file(dfd, dir, w->file, O_WRONLY, &f->reasons,
+				&f->fd);
+	if (status)
 		free(f->buf);
-		xfbt_say_errno("memory", error);
-		return XFBT_EXIT_ERROR;
-	}
-	f->fd = openat(dfd, w->file, O_WRONLY | O_CLOEXEC);
-	if (f->fd < 0) {
-		error = -errno;
-		xfbt_reasons_release(&f->reasons);
-		free(f->buf);
-		xfbt_say("%s/%s: %s%s", dir, w->file, strerror(-error),
-			 xfbt_hint(error));
-		return XFBT_EXIT_ERROR;
-	}
-	return 0;
+	return status;
 }
 
 static void
@@ -339,13 +328,7 @@ xfbt_change_main(const struct xfbt_writer *w, int argc, char **argv)
 	struct xfbt_feed	f;
 	int			first, dfd, status, error;
 
-	first = xfbt_options(argc, argv, &status);
-	if (first < 0)
-		return status;
-	if (first >= argc)
-		return xfbt_usage();
-	status = xfbt_open_btree(argv[first], &dfd);
-	if (status)
+	if (!xfbt_begin(argc, argv, 1, -1, &first, &dfd, &status))
 		return status;
 	status = xfbt_feed_init(&f, w, argv[first], dfd);
 	if (status)
@@ -554,13 +537,7 @@ xfbt_load_main(int argc, char **argv)
 	double			t;
 	int			first, dfd, status, error;
 
-	first = xfbt_options(argc, argv, &status);
-	if (first < 0)
-		return status;
-	if (first >= argc)
-		return xfbt_usage();
-	status = xfbt_open_btree(argv[first], &dfd);
-	if (status)
+	if (!xfbt_begin(argc, argv, 1, -1, &first, &dfd, &status))
 		return status;
 	status = xfbt_feed_init(&f, &xfbt_load_writer, argv[first], dfd);
 	if (status)
@@ -686,11 +663,8 @@ xfbt_new_main(int argc, char **argv)
 	unsigned int	i;
 	int		first, status, error;
 
-	first = xfbt_options(argc, argv, &status);
-	if (first < 0)
+	if (!xfbt_begin(argc, argv, 1, 2, &first, NULL, &status))
 		return status;
-	if (first >= argc || argc - first > 2)
-		return xfbt_usage();
 	dir = argv[first];
 	if (argc - first == 2) {
 		for (i = 0; i < 3 && strcmp(argv[first + 1], types[i]); i++)

@@ -140,28 +140,68 @@ xfbt_options(int argc, char **argv, int *statusp)
 
 	opterr = 0;
 	optind = 0;		/* glibc: start afresh on this argv */
-	while ((c = getopt_long(argc, argv, "+qh", xfbt_long_opts,
+	while ((c = getopt_long(argc, argv, "+qhV", xfbt_long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			xfbt_quiet = true;
 			break;
 		case 'h':
-			printf("usage: %s [-q] %s\n%s.\n", xfbt_prog,
-			       xfbt_cur->args, xfbt_cur->what);
+			if (xfbt_cur)
+				printf("usage: %s [-q] %s\n%s.\n", xfbt_prog,
+				       xfbt_cur->args, xfbt_cur->what);
+			else
+				xfbt_help(stdout);
 			*statusp = XFBT_EXIT_OK;
 			return -1;
+		case 'V':
+			if (!xfbt_cur) {
+				printf("xfbt (xfbtreefs) %s\n", XFBT_VERSION);
+				*statusp = XFBT_EXIT_OK;
+				return -1;
+			}
+			/* No --version after a subcommand. */
+			/* fall through */
 		default:
-			if (optopt)
+			if (optopt && optopt != 'V')
 				xfbt_say("unknown option -%c", optopt);
 			else
 				xfbt_say("unknown option %s",
 					 argv[optind - 1]);
-			*statusp = xfbt_usage();
+			if (xfbt_cur) {
+				*statusp = xfbt_usage();
+			} else {
+				xfbt_help(stderr);
+				*statusp = XFBT_EXIT_ERROR;
+			}
 			return -1;
 		}
 	}
 	return optind;
+}
+
+bool
+xfbt_begin(int argc, char **argv, int min, int max, int *firstp, int *dfdp,
+		int *statusp)
+{
+	int	first, n;
+
+	first = xfbt_options(argc, argv, statusp);
+	if (first < 0)
+		return false;
+	n = argc - first;
+	if (n < min || (max >= 0 && n > max)) {
+		*statusp = xfbt_usage();
+		return false;
+	}
+	if (dfdp) {
+		*statusp = xfbt_open_btree(argv[first], dfdp);
+		if (*statusp)
+			return false;
+	}
+	*firstp = first;
+	*statusp = XFBT_EXIT_OK;
+	return true;
 }
 
 int
@@ -225,6 +265,29 @@ xfbt_open_btree(const char *dir, int *dfdp)
 	}
 	*dfdp = dfd;
 	return 0;
+}
+
+int
+xfbt_open_file(int dfd, const char *dir, const char *name, int flags,
+		struct xfbt_reasons *r, int *fdp)
+{
+	int	error;
+
+	error = xfbt_reasons_init(r, dfd);
+	if (error)
+		goto out_say;
+	*fdp = openat(dfd, name, flags | O_CLOEXEC);
+	if (*fdp < 0) {
+		error = -errno;
+		goto out_release;
+	}
+	return 0;
+
+out_release:
+	xfbt_reasons_release(r);
+out_say:
+	xfbt_say("%s/%s: %s%s", dir, name, strerror(-error), xfbt_hint(error));
+	return XFBT_EXIT_ERROR;
 }
 
 int
@@ -456,7 +519,7 @@ main(int argc, char **argv)
 	const char	*base = strrchr(argv[0], '/');
 	const char	*name;
 	static char	prog[64];
-	int		status, c;
+	int		status, first;
 
 	base = base ? base + 1 : argv[0];
 	if (!strncmp(base, "xfbt-", 5) && xfbt_find(base + 5)) {
@@ -467,30 +530,14 @@ main(int argc, char **argv)
 		goto out_run;
 	}
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qhV", xfbt_long_opts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			xfbt_quiet = true;
-			break;
-		case 'h':
-			xfbt_help(stdout);
-			return XFBT_EXIT_OK;
-		case 'V':
-			printf("xfbt (xfbtreefs) %s\n", XFBT_VERSION);
-			return XFBT_EXIT_OK;
-		default:
-			xfbt_say("unknown option %s", argv[optind - 1]);
-			xfbt_help(stderr);
-			return XFBT_EXIT_ERROR;
-		}
-	}
-	if (optind >= argc) {
+	first = xfbt_options(argc, argv, &status);
+	if (first < 0)
+		return status;
+	if (first >= argc) {
 		xfbt_help(stderr);
 		return XFBT_EXIT_ERROR;
 	}
-	name = argv[optind];
+	name = argv[first];
 	if (!strcmp(name, "help")) {
 		xfbt_help(stdout);
 		return XFBT_EXIT_OK;
@@ -503,8 +550,8 @@ main(int argc, char **argv)
 	}
 	snprintf(prog, sizeof(prog), "xfbt %s", xfbt_cur->name);
 	xfbt_prog = prog;
-	argc -= optind;
-	argv += optind;
+	argc -= first;
+	argv += first;
 
 out_run:
 	status = xfbt_cur->main(argc, argv);

@@ -74,9 +74,10 @@ extern bool xfbt_progress_shown;
 void xfbt_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Options common to every subcommand: -q, -h/--help, and "--".  Returns
- * the index of the first operand, or -1 with *@statusp the status to
- * exit with (0 after --help, 2 after a bad option, the usage printed).
+ * Options common to every subcommand: -q, -h/--help, and "--" (before a
+ * subcommand, --version too).  Returns the index of the first operand,
+ * or -1 with *@statusp the status to exit with (0 after --help, 2 after
+ * a bad option, the usage printed).
  */
 int xfbt_options(int argc, char **argv, int *statusp);
 
@@ -85,6 +86,16 @@ const char *xfbt_hint(int error);
 
 /* xfbt_say() "WHAT: strerror" and xfbt_hint(). */
 void xfbt_say_errno(const char *what, int error);
+
+/*
+ * The start of a subcommand: the options, then between @min and @max
+ * operands (@max -1: any number), the first of them DIR, opened into
+ * *@dfdp unless @dfdp is NULL (see xfbt_open_btree()).  true to go on,
+ * with *@firstp the index of the first operand; false with *@statusp the
+ * status to return (after --help, a usage error, no btree directory).
+ */
+bool xfbt_begin(int argc, char **argv, int min, int max, int *firstp,
+		int *dfdp, int *statusp);
 
 /* Print the subcommand's usage line on stderr; returns XFBT_EXIT_ERROR. */
 int xfbt_usage(void);
@@ -104,6 +115,16 @@ int xfbt_open_btree(const char *dir, int *dfdp);
  * (*@bufp, NUL-terminated, free it; *@lenp bytes).  0 or a negative errno.
  */
 int xfbt_read_at(int dfd, const char *name, char **bufp, size_t *lenp);
+
+/*
+ * Note the reasons already in the `errors` of the btree directory @dfd
+ * (@dir as the user wrote it) into @r, then open its file @name with
+ * @flags: *@fdp.  0, or XFBT_EXIT_ERROR after saying why not (nothing
+ * left to release).
+ */
+struct xfbt_reasons;
+int xfbt_open_file(int dfd, const char *dir, const char *name, int flags,
+		struct xfbt_reasons *r, int *fdp);
 
 /* Read from @fd to its end into a new NUL-terminated buffer, the same. */
 int xfbt_read_fd(int fd, char **bufp, size_t *lenp);
