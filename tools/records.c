@@ -382,7 +382,6 @@ struct xfbt_progress {
 	bool		committing;	/* atomic: the fsync has begun */
 	struct xfbt_feed *feed;
 	struct timespec	start;		/* immutable once running */
-	struct timespec	commit;		/* set before committing is */
 };
 
 static double
@@ -412,7 +411,7 @@ xfbt_progress_draw(struct xfbt_progress *p)
 {
 	struct xfbt_feed	*f = p->feed;
 	unsigned long long	staged, sorted, built;
-	double			t = xfbt_since(&p->start), tc;
+	double			t = xfbt_since(&p->start);
 	char			*stats;
 	size_t			len;
 
@@ -427,11 +426,12 @@ xfbt_progress_draw(struct xfbt_progress *p)
 			"%.0f records/s, %.1f s\033[K", f->dir, staged,
 			t > 0 ? staged / t : 0.0, t);
 	} else {
-		tc = xfbt_since(&p->commit);
+		/* The rate of the whole load so far: staging, then sorting
+		 * and building (see the summary). */
 		fprintf(stderr, "\rload %s: %llu staged, %llu sorted, "
 			"%llu built, %.0f records/s, %.1f s\033[K", f->dir,
 			(unsigned long long)f->records, sorted, built,
-			tc > 0 ? built / tc : 0.0, t);
+			t > 0 ? f->records / t : 0.0, t);
 	}
 	fflush(stderr);
 }
@@ -489,7 +489,6 @@ xfbt_progress_start(struct xfbt_progress *p, struct xfbt_feed *f)
 static void
 xfbt_progress_committing(struct xfbt_progress *p)
 {
-	clock_gettime(CLOCK_MONOTONIC, &p->commit);
 	__atomic_store_n(&p->committing, true, __ATOMIC_RELEASE);
 }
 
