@@ -183,6 +183,9 @@ _unchanged "$MNT/t" "$snap"
 printf '12 1\n' | x 1 delete "$MNT/t"
 says "stdin:1: no such record: 12 1"
 _unchanged "$MNT/t" "$snap"
+printf '12\n' | x 2 delete "$MNT/nope"
+x 2 delete "$MNT/t" "$T/nonexistent"
+_unchanged "$MNT/t" "$snap"
 
 # ---- load --------------------------------------------------------------------
 x 0 new "$MNT/l"
@@ -251,6 +254,9 @@ printed "100 5 130 0"
 x 0 query "$MNT/r" "range 0 1000"
 printed $'100 5 130 0\n200 5 fs 0'
 x 2 get "$MNT/nope" 1
+x 2 query "$MNT/nope" "eq 1"
+x 2 query "$MNT/t"
+says "usage: xfbt query"
 
 # ---- stat and check ----------------------------------------------------------
 x 0 stat "$MNT/t"
@@ -260,6 +266,7 @@ printed $'998\nkv'
 x 1 stat "$MNT/t" records nosuch
 printed "998"
 says "no stat named 'nosuch'"
+x 2 stat "$MNT/nope"
 x 0 check "$MNT/t"
 printed ok
 x 0 check -q "$MNT/t"
@@ -283,6 +290,9 @@ if command -v dot >/dev/null; then
 	x 0 dot "$MNT/t"
 	printed t.svg
 	grep -q '<svg' "$T/t.svg" || _fail "dot: no SVG"
+	"$(dirname "$XFBT")/xfbt-dot" "$MNT/t" "$T/link.svg" >/dev/null ||
+		_fail "xfbt-dot, the link"
+	grep -q '<svg' "$T/link.svg" || _fail "xfbt-dot: no SVG"
 	x 0 dot -q "$MNT/r" "$T/r.png"
 	printed ""
 	[ "$(head -c 4 "$T/r.png" | od -An -c | tr -d ' ')" = '211PNG' ] ||
