@@ -548,8 +548,10 @@ xfbt_load_main(int argc, char **argv)
 	 * No input at all still replaces the btree, by nothing: a blank
 	 * line is a write, and a write is what makes the commit happen.
 	 */
-	if (!error && !f.writes)
+	if (!error && !f.writes) {
+		f.fail_src = "(no input)";
 		error = xfbt_write_all(f.fd, "\n", 1);
+	}
 	if (error) {
 		if (shown)
 			xfbt_progress_stop(&p);
@@ -581,10 +583,9 @@ xfbt_load_main(int argc, char **argv)
 	}
 	if (shown) {
 		t = xfbt_since(&p.start);
-		fprintf(stderr, "%s: %s: %llu records loaded in %.2f s "
-			"(%.0f records/s)\n", xfbt_prog, f.dir,
-			(unsigned long long)f.records, t,
-			t > 0 ? f.records / t : 0.0);
+		xfbt_say("%s: %llu records loaded in %.2f s (%.0f records/s)",
+			 f.dir, (unsigned long long)f.records, t,
+			 t > 0 ? f.records / t : 0.0);
 	}
 out_release:
 	xfbt_feed_release(&f);
@@ -651,14 +652,43 @@ xfbt_parent(const char *path)
 	return p;
 }
 
+/*
+ * Is the directory that will hold @dir the root of a FUSE mount (what an
+ * xfbtreefs root looks like from outside)?  0, or XFBT_EXIT_ERROR after
+ * saying why not: never mkdir on another file system.
+ */
+static int
+xfbt_check_root(const char *dir)
+{
+	struct statfs	sf;
+	struct stat	st;
+	char		*parent;
+	int		status = XFBT_EXIT_ERROR;
+
+	parent = xfbt_parent(dir);
+	if (!parent) {
+		xfbt_say_errno("memory", -ENOMEM);
+		return status;
+	}
+	if (statfs(parent, &sf) < 0 || stat(parent, &st) < 0) {
+		xfbt_say_errno(parent, -errno);
+		goto out_free;
+	}
+	if (sf.f_type != XFBT_FUSE_MAGIC || st.st_ino != 1) {
+		xfbt_say("%s: not the root of an xfbtreefs mount", parent);
+		goto out_free;
+	}
+	status = 0;
+out_free:
+	free(parent);
+	return status;
+}
+
 int
 xfbt_new_main(int argc, char **argv)
 {
 	static const char *const types[] = { "kv", "rmap", "refcount" };
 	const char	*dir, *type = NULL;
-	struct statfs	sf;
-	struct stat	st;
-	char		*parent;
 	unsigned int	i;
 	int		first, status, error;
 
@@ -675,24 +705,9 @@ xfbt_new_main(int argc, char **argv)
 		}
 		type = types[i];
 	}
-
-	/* Only in the root of an xfbtreefs mount: never mkdir elsewhere. */
-	parent = xfbt_parent(dir);
-	if (!parent) {
-		xfbt_say_errno("memory", -ENOMEM);
-		return XFBT_EXIT_ERROR;
-	}
-	if (statfs(parent, &sf) < 0 || stat(parent, &st) < 0) {
-		xfbt_say_errno(parent, -errno);
-		free(parent);
-		return XFBT_EXIT_ERROR;
-	}
-	if (sf.f_type != XFBT_FUSE_MAGIC || st.st_ino != 1) {
-		xfbt_say("%s: not the root of an xfbtreefs mount", parent);
-		free(parent);
-		return XFBT_EXIT_ERROR;
-	}
-	free(parent);
+	status = xfbt_check_root(dir);
+	if (status)
+		return status;
 
 	if (mkdir(dir, 0755) < 0) {
 		error = -errno;
@@ -702,21 +717,23 @@ xfbt_new_main(int argc, char **argv)
 		       error == -ENAMETOOLONG || error == -EPERM ?
 		       XFBT_EXIT_NO : XFBT_EXIT_ERROR;
 	}
-	/* Another FUSE file system's root passes the test above. */
-	if (fstatat(AT_FDCWD, dir, &st, 0) < 0 ||
-	    !xfbt_is_btree_path(dir)) {
+	/* Another FUSE file system's root passes xfbt_check_root(). */
+	if (!xfbt_is_btree_path(dir)) {
 		xfbt_say("%s: made, but it is no btree directory (is the "
 			 "mount an xfbtreefs?)", dir);
-		rmdir(dir);
-		return XFBT_EXIT_ERROR;
+		goto out_rmdir;
 	}
 	if (type && strcmp(type, "kv")) {
 		error = xfbt_set_type(dir, type);
 		if (error) {
-			xfbt_say("%s/type: %s", dir, strerror(-error));
-			rmdir(dir);	/* no half-made btree left */
-			return XFBT_EXIT_ERROR;
+			xfbt_say("%s/type: %s%s", dir, strerror(-error),
+				 xfbt_hint(error));
+			goto out_rmdir;
 		}
 	}
 	return XFBT_EXIT_OK;
+
+out_rmdir:
+	rmdir(dir);		/* no half-made btree left */
+	return XFBT_EXIT_ERROR;
 }

@@ -255,16 +255,19 @@ xfbt_open_btree(const char *dir, int *dfdp)
 	}
 	if (fstatat(dfd, "stats", &st, 0) < 0) {
 		error = -errno;
-		close(dfd);
-		if (error == -ENOENT)
-			xfbt_say("%s: not a btree directory (a directory "
-				 "under an xfbtreefs mount)", dir);
-		else
-			xfbt_say_errno(dir, error);
-		return XFBT_EXIT_ERROR;
+		goto out_close;
 	}
 	*dfdp = dfd;
 	return 0;
+
+out_close:
+	close(dfd);
+	if (error == -ENOENT)
+		xfbt_say("%s: not a btree directory (a directory under an "
+			 "xfbtreefs mount)", dir);
+	else
+		xfbt_say_errno(dir, error);
+	return XFBT_EXIT_ERROR;
 }
 
 int
@@ -296,6 +299,7 @@ xfbt_read_fd(int fd, char **bufp, size_t *lenp)
 	size_t	cap = 65536, len = 0;
 	char	*buf, *bigger;
 	ssize_t	n;
+	int	error;
 
 	buf = malloc(cap + 1);
 	if (!buf)
@@ -303,8 +307,10 @@ xfbt_read_fd(int fd, char **bufp, size_t *lenp)
 	for (;;) {
 		if (len == cap) {
 			bigger = realloc(buf, 2 * cap + 1);
-			if (!bigger)
+			if (!bigger) {
+				error = -ENOMEM;
 				goto out_free;
+			}
 			buf = bigger;
 			cap *= 2;
 		}
@@ -312,9 +318,8 @@ xfbt_read_fd(int fd, char **bufp, size_t *lenp)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			n = -errno;
-			free(buf);
-			return n;
+			error = -errno;
+			goto out_free;
 		}
 		if (n == 0)
 			break;
@@ -327,7 +332,7 @@ xfbt_read_fd(int fd, char **bufp, size_t *lenp)
 
 out_free:
 	free(buf);
-	return -ENOMEM;
+	return error;
 }
 
 int
