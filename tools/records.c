@@ -193,6 +193,7 @@ xfbt_feed_all(struct xfbt_feed *f, int nfiles, char **files)
 		return xfbt_feed_input(f, STDIN_FILENO, "stdin");
 	for (i = 0; i < nfiles; i++) {
 		name = files[i];
+		f->src = name;		/* for a file that cannot be opened */
 		if (!strcmp(name, "-")) {
 			error = xfbt_feed_input(f, STDIN_FILENO, "stdin");
 		} else {
@@ -242,6 +243,13 @@ xfbt_feed_reason(const char *text, void *priv)
 	xfbt_say("%s: %s", f->dir, text);
 }
 
+/* "record" or "records", for @n of them. */
+static const char *
+xfbt_plural(uint64_t n)
+{
+	return n == 1 ? "record" : "records";
+}
+
 /* Is the btree directory still there (not removed, the mount alive)? */
 static bool
 xfbt_btree_alive(int dfd)
@@ -276,11 +284,11 @@ xfbt_feed_failed(struct xfbt_feed *f, const char *what, int error)
 			 f->w->done, f->dir, strerror(-error),
 			 xfbt_hint(error));
 	else
-		xfbt_say("%s: the %llu records before %s:%llu were %s, "
-			 "none from there on: %s%s", f->dir,
-			 (unsigned long long)f->records, f->fail_src,
-			 (unsigned long long)f->fail_line, f->w->done,
-			 strerror(-error), xfbt_hint(error));
+		xfbt_say("%s: %llu %s %s before %s:%llu, none from there "
+			 "on: %s%s", f->dir, (unsigned long long)f->records,
+			 xfbt_plural(f->records), f->w->done, f->fail_src,
+			 (unsigned long long)f->fail_line, strerror(-error),
+			 xfbt_hint(error));
 	return status;
 }
 
@@ -336,7 +344,13 @@ xfbt_change_main(const struct xfbt_writer *w, int argc, char **argv)
 
 	error = xfbt_feed_all(&f, argc - first - 1, argv + first + 1);
 	if (error > 0) {
-		status = error;		/* the input: said already */
+		/* The input failed (said already): what went in before? */
+		if (f.writes)
+			xfbt_say("%s: %llu %s %s before %s, none from "
+				 "there on", f.dir,
+				 (unsigned long long)f.records,
+				 xfbt_plural(f.records), w->done, f.src);
+		status = error;
 		goto out_release;
 	}
 	if (error) {

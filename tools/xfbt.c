@@ -117,7 +117,7 @@ xfbt_help(FILE *f)
 		"Drive the btrees of an xfbtreefs mount from scripts; DIR is a "
 		"btree directory.\n\n");
 	for (i = 0; i < XFBT_NR_CMDS; i++)
-		fprintf(f, "  xfbt %-6s %-22s %s\n", xfbt_cmds[i].name,
+		fprintf(f, "  xfbt %-6s %-23s %s\n", xfbt_cmds[i].name,
 			xfbt_cmds[i].args, xfbt_cmds[i].what);
 	fprintf(f,
 		"\n  -q  nothing on standard output (the exit status says it)\n"
