@@ -45,17 +45,17 @@ while IFS= read -r line; do
 	none)
 		if [ "$line" = '```sh' ]; then
 			n=$((n + 1))
-			state=sh
+			state=example
 			echo "$lineno" >"$T/blocks/$n.line"
 			: >"$T/blocks/$n.sh"
 		elif [ "$line" = '```text' ] && [ -n "$after_sh" ]; then
-			state=text
+			state=output
 			: >"$T/blocks/$n.out"
 		elif [ -n "$line" ]; then
 			after_sh=
 		fi
 		;;
-	sh)
+	example)
 		if [ "$line" = '```' ]; then
 			state=none
 			after_sh=1
@@ -63,7 +63,7 @@ while IFS= read -r line; do
 			printf '%s\n' "$line" >>"$T/blocks/$n.sh"
 		fi
 		;;
-	text)
+	output)
 		if [ "$line" = '```' ]; then
 			state=none
 			after_sh=
@@ -75,8 +75,9 @@ while IFS= read -r line; do
 done <"$README"
 [ "$state" = none ] || _fail "README.md: a block is not closed"
 nout=$(find "$T/blocks" -name '*.out' | wc -l)
-[ "$n" -ge 8 ] && [ "$nout" -ge 7 ] ||
+if [ "$n" -lt 8 ] || [ "$nout" -lt 7 ]; then
 	_fail "README.md has $n sh blocks, $nout with output: the marking is lost"
+fi
 
 # ---- run them --------------------------------------------------------------
 # The README's figures (blocks, records a block holds) are for 4096-byte

@@ -164,7 +164,9 @@ says "xfbt insert: stdin:150001: not a number: 150001 x"
 n=$(sed -n 's/.*: \([0-9]*\) records inserted before stdin:\([0-9]*\), none from there on.*/\1 \2/p' "$T/err")
 [ -n "$n" ] || _fail "no count of what went in: $(cat "$T/err")"
 read -r went at <<<"$n"
-[ "$went" -gt 0 ] && [ "$went" -lt 150000 ] || _fail "went in: $went"
+if [ "$went" -le 0 ] || [ "$went" -ge 150000 ]; then
+	_fail "went in: $went"
+fi
 [ "$at" = $((went + 1)) ] || _fail "$went records, the write began at $at"
 [ "$(_stat "$MNT/big" records)" = "$went" ] ||
 	_fail "xfbt says $went went in; stats: $(_stat "$MNT/big" records)"
@@ -347,11 +349,22 @@ mkfifo "$T/fifo"
 pid=$!
 _track "$pid"
 exec 7>"$T/fifo"
+# has_insert_open: xfbt holds $MNT/p/insert open.
+has_insert_open()
+{
+	local fd
+
+	for fd in "/proc/$pid/fd"/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" != "$MNT/p/insert" ] ||
+			return 0
+	done
+	return 1
+}
 for ((i = 0; i < 100; i++)); do
-	! ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "$MNT/p/insert" || break
+	! has_insert_open || break
 	sleep 0.1
 done
-ls -l "/proc/$pid/fd" | grep -q "$MNT/p/insert" || _fail "xfbt never opened insert"
+has_insert_open || _fail "xfbt never opened insert"
 echo "1 other" >"$MNT/p/insert" 2>/dev/null || true
 printf '5 5\nbad ours\n' >&7
 exec 7>&-
