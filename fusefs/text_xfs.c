@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * text_xfs.c: record text of the two XFS types, rmap and refcount (see
- * text.h for the table each fills in, and SPEC.md "Record text").
+ * text.h for the table each fills in, and xfbtreefs(5), RECORD TEXT).
  *
  *	rmap record      STARTBLOCK BLOCKCOUNT OWNER OFFSET [FLAGS]
  *	rmap key         STARTBLOCK OWNER OFFSET [FLAGS]
@@ -26,7 +26,7 @@
  *
  * Range queries.  rmap: LOW HIGH become the keys (LOW, 0, 0) and
  * (HIGH, ~0, ~0), whose interval meets a record's [low key, high key]
- * exactly when its extent meets blocks LOW..HIGH.  refcount: SPEC asks
+ * exactly when its extent meets blocks LOW..HIGH.  refcount: the user asks
  * for the records of both domains, so the range is two key intervals,
  * LOW..HIGH in the shared domain and then in the CoW domain; each meets
  * exactly the records of its domain whose extents meet LOW..HIGH, and

@@ -55,7 +55,7 @@ xfbtreefs is mounted on $mnt, with a demo btree:
     cat $mnt/demo/records                    # every record, in key order
     echo "55 1" > $mnt/demo/insert           # insert KEY VALUE lines
     echo "55" > $mnt/demo/delete             # delete by key
-    $top/scripts/xfbt-lookup $mnt/demo ge 42   # one query
+    $top/build-run/tools/xfbt query $mnt/demo "ge 42"   # one query
     cat $mnt/demo/stats $mnt/demo/check
     ls $mnt/demo/pages; od -A d -t x1 $mnt/demo/pages/1 | head
     mkdir $mnt/mine                          # a new btree

@@ -10,8 +10,10 @@
 # shellcheck disable=SC2034
 XFB_BUILD_PACKAGES="gcc meson ninja-build pkg-config libglib2.0-dev check
 libfuse3-dev fuse3"
+# graphviz and mawk: the README's examples (tests/integration/docs.sh)
+# draw a tree, and must work with Debian's default awk.
 # shellcheck disable=SC2034
-XFB_TEST_PACKAGES="fio psmisc procps"
+XFB_TEST_PACKAGES="fio psmisc procps graphviz mawk"
 # The fuzz targets (tests/fuzz): clang, its libFuzzer and sanitizer
 # runtimes, and llvm-symbolizer for readable crash reports.
 # shellcheck disable=SC2034

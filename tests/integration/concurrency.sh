@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# concurrency.sh: concurrent writers and readers (SPEC.md "Guarantees").
+# concurrency.sh: concurrent writers and readers (each operation
+# seen whole, records in order under writes).
 # On one btree: writers insert and then delete interleaved, disjoint key
 # ranges through pipes while readers read records (every record that
 # existed throughout must come exactly once, in key order, never torn),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# corrupt.sh: damage injected through pages_writable (SPEC.md "pages/",
-# "Writes are transactions", "stats, check, errors").  A kv btree of 2000
+# corrupt.sh: damage injected through pages_writable (xfbtreefs(5):
+# PAGES, WRITES, and the files stats, check, errors).  A kv btree of 2000
 # records at 512-byte blocks (height 3) is built afresh for every case;
 # then one thing in one block is damaged: each field of the 72-byte header
 # of a leaf and of a level-1 node (magic, level, numrecs, leftsib,
@@ -15,7 +15,7 @@
 # with the checksum left stale, EBADMSG comes first, whatever the damage.
 # Some damage cannot be seen in the block alone (a sibling pointer to
 # null, a record count one lower, a node key that no longer matches its
-# child), and SPEC.md does not say that every read looks at bb_pad or the
+# child), and xfbtreefs(5) does not say that every read looks at bb_pad or the
 # unused bytes: there lookups and records may succeed, but only with the
 # right answers (EUCLEAN is fine too), and never with EBADMSG; the daemon
 # in fact finds pad, unused bytes and the lower count (which leaves a
@@ -312,7 +312,7 @@ for kind in leaf node; do
 	for what in magic numrecs leftsib owner record unused; do
 		damage "$kind" "$what" stale
 	done
-	# Not required of every read by SPEC.md, so held to "EUCLEAN or the
+	# Not required of every read by xfbtreefs(5), so held to "EUCLEAN or the
 	# right answer", and to check: a sibling pointer set to null (it
 	# looks like the end of the level; lookups and records do not follow
 	# siblings, so only check finds it), a non-zero bb_pad and a byte in
@@ -370,7 +370,7 @@ damage_head crc stale EBADMSG
 
 # The XFS types' own rules, damage only check can see (checksums right):
 # an rmap node whose high key no longer covers its child's records (a
-# range query may then miss them: SPEC.md cannot ask the daemon to notice
+# range query may then miss them: xfbtreefs(5) cannot ask the daemon to notice
 # that on the way), and a refcount leaf whose extent now reaches into the
 # next one (extents of a domain never overlap).
 echo "== rmap root node, high key of entry 0 set to its low key"

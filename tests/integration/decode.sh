@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # decode.sh: the page decoder, xfbt-decode (tools/), on copies of real
-# pages (SPEC.md "pages/"; the README's header block table).  kv, rmap and
+# pages (xfbtreefs(5), PAGES; the README's header block table).  kv, rmap and
 # refcount btrees at 512- and 4096-byte blocks: every page decodes as
 # sound; block 0, the root node and
 # the leftmost and rightmost leaves, copied with cp, decode with exit
@@ -12,13 +12,14 @@
 # exit 1 and a "bad" checksum warning; random bytes (bare or behind each
 # magic), an empty file, short and odd-sized files give 1 or 2, never a
 # crash or a sanitizer report.  Usage errors give 2; standard input and
-# several files work.  scripts/xfbt-dot renders an SVG when Graphviz's dot
-# is installed (that part is skipped otherwise).
+# several files work.  xfbt dot renders an SVG when Graphviz's dot is
+# installed (that part is skipped otherwise).
 # shellcheck source=tests/lib/common.sh disable=SC2119
 . "$(dirname "$0")/../lib/common.sh"
 
 XFBT_DECODE=${XFBT_DECODE:-$(dirname "$XFBTREEFS")/../tools/xfbt-decode}
 [ -x "$XFBT_DECODE" ] || _fail "no xfbt-decode at $XFBT_DECODE"
+XFBT=${XFBT:-$(dirname "$XFBTREEFS")/../tools/xfbt}
 
 # dec FILE...: run the decoder; its output in $T/out, status in $st.  It
 # must not crash (status 128 and up) or report a sanitizer error.
@@ -345,13 +346,13 @@ for bs in 512 4096; do
 	if command -v dot >/dev/null 2>&1; then
 		for d in "$K" "$R" "$F"; do
 			rm -f "$T/tree.svg"
-			"$XFBT_SRCDIR/scripts/xfbt-dot" "$d" "$T/tree.svg" \
-				>/dev/null || _fail "xfbt-dot $d failed"
+			"$XFBT" dot "$d" "$T/tree.svg" >/dev/null ||
+				_fail "xfbt dot $d failed"
 			grep -q '<svg' "$T/tree.svg" ||
-				_fail "xfbt-dot $d: no SVG"
+				_fail "xfbt dot $d: no SVG"
 		done
 	else
-		echo "decode.sh: no Graphviz dot: xfbt-dot not tried"
+		echo "decode.sh: no Graphviz dot: xfbt dot not tried"
 	fi
 	_umount
 done

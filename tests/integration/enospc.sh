@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# enospc.sh: running out of max_memory (SPEC.md "Mounting", "Writes are
-# transactions").  With max_memory=2M, inserts go in until a write fails
+# enospc.sh: running out of max_memory (xfbtreefs(8);
+# xfbtreefs(5), WRITES).  With max_memory=2M, inserts go in until a write fails
 # with ENOSPC; that write changes nothing (records, shape and every page
 # byte for byte as before, check ok, health ok), the reason is in errors,
 # and deletes still work and make room again.  The same with tmpdir, and

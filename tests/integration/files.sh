@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# files.sh: the files of a btree directory as files (SPEC.md "Inside a
-# btree directory"): their modes, EACCES when opened for a use the mode
+# files.sh: the files of a btree directory as files (xfbtreefs(5),
+# FILES): their modes, EACCES when opened for a use the mode
 # does not allow (for root too), EPERM for creating, linking, renaming,
 # unlinking, chmod and chown, ENOTSUP for extended attributes, touch and
 # truncation accepted without effect, seekable synthetic files, reads in
@@ -16,13 +16,13 @@ _mount
 B=$MNT/b
 mkdir "$B"
 
-# The files SPEC.md lists for this issue are all there.
+# The files xfbtreefs(5) lists are all there.
 for f in type insert delete lookup records stats check errors; do
 	[ -f "$B/$f" ] || _fail "$f is missing or not a regular file"
 done
 [ -d "$B/pages" ] || _fail "pages/ is missing or not a directory"
 
-# Modes: the owner's r and w bits follow SPEC.md's table.
+# Modes: the owner's r and w bits follow xfbtreefs(5).
 for f in type lookup; do
 	mode=$(stat -c %A "$B/$f")
 	[ "${mode:1:2}" = rw ] || _fail "$f has mode $mode, expected rw"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# hostile.sh: input meant to hurt (SPEC.md "Writes are transactions",
-# "Guarantees": bad input of any kind gets a clear error and changes
+# hostile.sh: input meant to hurt (xfbtreefs(5), WRITES:
+# bad input of any kind gets a clear error and changes
 # nothing; the daemon does not crash, leak or hang).  For a kv, an rmap
 # and a refcount btree: random bytes (single bytes that cannot be good,
 # 16 bytes to 3 MiB, and digit soup) written to insert, delete, lookup

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# lookup.sh: the lookup transaction file (SPEC.md "lookup").  eq, le, ge
+# lookup.sh: the lookup transaction file (xfbtreefs(5), QUERIES).  eq, le, ge
 # and range on kv, empty answers, several queries in one write, each write
 # replacing the answer, answers read from their start whatever the file
 # offset, one answer per open file, answers read in small pieces, a range
 # over a large btree, EINVAL for LOW > HIGH and bad queries (btree
-# unchanged), and scripts/xfbt-lookup when it exists.
+# unchanged).  (xfbt query: xfbt.sh.)
 # shellcheck source=tests/lib/common.sh disable=SC2119
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -96,7 +96,7 @@ for ((i = 0; i < 80; i++)); do
 done
 _probe -o "$T/a1" "${steps[@]}" >/dev/null
 cmp -s "$T/a1" <(cat "$B/records") || _fail "answer read bytewise differs"
-# The shell's way, as SPEC.md shows it.
+# The shell's way, as xfbtreefs(5) shows it.
 exec 3<>"$B/lookup"
 echo "ge 100" >&3
 got=$(cat <&3)
@@ -147,20 +147,3 @@ answer_is "$(awk '$1 == 33333' "$T/all")" "eq 33333"
 answer_is "$(awk '$1 <= 40000' "$T/all" | tail -n 1)" "le 40000"
 answer_is "$(awk '$1 >= 40000 { print; exit }' "$T/all")" "ge 40000"
 _check "$B"
-
-# The command-line helper, when it is there.
-helper=$XFBT_SRCDIR/scripts/xfbt-lookup
-if [ -x "$helper" ]; then
-	got=$("$helper" "$B" eq 20)
-	[ "$got" = "20 40" ] || _fail "xfbt-lookup eq 20: '$got'"
-	got=$("$helper" "$B" range 30 50)
-	[ "$got" = $'30 60\n40 80\n50 100' ] || _fail "xfbt-lookup range: '$got'"
-	got=$("$helper" "$B" ge 40000)
-	[ "$got" = "$(awk '$1 >= 40000 { print; exit }' "$T/all")" ] ||
-		_fail "xfbt-lookup ge: '$got'"
-	if "$helper" "$B" range 9 1 >/dev/null 2>&1; then
-		_fail "xfbt-lookup range 9 1 succeeded"
-	fi
-else
-	echo "note: no scripts/xfbt-lookup yet, not tested"
-fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# options.sh: the mount options (SPEC.md "Mounting") and df.  --help and
+# options.sh: the mount options (xfbtreefs(8)) and df.  --help and
 # --version; blocksize=N for every new btree (default the page size,
 # powers of two 512..65536, anything else refused); max_memory=SIZE with
 # K/M/G suffixes is what df reports as the size, and df's used space is

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# pages.sh: the pages/ directory (SPEC.md "pages/").  An empty btree is
+# pages.sh: the pages/ directory (xfbtreefs(5), PAGES).  An empty btree is
 # block 0 and an empty root leaf at block 1; every file is exactly
 # blocksize bytes; block 0 carries the CATM header (height, owner, root,
 # UUID, with the README's record count and checksum); every btree block
@@ -48,7 +48,7 @@ decode()
 	done <<<"$info"
 }
 
-# Decode block 0 of btree $1 into $info and check what SPEC.md and the
+# Decode block 0 of btree $1 into $info and check what xfbtreefs(5) and the
 # README fix; $2 is the block size.
 check_head()
 {

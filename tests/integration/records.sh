@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# records.sh: kv record text and write transactions (SPEC.md "Record
-# text", "Writes are transactions", "stats, check, errors").  What insert
+# records.sh: kv record text and write transactions (xfbtreefs(5):
+# RECORD TEXT, WRITES, and the files stats, check, errors).  What insert
 # and delete accept (decimal, 0x hex, spaces and tabs, comments, blank
 # lines, the u64 range) and the canonical text records gives back; every
 # error insert and delete can return with its exact errno (EINVAL, EEXIST,
@@ -26,7 +26,7 @@ _content "$B/errors" ""
 [ "$(_stat "$B" data_size)" = 0 ] || _fail "empty: data_size"
 _check "$B"
 
-# stats: "name value" lines with at least SPEC.md's fields.
+# stats: "name value" lines with at least xfbtreefs(5)'s fields.
 awk 'NF < 2 || $0 !~ /^[^ \t]+ [^ \t]/ { bad = 1 } END { exit bad }' \
 	"$B/stats" || _fail "stats has a line that is not 'name value'"
 for n in type records height blocks blocksize bytes data_size health; do

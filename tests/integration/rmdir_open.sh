@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# rmdir_open.sh: removing a btree whose files are open (SPEC.md "Inside a
-# btree directory": once a btree is removed, its files still open fail
+# rmdir_open.sh: removing a btree whose files are open (xfbtreefs(5),
+# FILES: once a btree is removed, its files still open fail
 # with ENOENT).  rmdir succeeds with insert, records, lookup, stats and a
 # page open; afterwards writes and reads on them fail with ENOENT, also
 # when a new btree of the same name exists (which stays empty); a records

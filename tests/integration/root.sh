@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# root.sh: the mount's root (SPEC.md "The root").  mkdir makes an empty kv
+# root.sh: the mount's root (xfbtreefs(5), THE ROOT).  mkdir makes an empty kv
 # btree, rmdir destroys one even when it holds records, mv renames one
 # (ENOTEMPTY onto an existing btree, records and inode numbers kept), ls
 # lists exactly the btrees.  Names are 1..255 bytes not starting with "."

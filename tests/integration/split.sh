@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# split.sh: lines split across writes (SPEC.md "Writes are
-# transactions").  Every input is written as two write()s on one open file,
+# split.sh: lines split across writes (xfbtreefs(5),
+# WRITES).  Every input is written as two write()s on one open file,
 # split at every byte position, and as one write() per byte; the records
 # must be the same each time.  A final line without a newline is taken at
 # close; a bad one makes close() fail with EINVAL and lands in errors.  A

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * xfbt_data: drive a `data` file with random system calls and compare
- * every answer with a model of what SPEC.md says the file holds.
+ * every answer with a model of what xfbtreefs(5) says the file holds.
  *
  *	xfbt_data FILE SEED NOPS SPAN	random run; prints "ok N" or the
  *					first difference, exit 1
@@ -16,8 +16,8 @@
  * a multiple of 8 (and to a non-multiple, which must be EINVAL and change
  * nothing); lseek SEEK_DATA and SEEK_HOLE from random offsets; fstat.
  *
- * The model's rules, from SPEC.md: a slot of 8 bytes holds key k's value
- * little-endian; zero slots are holes; the size is the larger of the end
+ * The model's rules, from xfbtreefs(5), DATA: a slot of 8 bytes holds
+ * key k's value little-endian; zero slots are holes; the size is the larger of the end
  * of the last slot written past the end (writes round up to a whole
  * slot) or truncated to, and 8 x (highest key + 1); truncate drops the
  * slots past the new end.

@@ -5,7 +5,7 @@
  * CRC32c routine is shared with the library).
  *
  *	xfbt_page head FILE	block 0: "name value" lines, from the offsets
- *				SPEC.md and the README fix
+ *				xfbtreefs(5) and the README fix
  *	xfbt_page block FILE	a btree block: its header fields as "name
  *				value" lines, then for a kv block (XKV3) one
  *				"rec KEY VALUE" line per leaf record or one

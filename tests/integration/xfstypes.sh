@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# xfstypes.sh: the two XFS record types through the mount (SPEC.md "Inside
-# a btree directory", "Record text", "lookup").  The type file (kv to rmap
+# xfstypes.sh: the two XFS record types through the mount (xfbtreefs(5):
+# FILES, RECORD TEXT, QUERIES).  The type file (kv to rmap
 # or refcount while empty, EBUSY when not, EINVAL for anything else).
 # rmap: "STARTBLOCK BLOCKCOUNT OWNER OFFSET [FLAGS]" with decimal and hex,
 # flags in any order printed as attr,bmbt,unwritten, special owners by
@@ -850,7 +850,7 @@ cmp -s "$T/fwant" <(cat "$MNT/frload/records") ||
 	_fail "refcount load differs"
 _check "$MNT/frload"
 # The refcount rules hold for load too: an overlap fails the close
-# (where SPEC.md says a load fails), a bad record its write and the
+# (where xfbtreefs(5) says a load fails), a bad record its write and the
 # close, and the old btree stays.
 _write "$MNT/frbad/insert" $'7 1 2\n'
 _expect "OK OK EEXIST" open "$MNT/frbad/load" w \

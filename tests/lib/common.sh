@@ -5,7 +5,7 @@
 #
 # A test mounts xfbtreefs on a temporary directory, drives it with the
 # shell and with xfbt_probe (one system call per step, exact errno names),
-# and checks the result against SPEC.md.  Whatever happens, the EXIT trap
+# and checks the result against xfbtreefs(5).  Whatever happens, the EXIT trap
 # stops the background jobs the test started, unmounts, waits for the
 # daemon it started (killing that PID alone if it hangs) and removes the
 # temporary directory.  The daemon must exit with status 0 after the
@@ -428,7 +428,7 @@ _ok()
 		_fail "expected only OK, got '${got% }' from: $(_xfbt_quote "$@")"
 }
 
-# _expect_any "OK EINVAL OK|OK OK EINVAL" STEP...: where SPEC.md leaves
+# _expect_any "OK EINVAL OK|OK OK EINVAL" STEP...: where xfbtreefs(5) leaves
 # open which call reports an error.
 _expect_any()
 {
