@@ -9,7 +9,7 @@
 
 # shellcheck disable=SC2034
 XFB_BUILD_PACKAGES="gcc meson ninja-build pkg-config libglib2.0-dev check
-libfuse3-dev fuse3"
+libfuse3-dev fuse3 xfslibs-dev"
 # shellcheck disable=SC2034
 XFB_TEST_PACKAGES="fio psmisc procps"
 # The fuzz targets (tests/fuzz): clang, its libFuzzer and sanitizer
