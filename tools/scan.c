@@ -255,20 +255,18 @@ out_update:
 	return error;
 }
 
-/* The pause points of XFBT_SCAN_PAUSE_AT, consumed in order. */
-struct scan_pause {
-	uint64_t	*at;
-	size_t		n;
-	size_t		next;
-	const char	*fifo;
-};
-
+/*
+ * Read XFBT_SCAN_PAUSE_AT: inode numbers, `load` (while group 0's load
+ * is staging: changes then wait on its pending list) and `compare`
+ * (before the compare reads the btrees).
+ */
 static int
 scan_pause_init(struct scan_pause *p)
 {
 	const char	*env = getenv("XFBT_SCAN_PAUSE_AT");
-	char		*end;
 	uint64_t	*at;
+	char		*end;
+	size_t		len;
 
 	memset(p, 0, sizeof(*p));
 	if (!env || !*env)
@@ -279,51 +277,65 @@ scan_pause_init(struct scan_pause *p)
 		return -EINVAL;
 	}
 	while (*env) {
-		at = realloc(p->at, (p->n + 1) * sizeof(*at));
-		if (!at)
-			return -ENOMEM;
-		p->at = at;
-		errno = 0;
-		p->at[p->n++] = strtoull(env, &end, 0);
-		if (end == env || errno || (*end && *end != ',')) {
-			scan_msg("XFBT_SCAN_PAUSE_AT: bad inode list");
-			return -EINVAL;
+		len = strcspn(env, ",");
+		if (len == 4 && !strncmp(env, "load", 4)) {
+			p->at_load = true;
+		} else if (len == 7 && !strncmp(env, "compare", 7)) {
+			p->at_compare = true;
+		} else {
+			at = realloc(p->at, (p->n + 1) * sizeof(*at));
+			if (!at)
+				return -ENOMEM;
+			p->at = at;
+			errno = 0;
+			p->at[p->n++] = strtoull(env, &end, 0);
+			if (end != env + len || errno) {
+				scan_msg("XFBT_SCAN_PAUSE_AT: '%.*s' is no "
+					 "inode number, load or compare",
+					 (int)len, env);
+				return -EINVAL;
+			}
 		}
-		env = *end ? end + 1 : end;
+		env += len + (env[len] == ',');
 	}
 	return 0;
 }
 
-/* Before visiting @ino: stop here if a pause point says so. */
+/* Stop at a pause point until a writer opens and closes the fifo. */
 static void
-scan_pause_maybe(struct scan_ctx *ctx, struct scan_pause *p, uint64_t ino)
+scan_pause(struct scan_ctx *ctx, const char *where)
 {
 	char	buf[64];
 	int	fd;
 
-	if (p->next >= p->n || ino < p->at[p->next])
-		return;
-	while (p->next < p->n && ino >= p->at[p->next])
-		p->next++;
 	scan_set_phase(ctx, "paused");
-	scan_msg("paused before inode %" PRIu64 " (cursor %" PRIu64
-		 "); write to %s to go on", ino, ctx->cursor, p->fifo);
-	fd = open(p->fifo, O_RDONLY | O_CLOEXEC);
+	scan_msg("paused %s (cursor %" PRIu64 "); write to %s to go on",
+		 where, ctx->cursor, ctx->pause.fifo);
+	fd = open(ctx->pause.fifo, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		while (read(fd, buf, sizeof(buf)) > 0)
 			;
 		close(fd);
 	} else {
-		scan_msg("%s: %s; going on", p->fifo, strerror(errno));
+		scan_msg("%s: %s; going on", ctx->pause.fifo, strerror(errno));
 	}
-	scan_set_phase(ctx, "scanning");
 }
 
-/* The scan loop's state. */
-struct scan_walk {
-	struct scan_ctx		*ctx;
-	struct scan_pause	pause;
-};
+/* Before visiting @ino: stop here if a pause point says so. */
+static void
+scan_pause_inode(struct scan_ctx *ctx, uint64_t ino)
+{
+	struct scan_pause	*p = &ctx->pause;
+	char			where[64];
+
+	if (p->next >= p->n || ino < p->at[p->next])
+		return;
+	while (p->next < p->n && ino >= p->at[p->next])
+		p->next++;
+	snprintf(where, sizeof(where), "before inode %" PRIu64, ino);
+	scan_pause(ctx, where);
+	scan_set_phase(ctx, "scanning");
+}
 
 /* Visit every deferred inode at or below @upto.  Caller holds the lock. */
 static int
@@ -344,13 +356,12 @@ scan_drain_defer_locked(struct scan_ctx *ctx, uint64_t upto)
 static int
 scan_walk_cb(const struct scan_ient *ie, void *priv)
 {
-	struct scan_walk	*w = priv;
-	struct scan_ctx		*ctx = w->ctx;
-	int			error;
+	struct scan_ctx	*ctx = priv;
+	int		error;
 
 	if (ctx->lv && scan_live_stopping(ctx))
 		return -EINTR;
-	scan_pause_maybe(ctx, &w->pause, ie->ino);
+	scan_pause_inode(ctx, ie->ino);
 
 	pthread_mutex_lock(&ctx->lock);
 	error = scan_drain_defer_locked(ctx, ie->ino - 1);
@@ -372,14 +383,10 @@ scan_walk_cb(const struct scan_ient *ie, void *priv)
 static int
 scan_run(struct scan_ctx *ctx)
 {
-	struct scan_walk	w = { .ctx = ctx };
-	int			error;
+	int	error;
 
-	error = scan_pause_init(&w.pause);
-	if (error)
-		return error;
 	scan_set_phase(ctx, "scanning");
-	error = scan_fs_walk(&ctx->fs, scan_walk_cb, &w);
+	error = scan_fs_walk(&ctx->fs, scan_walk_cb, ctx);
 	if (!error) {
 		pthread_mutex_lock(&ctx->lock);
 		error = scan_drain_defer_locked(ctx, UINT64_MAX);
@@ -390,7 +397,6 @@ scan_run(struct scan_ctx *ctx)
 	}
 	scan_progress(ctx, true, "scanned: %" PRIu64 " inodes, %" PRIu64
 		      " extents", ctx->stats.inodes, ctx->stats.extents);
-	free(w.pause.at);
 	return error;
 }
 
@@ -480,6 +486,10 @@ scan_load_group(struct scan_ctx *ctx, uint32_t agno)
 	pthread_mutex_unlock(&ctx->lock);
 	if (error)
 		goto out_free;
+	if (ctx->pause.at_load && agno == 0) {
+		scan_pause(ctx, "while group 0 is staging");
+		scan_set_phase(ctx, "loading");
+	}
 
 	error = scan_bt_load_rmap(ctx, &grp->rmap, rv.v, rv.n);
 	if (!error)
@@ -505,8 +515,7 @@ out_free:
 }
 
 static void
-scan_summary(struct scan_ctx *ctx, double t_scan, double t_load,
-		double t_cmp)
+scan_summary(struct scan_ctx *ctx, double t_scan, double t_load)
 {
 	const struct scan_stats	*s = &ctx->stats;
 	double			ts = t_scan > 1e-9 ? t_scan : 1e-9;
@@ -523,8 +532,6 @@ scan_summary(struct scan_ctx *ctx, double t_scan, double t_load,
 	printf("load: %u groups, %" PRIu64 " rmap and %" PRIu64
 	       " refcount records in %.3f s\n", ctx->fs.agcount,
 	       ctx->load_records, ctx->load_refc, t_load);
-	if (ctx->compare)
-		printf("compare: %.3f s\n", t_cmp);
 	fflush(stdout);
 }
 
@@ -602,7 +609,7 @@ xfbt_scan_main(int argc, char **argv)
 	struct scan_ctx	ctx;
 	double		t0, t1, t2, t3;
 	uint32_t	g;
-	int		error, status = 0, ngroups = 0;
+	int		error, status = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
 	pthread_mutex_init(&ctx.lock, NULL);
@@ -617,8 +624,10 @@ xfbt_scan_main(int argc, char **argv)
 		return status;
 	status = 2;
 
+	if (scan_pause_init(&ctx.pause))
+		goto out_pause;
 	if (scan_fs_open(&ctx.fs, ctx.path))
-		return 2;
+		goto out_pause;
 	if (ctx.compare && (!ctx.fs.is_xfs || !ctx.fs.has_rmapbt)) {
 		scan_msg("%s: --compare needs XFS with reverse-mapping btrees "
 			 "(mkfs.xfs -m rmapbt=1)", ctx.path);
@@ -635,10 +644,9 @@ xfbt_scan_main(int argc, char **argv)
 		    scan_bt_prepare(&ctx.groups[g].refc, ctx.name, g,
 				    "refcount"))
 			goto out_groups;
-		ngroups++;
 	}
 	if (ctx.live && scan_live_start(&ctx))
-		goto out_groups;
+		goto out_live;
 
 	t0 = scan_now();
 	error = scan_run(&ctx);
@@ -659,13 +667,18 @@ xfbt_scan_main(int argc, char **argv)
 		}
 		error = scan_load_group(&ctx, g);
 	}
-	t2 = t3 = scan_now();
+	t2 = scan_now();
 	if (error)
 		goto out_live;
+	if (ctx.verbose)
+		scan_summary(&ctx, t1 - t0, t2 - t1);
 
 	status = 0;
 	if (ctx.compare) {
+		if (ctx.pause.at_compare)
+			scan_pause(&ctx, "before the compare");
 		scan_set_phase(&ctx, "comparing");
+		t2 = scan_now();
 		pthread_mutex_lock(&ctx.lock);
 		error = scan_compare(&ctx);
 		pthread_mutex_unlock(&ctx.lock);
@@ -674,9 +687,10 @@ xfbt_scan_main(int argc, char **argv)
 			status = 2;
 		else if (error > 0)
 			status = 1;
+		if (ctx.verbose)
+			printf("compare: %.3f s\n", t3 - t2);
+		fflush(stdout);
 	}
-	if (ctx.verbose)
-		scan_summary(&ctx, t1 - t0, t2 - t1, t3 - t2);
 
 	if (ctx.lv) {
 		scan_set_phase(&ctx, "live");
@@ -694,22 +708,20 @@ out_live:
 	if (ctx.lv)
 		scan_live_stop(&ctx);
 out_groups:
-	for (g = 0; g < (uint32_t)ngroups; g++) {
+	for (g = 0; ctx.groups && g < ctx.fs.agcount; g++) {
 		pthread_mutex_lock(&ctx.lock);
 		scan_pending_free_locked(&ctx, g);
 		pthread_mutex_unlock(&ctx.lock);
 		scan_bt_release(&ctx.groups[g].rmap);
 		scan_bt_release(&ctx.groups[g].refc);
 	}
-	if (ngroups < (int)ctx.fs.agcount && ctx.groups) {
-		scan_bt_release(&ctx.groups[ngroups].rmap);
-		scan_bt_release(&ctx.groups[ngroups].refc);
-	}
 	free(ctx.groups);
 	scan_itab_free(&ctx.itab);
 	free(ctx.defer);
 out_fs:
 	scan_fs_close(&ctx.fs);
+out_pause:
+	free(ctx.pause.at);
 	pthread_mutex_destroy(&ctx.lock);
 	return status;
 }

@@ -223,6 +223,16 @@ struct scan_defer {
 
 struct scan_live;
 
+/* The debugging pause points (XFBT_SCAN_PAUSE_AT; see scan.c). */
+struct scan_pause {
+	uint64_t	*at;		/* inode numbers, ascending */
+	size_t		n;
+	size_t		next;		/* the next one to stop at */
+	bool		at_load;	/* while group 0 is staging */
+	bool		at_compare;	/* before the compare */
+	const char	*fifo;		/* XFBT_SCAN_PAUSE_FIFO */
+};
+
 /* The whole state of one `xfbt scan`. */
 struct scan_ctx {
 	struct scan_fs		fs;
@@ -236,6 +246,7 @@ struct scan_ctx {
 	const char		*status_path;	/* XFBT_SCAN_STATUS */
 	uint64_t		load_records;	/* rmap records loaded */
 	uint64_t		load_refc;	/* refcount records loaded */
+	struct scan_pause	pause;		/* scan thread only */
 
 	pthread_mutex_t		lock;
 	/* Everything below is guarded by lock. */

@@ -300,6 +300,8 @@ scan_bt_prepare(struct scan_bt *bt, const char *name, uint32_t agno,
 void
 scan_bt_release(struct scan_bt *bt)
 {
+	if (!bt->dir)
+		return;		/* never prepared */
 	if (bt->insert_fd >= 0)
 		close(bt->insert_fd);
 	if (bt->delete_fd >= 0)
