@@ -113,13 +113,16 @@ scan_status_locked(struct scan_ctx *ctx)
 	fprintf(f, "phase %s\ncursor %" PRIu64 "\nscan_done %d\n"
 		"inodes %" PRIu64 "\nextents %" PRIu64 "\nrecords %" PRIu64
 		"\nvanished %" PRIu64 "\nerrors %" PRIu64 "\nevents %" PRIu64
-		"\nupdates %" PRIu64 "\ndeferred %zu\noverflows %" PRIu64
+		"\nupdates %" PRIu64 "\npending %" PRIu64 "\ndeferred %zu"
+		"\noverflows %" PRIu64
 		"\nresyncs %" PRIu64 "\nbtree_errors %" PRIu64
-		"\nidle %" PRIu64 "\n",
+		"\nidle %" PRIu64 "\npauses %u\n",
 		ctx->phase, ctx->cursor, ctx->scan_done, ctx->stats.inodes,
 		ctx->stats.extents, ctx->stats.records, ctx->stats.vanished,
-		ctx->stats.errors, ctx->events, ctx->updates, ctx->ndefer,
-		ctx->overflows, ctx->resyncs, ctx->bt_errors, ctx->idle);
+		ctx->stats.errors, ctx->events, ctx->updates, ctx->npending,
+		ctx->ndefer,
+		ctx->overflows, ctx->resyncs, ctx->bt_errors, ctx->idle,
+		ctx->pauses);
 	if (fclose(f) == 0)
 		rename(tmp, ctx->status_path);
 }
@@ -308,6 +311,9 @@ scan_pause(struct scan_ctx *ctx, const char *where)
 	char	buf[64];
 	int	fd;
 
+	pthread_mutex_lock(&ctx->lock);
+	ctx->pauses++;
+	pthread_mutex_unlock(&ctx->lock);
 	scan_set_phase(ctx, "paused");
 	scan_msg("paused %s (cursor %" PRIu64 "); write to %s to go on",
 		 where, ctx->cursor, ctx->pause.fifo);
@@ -337,17 +343,30 @@ scan_pause_inode(struct scan_ctx *ctx, uint64_t ino)
 	scan_set_phase(ctx, "scanning");
 }
 
-/* Visit every deferred inode at or below @upto.  Caller holds the lock. */
+/*
+ * Visit every deferred inode at or below @upto, in inode order.  Each is
+ * read afresh by its handle, even one the listing just visited: the
+ * listing's counts (bulkstat's, taken in batches) may predate the change
+ * that deferred it.  An entry equal to the one before it is skipped:
+ * that read came after both events were taken.  Caller holds the lock.
+ */
 static int
 scan_drain_defer_locked(struct scan_ctx *ctx, uint64_t upto)
 {
-	struct scan_defer	d;
+	struct scan_defer	d, prev;
+	bool			have_prev = false;
 	int			error = 0;
 
 	while (!error && scan_defer_pop_locked(ctx, upto, &d)) {
+		if (have_prev && d.ino == prev.ino &&
+		    d.fh.type == prev.fh.type && d.fh.bytes == prev.fh.bytes &&
+		    !memcmp(d.fh.f, prev.fh.f, d.fh.bytes))
+			continue;
 		if (d.ino > ctx->cursor)
 			ctx->cursor = d.ino;
 		error = scan_touch_fh_locked(ctx, &d.fh);
+		prev = d;
+		have_prev = true;
 	}
 	return error;
 }

@@ -262,10 +262,12 @@ struct scan_ctx {
 	uint32_t		pass;		/* resync passes so far */
 	uint64_t		events;		/* fanotify events read */
 	uint64_t		updates;	/* changes applied to btrees */
+	uint64_t		npending;	/* changes waiting for loads */
 	uint64_t		bt_errors;	/* failed btree updates */
 	uint64_t		overflows;	/* FAN_Q_OVERFLOW seen */
 	uint64_t		resyncs;	/* resync passes started */
 	uint64_t		idle;		/* times the queue was empty */
+	unsigned int		pauses;		/* debug pauses so far */
 
 	struct scan_live	*lv;		/* --live only */
 };

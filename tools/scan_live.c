@@ -354,6 +354,7 @@ scan_pending_add_locked(struct scan_ctx *ctx, uint32_t agno,
 	memcpy(d->recs + ndel, ins, nins * sizeof(*ins));
 	*grp->pending_tail = d;
 	grp->pending_tail = &d->next;
+	ctx->npending++;
 	return 0;
 }
 
@@ -369,6 +370,7 @@ scan_apply_pending_locked(struct scan_ctx *ctx, uint32_t agno)
 		scan_apply_delta_locked(ctx, agno, d->recs, d->nold,
 					d->recs + d->nold, d->nnew);
 		free(d);
+		ctx->npending--;
 	}
 	grp->pending_tail = &grp->pending;
 	return 0;
@@ -383,6 +385,7 @@ scan_pending_free_locked(struct scan_ctx *ctx, uint32_t agno)
 	while ((d = grp->pending) != NULL) {
 		grp->pending = d->next;
 		free(d);
+		ctx->npending--;
 	}
 	grp->pending_tail = &grp->pending;
 }

@@ -6,8 +6,12 @@
  * Reading a fork (scan_read_maps):
  *  - XFS: XFS_IOC_GETBMAPX, data fork and (BMV_IF_ATTRFORK) attribute
  *    fork, with BMV_IF_PREALLOC (unwritten extents flagged) and
- *    BMV_IF_NO_HOLES.  Without BMV_IF_DELALLOC the kernel first writes
- *    back dirty data, as FIEMAP_FLAG_SYNC does, and leaves delalloc out.
+ *    BMV_IF_NO_HOLES.  Without BMV_IF_DELALLOC the kernel leaves
+ *    delalloc out, and writes back dirty data first, but only if the
+ *    file has delalloc blocks or an in-core size past the on-disk one;
+ *    so we write back and wait ourselves first (sync_file_range), as
+ *    FIEMAP_FLAG_SYNC would, or a write into an unwritten extent would
+ *    still read unwritten here and be converted later without an event.
  *    The length asked for is explicit and huge: with "-1" the kernel
  *    stops at EOF, and blocks past EOF (speculative preallocation not yet
  *    trimmed) would be missed although the kernel's rmap has them.
@@ -41,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <fcntl.h>
 
 #include <xfs/xfs.h>
 
@@ -310,6 +315,19 @@ scan_read_maps(struct scan_ctx *ctx, int fd, uint64_t ino, bool data,
 {
 	int	error = 0;
 
+	/*
+	 * GETBMAPX writes back dirty data only when the file has delalloc
+	 * blocks or a size past the on-disk one; dirty pages over unwritten
+	 * extents would stay unwritten until a writeback we hear nothing
+	 * of.  So write back and wait first, as FIEMAP_FLAG_SYNC does (the
+	 * wait covers the conversion, done before writeback ends).
+	 */
+	if (data && ctx->fs.is_xfs &&
+	    sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE |
+			    SYNC_FILE_RANGE_WRITE |
+			    SYNC_FILE_RANGE_WAIT_AFTER) && errno != ESPIPE &&
+	    errno != EINVAL)
+		return -errno;
 	if (data)
 		error = ctx->fs.is_xfs ?
 			scan_read_bmapx(ctx, fd, ino, false, out) :
