@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,7 +89,8 @@ scan_usage(FILE *f)
 "Exit status: 0 done and agreeing, 1 the maps differ, 2 error.\n");
 }
 
-static double
+/* Seconds on the monotonic clock. */
+double
 scan_now(void)
 {
 	struct timespec	ts;
@@ -533,24 +535,53 @@ out_free:
 	return error;
 }
 
+/* Wall clock and this process's CPU time, at one moment. */
+struct scan_clock {
+	double	wall;
+	double	user;
+	double	sys;
+};
+
 static void
-scan_summary(struct scan_ctx *ctx, double t_scan, double t_load)
+scan_clock_read(struct scan_clock *c)
+{
+	struct rusage	ru;
+
+	c->wall = scan_now();
+	getrusage(RUSAGE_SELF, &ru);
+	c->user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	c->sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/*
+ * The -v summary of the scan (@c0 to @c1) and the loads (@c1 to @c2).
+ * The scan's CPU time is the filesystem's calls (system) and ours
+ * (user); the loads' leaves out the daemon's share.
+ */
+static void
+scan_summary(struct scan_ctx *ctx, const struct scan_clock *c0,
+		const struct scan_clock *c1, const struct scan_clock *c2)
 {
 	const struct scan_stats	*s = &ctx->stats;
-	double			ts = t_scan > 1e-9 ? t_scan : 1e-9;
+	double			ts = c1->wall - c0->wall;
 
+	if (ts < 1e-9)
+		ts = 1e-9;
 	printf("scan: %" PRIu64 " inodes, %" PRIu64 " extents, %" PRIu64
-	       " records in %.3f s (%.0f inodes/s, %.0f extents/s)\n",
-	       s->inodes, s->extents, s->records, t_scan, s->inodes / ts,
-	       s->extents / ts);
+	       " records in %.3f s (%.0f inodes/s, %.0f extents/s; CPU "
+	       "%.3f s user, %.3f s system)\n", s->inodes, s->extents,
+	       s->records, ts, s->inodes / ts, s->extents / ts,
+	       c1->user - c0->user, c1->sys - c0->sys);
 	printf("scan: skipped %" PRIu64 " extents without blocks of their "
 	       "own, %" PRIu64 " realtime files; %" PRIu64 " symlinks or "
 	       "special files with blocks (listed apart); %" PRIu64
 	       " inodes vanished, %" PRIu64 " could not be read\n",
 	       s->skipped, s->realtime, s->unmapped, s->vanished, s->errors);
 	printf("load: %u groups, %" PRIu64 " rmap and %" PRIu64
-	       " refcount records in %.3f s\n", ctx->fs.agcount,
-	       ctx->load_records, ctx->load_refc, t_load);
+	       " refcount records in %.3f s (CPU here %.3f s user, %.3f s "
+	       "system)\n", ctx->fs.agcount, ctx->load_records,
+	       ctx->load_refc, c2->wall - c1->wall, c2->user - c1->user,
+	       c2->sys - c1->sys);
 	fflush(stdout);
 }
 
@@ -625,8 +656,9 @@ scan_parse_args(struct scan_ctx *ctx, int argc, char **argv)
 int
 xfbt_scan_main(int argc, char **argv)
 {
-	struct scan_ctx	ctx;
-	double		t0, t1, t2, t3;
+	struct scan_clock	c0, c1, c2;
+	struct scan_ctx		ctx;
+	double			t2, t3;
 	uint32_t	g;
 	int		error, status = 0;
 
@@ -667,9 +699,9 @@ xfbt_scan_main(int argc, char **argv)
 	if (ctx.live && scan_live_start(&ctx))
 		goto out_live;
 
-	t0 = scan_now();
+	scan_clock_read(&c0);
 	error = scan_run(&ctx);
-	t1 = scan_now();
+	scan_clock_read(&c1);
 	if (error == -EINTR) {
 		scan_msg("stopped by a signal before the scan finished");
 		goto out_live;
@@ -686,11 +718,11 @@ xfbt_scan_main(int argc, char **argv)
 		}
 		error = scan_load_group(&ctx, g);
 	}
-	t2 = scan_now();
+	scan_clock_read(&c2);
 	if (error)
 		goto out_live;
 	if (ctx.verbose)
-		scan_summary(&ctx, t1 - t0, t2 - t1);
+		scan_summary(&ctx, &c0, &c1, &c2);
 
 	status = 0;
 	if (ctx.compare) {

@@ -273,6 +273,7 @@ struct scan_ctx {
 };
 
 /* scan.c */
+double scan_now(void);
 void scan_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void scan_status_locked(struct scan_ctx *ctx);
 int scan_visit_locked(struct scan_ctx *ctx, const struct scan_ient *ie);
@@ -291,6 +292,9 @@ typedef int (*scan_walk_fn)(const struct scan_ient *ie, void *priv);
 int scan_fs_walk(struct scan_fs *fs, scan_walk_fn fn, void *priv);
 int scan_fs_open_fh(struct scan_fs *fs, const struct scan_fh *fh, int flags);
 bool scan_fh_ino(const struct scan_fh *fh, uint64_t *ino);
+struct stat;
+void scan_ient_from_stat(struct scan_ient *ie, const struct stat *st,
+		bool realtime_known);
 
 /* scan_map.c */
 int scan_recvec_push(struct scan_recvec *rv, const struct scan_rec *r);

@@ -51,29 +51,26 @@
 #define SCAN_FUSE_MAGIC		0x65735546
 
 /* Formats record @i of @recs at @buf; returns the line's length. */
-typedef size_t (*scan_fmt_fn)(const void *recs, size_t i, uint32_t agno,
-		char *buf);
+typedef size_t (*scan_fmt_fn)(const void *recs, size_t i, char *buf);
 
 static size_t
-scan_fmt_rmap(const void *recs, size_t i, uint32_t agno, char *buf)
+scan_fmt_rmap(const void *recs, size_t i, char *buf)
 {
 	const struct scan_rec	*r = (const struct scan_rec *)recs + i;
 	static const char	*const flags[] = {
 		"", " attr", " unwritten", " attr,unwritten",
 	};
 
-	(void)agno;
 	return sprintf(buf, "%" PRIu32 " %" PRIu32 " %" PRIu64 " %" PRIu64
 		       "%s\n", r->agbno, r->len, r->owner, r->offset,
 		       flags[r->flags & 3]);
 }
 
 static size_t
-scan_fmt_refc(const void *recs, size_t i, uint32_t agno, char *buf)
+scan_fmt_refc(const void *recs, size_t i, char *buf)
 {
 	const struct scan_refc	*r = (const struct scan_refc *)recs + i;
 
-	(void)agno;
 	return sprintf(buf, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
 		       r->agbno, r->len, r->refcount);
 }
@@ -345,13 +342,15 @@ scan_bt_block_signals(bool block, sigset_t *old)
 
 /*
  * Replace all of @bt's records with @n records from @recs through
- * `load`, formatting each with @fmt; @what names them for progress and
- * messages.  Then check that `stats` counts @n records.
+ * `load`, formatting each with @fmt.  Then check that `stats` counts @n
+ * records.
  */
 static int
-scan_bt_load(struct scan_ctx *ctx, struct scan_bt *bt, const char *what,
-		const void *recs, size_t n, uint32_t agno, scan_fmt_fn fmt)
+scan_bt_load(struct scan_ctx *ctx, struct scan_bt *bt, const void *recs,
+		size_t n, scan_fmt_fn fmt)
 {
+	const char	*what = strrchr(bt->dir, '/') ?
+				strrchr(bt->dir, '/') + 1 : bt->dir;
 	char		path[PATH_MAX], *buf, *stats, *p;
 	size_t		len, i;
 	sigset_t	old;
@@ -370,7 +369,7 @@ scan_bt_load(struct scan_ctx *ctx, struct scan_bt *bt, const char *what,
 	}
 	len = sprintf(buf, "# xfbt scan: %s, %zu records\n", what, n);
 	for (i = 0; i < n && !error; i++) {
-		len += fmt(recs, i, agno, buf + len);
+		len += fmt(recs, i, buf + len);
 		if (len > SCAN_BT_LOAD_BUF - SCAN_BT_LINE_MAX || i + 1 == n) {
 			error = scan_bt_write_lines(fd, buf, len,
 						    SCAN_BT_WRITE_MAX);
@@ -412,18 +411,14 @@ int
 scan_bt_load_rmap(struct scan_ctx *ctx, struct scan_bt *bt,
 		const struct scan_rec *recs, size_t n)
 {
-	return scan_bt_load(ctx, bt, strrchr(bt->dir, '/') ?
-			    strrchr(bt->dir, '/') + 1 : bt->dir,
-			    recs, n, 0, scan_fmt_rmap);
+	return scan_bt_load(ctx, bt, recs, n, scan_fmt_rmap);
 }
 
 int
 scan_bt_load_refc(struct scan_ctx *ctx, struct scan_bt *bt,
 		const struct scan_refc *recs, size_t n)
 {
-	return scan_bt_load(ctx, bt, strrchr(bt->dir, '/') ?
-			    strrchr(bt->dir, '/') + 1 : bt->dir,
-			    recs, n, 0, scan_fmt_refc);
+	return scan_bt_load(ctx, bt, recs, n, scan_fmt_refc);
 }
 
 /* One transaction of @n records on `insert` or `delete`. */
@@ -448,7 +443,7 @@ scan_bt_txn(struct scan_bt *bt, bool delete, const void *recs, size_t n,
 	if (!buf)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
-		len += fmt(recs, i, 0, buf + len);
+		len += fmt(recs, i, buf + len);
 	error = scan_bt_write_lines(*fdp, buf, len, SCAN_BT_WRITE_MAX);
 	if (error)
 		scan_bt_fail(bt, file, error);
@@ -629,10 +624,14 @@ scan_bt_refc_range(struct scan_bt *bt, uint32_t lo, uint32_t hi,
 	return scan_bt_range(bt, 0, lo, hi, true, NULL, outp, np);
 }
 
-/* Every record of rmap btree @bt (group @agno), appended to @out. */
-int
-scan_bt_rmap_records(struct scan_bt *bt, uint32_t agno,
-		struct scan_recvec *out)
+/*
+ * Every record of @bt from its `records` file: rmap records of group
+ * @agno appended to @rv, or (@refc) refcount records in a new array.
+ */
+static int
+scan_bt_records(struct scan_bt *bt, uint32_t agno, bool refc,
+		struct scan_recvec *rv, struct scan_refc **refcp,
+		size_t *nrefcp)
 {
 	char	*text;
 	int	error;
@@ -642,24 +641,20 @@ scan_bt_rmap_records(struct scan_bt *bt, uint32_t agno,
 		scan_bt_fail(bt, "records", error);
 		return error;
 	}
-	error = scan_bt_parse(bt, text, agno, false, out, NULL, NULL);
+	error = scan_bt_parse(bt, text, agno, refc, rv, refcp, nrefcp);
 	free(text);
 	return error;
 }
 
-/* Every record of refcount btree @bt, in a new array. */
+int
+scan_bt_rmap_records(struct scan_bt *bt, uint32_t agno,
+		struct scan_recvec *out)
+{
+	return scan_bt_records(bt, agno, false, out, NULL, NULL);
+}
+
 int
 scan_bt_refc_records(struct scan_bt *bt, struct scan_refc **outp, size_t *np)
 {
-	char	*text;
-	int	error;
-
-	error = scan_bt_slurp(-1, bt->dir, "records", &text, NULL);
-	if (error) {
-		scan_bt_fail(bt, "records", error);
-		return error;
-	}
-	error = scan_bt_parse(bt, text, 0, true, NULL, outp, np);
-	free(text);
-	return error;
+	return scan_bt_records(bt, 0, true, NULL, outp, np);
 }

@@ -88,19 +88,11 @@ struct scan_live {
 	bool		resync_wanted;
 	double		next_resync;
 	int		status;		/* the thread's result: 0 or 2 */
+	uint64_t	resync_seen;	/* inodes a resync walked */
 	struct scan_fh	*batch;		/* handles of one read */
 	size_t		nbatch;
 	size_t		capbatch;
 };
-
-static double
-scan_live_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 bool
 scan_live_stopping(struct scan_ctx *ctx)
@@ -488,11 +480,7 @@ scan_touch_fh_locked(struct scan_ctx *ctx, const struct scan_fh *fh)
 	if (!ctx->scan_done && st.st_ino > ctx->cursor)
 		return scan_defer_push_locked(ctx, st.st_ino, fh);
 
-	memset(&ie, 0, sizeof(ie));
-	ie.ino = st.st_ino;
-	ie.mode = st.st_mode;
-	ie.has_blocks = st.st_blocks != 0;
-	ie.nextents = ie.naextents = UINT32_MAX;
+	scan_ient_from_stat(&ie, &st, !ctx->fs.is_xfs);
 	ie.fh = *fh;
 	return scan_visit_locked(ctx, &ie);
 }
@@ -668,7 +656,8 @@ scan_resync_cb(const struct scan_ient *ie, void *priv)
 	struct scan_ctx	*ctx = priv;
 	int		error;
 
-	if (!(ie->ino & 255)) {
+	/* A stop must not wait for a long pass: look every 256 inodes. */
+	if (!(++ctx->lv->resync_seen & 255)) {
 		scan_live_signals(ctx);
 		if (scan_live_stopping(ctx))
 			return 1;
@@ -762,7 +751,7 @@ scan_live_thread(void *priv)
 	while (!scan_live_stopping(ctx)) {
 		timeout = SCAN_LIVE_TICK_MS;
 		if (ctx->resync_secs) {
-			now = scan_live_now();
+			now = scan_now();
 			if (lv->next_resync - now < timeout / 1000.0)
 				timeout = lv->next_resync > now ?
 					  (lv->next_resync - now) * 1000 : 0;
@@ -779,9 +768,9 @@ scan_live_thread(void *priv)
 			error = n;
 			break;
 		}
-		if (ctx->resync_secs && scan_live_now() >= lv->next_resync) {
+		if (ctx->resync_secs && scan_now() >= lv->next_resync) {
 			lv->resync_wanted = true;
-			lv->next_resync = scan_live_now() + ctx->resync_secs;
+			lv->next_resync = scan_now() + ctx->resync_secs;
 		}
 		if (lv->resync_wanted) {
 			lv->resync_wanted = false;
@@ -859,7 +848,7 @@ scan_live_start(struct scan_ctx *ctx)
 			 "file handles to fanotify)" : "");
 		return error;
 	}
-	lv->next_resync = scan_live_now() + ctx->resync_secs;
+	lv->next_resync = scan_now() + ctx->resync_secs;
 	error = -pthread_create(&lv->thread, NULL, scan_live_thread, ctx);
 	if (error) {
 		scan_msg("starting the event thread: %s", strerror(-error));

@@ -435,6 +435,23 @@ out_free:
 	return error > 0 ? 0 : error;
 }
 
+/*
+ * An inode as stat(2) shows it, with unknown extent counts (so both
+ * forks are read); @realtime_known false leaves the realtime flag to be
+ * asked of the open file (XFS).
+ */
+void
+scan_ient_from_stat(struct scan_ient *ie, const struct stat *st,
+		bool realtime_known)
+{
+	memset(ie, 0, sizeof(*ie));
+	ie->ino = st->st_ino;
+	ie->mode = st->st_mode;
+	ie->has_blocks = st->st_blocks != 0;
+	ie->nextents = ie->naextents = UINT32_MAX;
+	ie->realtime_known = realtime_known;
+}
+
 /* The generic walk's list of inodes. */
 struct scan_ilist {
 	struct scan_ient	*v;
@@ -499,12 +516,7 @@ scan_list_dir(struct scan_fs *fs, int dfd, struct scan_ilist *l)
 		}
 		if (st.st_dev != fs->dev)
 			continue;		/* a mount point */
-		memset(&ie, 0, sizeof(ie));
-		ie.ino = st.st_ino;
-		ie.mode = st.st_mode;
-		ie.has_blocks = st.st_blocks != 0;
-		ie.nextents = ie.naextents = UINT32_MAX;
-		ie.realtime_known = true;
+		scan_ient_from_stat(&ie, &st, true);
 		error = scan_name_to_fh(dfd, de->d_name, &ie.fh);
 		if (error == -ENOENT) {
 			error = 0;
@@ -534,12 +546,7 @@ scan_generic_walk(struct scan_fs *fs, scan_walk_fn fn, void *priv)
 
 	if (fstat(fs->root_fd, &st))
 		return -errno;
-	memset(&root, 0, sizeof(root));
-	root.ino = st.st_ino;
-	root.mode = st.st_mode;
-	root.has_blocks = st.st_blocks != 0;
-	root.nextents = root.naextents = UINT32_MAX;
-	root.realtime_known = true;
+	scan_ient_from_stat(&root, &st, true);
 	error = scan_name_to_fh(fs->root_fd, "", &root.fh);
 	if (!error)
 		error = scan_ilist_push(&l, &root);

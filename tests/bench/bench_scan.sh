@@ -15,7 +15,8 @@
 # cold) into a fresh xfbtreefs mount, and prints for each run:
 #   scan     inodes and extents per second: bulkstat, open by handle and
 #            GETBMAPX for every inode; the records go to memory only, so
-#            this is the filesystem's cost alone;
+#            this is the filesystem's cost alone (its CPU time: system,
+#            the filesystem's calls; user, ours);
 #   load     every group's rmap and refcount btree through `load`;
 #   compare  GETFSMAP read whole and compared with the btrees read back.
 # Needs root and a loop device; always unmounts and detaches.
@@ -132,6 +133,7 @@ for ((r = 1; r <= runs; r++)); do
 	awk -v r="$r" -v wall="$wall" -v user="$user" -v sys="$sys" '
 		/^scan: [0-9]+ inodes/ {
 			ino = $2; ext = $4; st = $9; ips = substr($11, 2); eps = $13
+			su = $16; ss = $19
 		}
 		/^load: / { lt = $(NF - 1); recs = $4; refc = $7 }
 		/^compare: [0-9.]+ s$/ { ct = $2 }
@@ -139,8 +141,9 @@ for ((r = 1; r <= runs; r++)); do
 		END {
 			printf "run %d%s: %d inodes, %d extents\n", r,
 				r == 1 ? " (cold)" : " (warm)", ino, ext
-			printf "  scan     %.3f s: %d inodes/s, %d extents/s\n",
-				st, ips, eps
+			printf "  scan     %.3f s: %d inodes/s, %d extents/s " \
+				"(CPU %.3f s user, %.3f s system)\n",
+				st, ips, eps, su, ss
 			printf "  load     %.3f s: %d rmap and %d refcount records\n",
 				lt, recs, refc
 			printf "  compare  %.3f s: the maps %s\n", ct, verdict

@@ -12,6 +12,10 @@
 #                              DIR (skip if that cannot be done); sets
 #                              LOOPDEV; the EXIT trap unmounts and
 #                              detaches whatever this did
+#   _scan_xfs_image DIR [MOUNT OPTIONS]
+#                              a fresh 512 MiB XFS image with reflink and
+#                              rmapbt in two groups, in $T, loop-mounted
+#                              on DIR (skip if mkfs.xfs cannot make it)
 #   _scan_kernel_blocks MNT    every block of inode data and attribute
 #                              mappings in the kernel's map (xfs_io
 #                              fsmap -v), one line per block:
@@ -23,6 +27,11 @@
 #                              mappings reach two or more times
 #   _scan_our_refc_blocks NAME AGCOUNT
 #                              the same from NAME.agN.refcount/records
+#   _scan_ask NAME BLOCKS OUT  ask `range B B` of NAME.agAG.rmap for each
+#                              "AG B" line of BLOCKS (one xfbt_probe and
+#                              one open lookup file per group); OUT gets
+#                              the owners as block lines (the offset at
+#                              B), sorted like _scan_kernel_blocks
 #   _scan_same WHAT FILE1 FILE2
 #                              the two files must be equal, else fail
 #                              showing the first differences
@@ -85,6 +94,16 @@ _scan_loop_mount()
 	_SCAN_MNTS+=("$dir")
 }
 
+_scan_xfs_image()
+{
+	_scan_need mkfs.xfs xfs_io
+	truncate -s 512M "$T/img"
+	mkfs.xfs -q -m reflink=1,rmapbt=1 -d agcount=2 "$T/img" \
+		2>"$T/mkfs.err" ||
+		_notrun "mkfs.xfs cannot make reflink+rmapbt: $(cat "$T/mkfs.err")"
+	_scan_loop_mount xfs "$T/img" "$1" "${2:-}"
+}
+
 # Block lines from the kernel's map.  xfs_io prints sectors (512 bytes):
 #   EXT: DEV [FIRST..LAST]: OWNER FOFF1..FOFF2 AG (AGOFF1..AGOFF2) TOTAL [FLAGS]
 # inode mappings have a numeric owner and an offset range ("extent map"
@@ -140,6 +159,29 @@ _scan_our_refc_blocks()
 			for (i = 0; i < $2; i++) print ag, $1 + i, $3
 		}' <(cat "$1.ag$ag.refcount/records")
 	done | sort -k1,1n -k2,2n
+}
+
+_scan_ask()
+{
+	local ag a b got dir steps
+
+	dir=$(mktemp -d "$T/ask.XXXXXX")
+	for ag in $(awk '{ print $1 }' "$2" | sort -un); do
+		steps=(open "$1.ag$ag.rmap/lookup" rw)
+		while read -r a b; do
+			[ "$a" != "$ag" ] ||
+				steps+=(out "$dir/$ag.$b" write "range $b $b"$'\n' read)
+		done <"$2"
+		got=$(_probe "${steps[@]}")
+		[[ ! "$got" =~ [^OK\ ] ]] || _fail "lookups in ag$ag: ${got:0:200}"
+	done
+	(cd "$dir" && awk '{
+		split(FILENAME, w, "."); ag = w[1]; b = w[2]
+		fl = "-"
+		if ($5 == "attr") fl = "attr"
+		if ($5 == "unwritten") fl = "unwritten"
+		print ag, b, $3, $4 + b - $1, fl
+	}' /dev/null *) | sort -k1,1n -k2,2n -k3,3n -k4,4n >"$3"
 }
 
 _scan_same()

@@ -25,12 +25,9 @@
 # shellcheck source=tests/integration/scan_common.sh
 . "$(dirname "$0")/scan_common.sh"
 
-_scan_need mkfs.xfs xfs_io setfattr
-truncate -s 512M "$T/img"
-mkfs.xfs -q -m reflink=1,rmapbt=1 -d agcount=2 "$T/img" 2>"$T/mkfs.err" ||
-	_notrun "mkfs.xfs cannot make reflink+rmapbt: $(cat "$T/mkfs.err")"
+_scan_need setfattr
 X=$T/x
-_scan_loop_mount xfs "$T/img" "$X" allocsize=4k
+_scan_xfs_image "$X" allocsize=4k
 
 # ---- the files -------------------------------------------------------------------
 RANDOM=1414
