@@ -31,8 +31,9 @@
  * scan" is never "left to no one".
  *
  * Debugging aids, from the environment:
- *	XFBT_SCAN_PAUSE_AT=INO[,INO...]  before visiting the first inode at
- *	    or above each INO, stop and wait until a writer opens and closes
+ *	XFBT_SCAN_PAUSE_AT=INO[,INO...][,load][,compare]  before visiting
+ *	    the first inode at or above each INO, while group 0's load
+ *	    stages, before the compare: stop until something is written to
  *	    the fifo XFBT_SCAN_PAUSE_FIFO (the live hooks keep running: a
  *	    test races the cursor on purpose);
  *	XFBT_SCAN_STATUS=FILE  keep FILE (replaced atomically) holding
@@ -47,6 +48,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,12 +308,19 @@ scan_pause_init(struct scan_pause *p)
 	return 0;
 }
 
-/* Stop at a pause point until a writer opens and closes the fifo. */
+/*
+ * Stop at a pause point until a writer writes to the fifo.  The fifo is
+ * opened without blocking and polled, so that with --live a SIGINT or
+ * SIGTERM still stops us while we wait (the signal is the live thread's
+ * to read; it sets the stopping flag).
+ */
 static void
 scan_pause(struct scan_ctx *ctx, const char *where)
 {
-	char	buf[64];
-	int	fd;
+	struct pollfd	pfd = { .events = POLLIN };
+	char		buf[64];
+	bool		woken = false;
+	ssize_t		got;
 
 	pthread_mutex_lock(&ctx->lock);
 	ctx->pauses++;
@@ -319,14 +328,27 @@ scan_pause(struct scan_ctx *ctx, const char *where)
 	scan_set_phase(ctx, "paused");
 	scan_msg("paused %s (cursor %" PRIu64 "); write to %s to go on",
 		 where, ctx->cursor, ctx->pause.fifo);
-	fd = open(ctx->pause.fifo, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		while (read(fd, buf, sizeof(buf)) > 0)
-			;
-		close(fd);
-	} else {
+	pfd.fd = open(ctx->pause.fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (pfd.fd < 0) {
 		scan_msg("%s: %s; going on", ctx->pause.fifo, strerror(errno));
+		return;
 	}
+	while (!woken && !(ctx->lv && scan_live_stopping(ctx))) {
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		got = read(pfd.fd, buf, sizeof(buf));
+		if (got > 0) {
+			woken = true;
+		} else if (got == 0) {
+			/* A writer came and went without a word: wait anew. */
+			close(pfd.fd);
+			pfd.fd = open(ctx->pause.fifo,
+				      O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+			if (pfd.fd < 0)
+				return;
+		}
+	}
+	close(pfd.fd);
 }
 
 /* Before visiting @ino: stop here if a pause point says so. */

@@ -57,11 +57,22 @@ _scan_need()
 
 _scan_cleanup()
 {
-	local status=$? i
+	local status=$? i n
 
 	trap - ERR
 	set +e
-	# The scanner (tracked) holds the filesystem open: stop it first.
+	# The scanner (tracked) holds the filesystem open: stop it first,
+	# by its PID; SIGKILL if SIGTERM has not stopped it in 10 s.
+	for i in "${_XFBT_BG[@]}"; do
+		kill -TERM "$i" 2>/dev/null
+	done
+	for i in "${_XFBT_BG[@]}"; do
+		for ((n = 0; n < 100; n++)); do
+			kill -0 "$i" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$i" 2>/dev/null
+	done
 	_xfbt_stop_bg
 	for ((i = ${#_SCAN_MNTS[@]} - 1; i >= 0; i--)); do
 		umount "${_SCAN_MNTS[i]}" 2>/dev/null ||

@@ -20,6 +20,7 @@
 # btrees the counts derived from them; no btree update failed.
 # Then writes through mmap (no event) leave the map stale until a resync
 # (SIGUSR1) re-reads every inode; SIGTERM stops the scanner, exit 0.
+# A scanner held at a pause stops on SIGTERM too (exit 2: no scan).
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=tests/integration/scan_common.sh
@@ -238,3 +239,21 @@ status=0
 _wait "$pid" || status=$?
 [ "$status" = 0 ] || { cat "$T/err" >&2; _fail "scanner exited $status on SIGTERM"; }
 grep -qx 'phase done' "$S" || _fail "no clean stop"
+
+# ---- a paused scanner still stops on SIGTERM ---------------------------------------
+rm -f "$S"
+XFBT_SCAN_PAUSE_AT=0 XFBT_SCAN_PAUSE_FIFO=$T/fifo XFBT_SCAN_STATUS=$S \
+	"$XFBT" scan --live "$MNT/held" "$X" >/dev/null 2>"$T/err" &
+pid=$!
+_track "$pid"
+wait_phase paused 1
+kill -TERM "$pid"
+for ((i = 0; i < 50; i++)); do
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+! kill -0 "$pid" 2>/dev/null || _fail "a paused scanner ignored SIGTERM for 5 s"
+status=0
+_wait "$pid" || status=$?
+[ "$status" = 2 ] || _fail "stopped before the scan finished: exit $status"
+grep -q 'before the scan finished' "$T/err" || _fail "reason: $(cat "$T/err")"
