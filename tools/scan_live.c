@@ -248,7 +248,8 @@ scan_refc_fix_range_locked(struct scan_ctx *ctx, uint32_t agno, uint32_t lo,
 		error = scan_refc_of(rv.v, rv.n, lo2, hi2, &now, &nnow);
 	if (error)
 		goto out_free;
-	qsort(old, nold, sizeof(*old), scan_refc_cmp);
+	if (nold > 1)
+		qsort(old, nold, sizeof(*old), scan_refc_cmp);
 	del = malloc((nold + nnow + 1) * sizeof(*del));
 	if (!del) {
 		error = -ENOMEM;
@@ -522,13 +523,15 @@ scan_fh_cmp(const void *a, const void *b)
 }
 
 /*
- * The handles one event asks us to re-read: the object (FID); for a
- * directory entry event also the directories (DFID_NAME and the rename
- * pair), whose blocks change with their entries; and the directory
- * record alone when no FID came (an event on a directory itself).
+ * The handles event @m (its bytes at @raw, 4-byte aligned) asks us to
+ * re-read: the object (FID); for a directory entry event also the
+ * directories (DFID_NAME and the rename pair), whose blocks change with
+ * their entries; and the directory record alone when no FID came (an
+ * event on a directory itself).
  */
 static int
-scan_live_event(struct scan_ctx *ctx, const struct fanotify_event_metadata *m)
+scan_live_event(struct scan_ctx *ctx, const struct fanotify_event_metadata *m,
+		const char *raw)
 {
 	struct scan_live			*lv = ctx->lv;
 	const struct fanotify_event_info_fid	*info;
@@ -539,8 +542,8 @@ scan_live_event(struct scan_ctx *ctx, const struct fanotify_event_metadata *m)
 
 	dirent = m->mask & (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM |
 			    FAN_MOVED_TO | FAN_RENAME);
-	p = (const char *)m + m->metadata_len;
-	end = (const char *)m + m->event_len;
+	p = raw + m->metadata_len;
+	end = raw + m->event_len;
 	while (!error && p + sizeof(info->hdr) <= end) {
 		info = (const struct fanotify_event_info_fid *)p;
 		if (info->hdr.len < sizeof(*info) + sizeof(struct file_handle) ||
@@ -577,10 +580,10 @@ static long
 scan_live_drain(struct scan_ctx *ctx, char *buf)
 {
 	struct scan_live			*lv = ctx->lv;
-	const struct fanotify_event_metadata	*m;
+	struct fanotify_event_metadata		m;
 	long					nevents = 0;
 	ssize_t					len;
-	size_t					i;
+	size_t					i, off;
 	int					error = 0;
 
 	lv->nbatch = 0;
@@ -596,31 +599,41 @@ scan_live_drain(struct scan_ctx *ctx, char *buf)
 				 strerror(-error));
 			return error;
 		}
-		for (m = (const void *)buf; FAN_EVENT_OK(m, len);
-		     m = FAN_EVENT_NEXT(m, len)) {
-			if (m->vers != FANOTIFY_METADATA_VERSION) {
+		/*
+		 * Events follow one another at event_len, which the info
+		 * records make a multiple of 4 only: copy each header out
+		 * before reading its 64-bit mask.
+		 */
+		for (off = 0; off + FAN_EVENT_METADATA_LEN <= (size_t)len;
+		     off += m.event_len) {
+			memcpy(&m, buf + off, sizeof(m));
+			if (m.event_len < FAN_EVENT_METADATA_LEN ||
+			    off + m.event_len > (size_t)len)
+				break;
+			if (m.vers != FANOTIFY_METADATA_VERSION) {
 				scan_msg("fanotify metadata version %u, "
-					 "expected %u", m->vers,
+					 "expected %u", m.vers,
 					 FANOTIFY_METADATA_VERSION);
 				return -EPROTO;
 			}
 			nevents++;
-			if (m->fd >= 0)
-				close(m->fd);
-			if (m->mask & FAN_Q_OVERFLOW) {
+			if (m.fd >= 0)
+				close(m.fd);
+			if (m.mask & FAN_Q_OVERFLOW) {
 				pthread_mutex_lock(&ctx->lock);
 				ctx->overflows++;
 				pthread_mutex_unlock(&ctx->lock);
 				lv->resync_wanted = true;
 				continue;
 			}
-			error = scan_live_event(ctx, m);
+			error = scan_live_event(ctx, &m, buf + off);
 			if (error)
 				return error;
 		}
 	}
 
-	qsort(lv->batch, lv->nbatch, sizeof(*lv->batch), scan_fh_cmp);
+	if (lv->nbatch > 1)
+		qsort(lv->batch, lv->nbatch, sizeof(*lv->batch), scan_fh_cmp);
 	for (i = 0; !error && i < lv->nbatch; i++) {
 		if (i && !scan_fh_cmp(&lv->batch[i - 1], &lv->batch[i]))
 			continue;
@@ -736,8 +749,8 @@ scan_live_thread(void *priv)
 	long			n;
 	int			timeout, error = 0;
 
-	buf = aligned_alloc(sizeof(struct fanotify_event_metadata) * 8,
-			    SCAN_LIVE_BUF);
+	/* malloc's alignment suits struct fanotify_event_metadata. */
+	buf = malloc(SCAN_LIVE_BUF);
 	if (!buf) {
 		scan_msg("out of memory");
 		lv->status = 2;

@@ -123,6 +123,8 @@ drain()
 	idle=$(st idle)
 	for ((i = 0; i < 300; i++)); do
 		[ "$(st idle)" -ge $((idle + 2)) ] && return 0
+		kill -0 "$pid" 2>/dev/null ||
+			_fail "the scanner died: $(tail -n 30 "$T/err")"
 		sleep 0.1
 	done
 	_fail "events not drained in 30 s (status: $(tr '\n' ' ' <"$S"))"
