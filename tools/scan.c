@@ -62,6 +62,7 @@
 
 static bool scan_msg_tty;
 
+/* Print "xfbt scan: " and the message on stderr (over a progress line). */
 void
 scan_msg(const char *fmt, ...)
 {
@@ -89,6 +90,19 @@ scan_usage(FILE *f)
 "                  (SIGUSR1 asks for one pass now)\n"
 "  -v, --verbose   print counts and timings\n"
 "Exit status: 0 done and agreeing, 1 the maps differ, 2 error.\n");
+}
+
+/* The directory part of @path ("." if none), in a new string; NULL. */
+char *
+scan_dirname(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, slash - path);
 }
 
 /* Seconds on the monotonic clock. */
@@ -131,6 +145,7 @@ scan_status_locked(struct scan_ctx *ctx)
 		rename(tmp, ctx->status_path);
 }
 
+/* Name the phase in the status file.  Takes the lock. */
 static void
 scan_set_phase(struct scan_ctx *ctx, const char *phase)
 {
@@ -564,6 +579,7 @@ struct scan_clock {
 	double	sys;
 };
 
+/* Read the clocks now. */
 static void
 scan_clock_read(struct scan_clock *c)
 {
@@ -675,6 +691,7 @@ scan_parse_args(struct scan_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/* The entry point (scan.h): the steps of the header, in order. */
 int
 xfbt_scan_main(int argc, char **argv)
 {

@@ -163,7 +163,7 @@ struct scan_stats {
 	uint64_t	inodes;		/* inodes visited */
 	uint64_t	extents;	/* mappings read from the fs */
 	uint64_t	records;	/* rmap records they made */
-	uint64_t	skipped;	/* delalloc, unknown, inline, unaligned */
+	uint64_t	skipped;	/* no blocks of their own */
 	uint64_t	realtime;	/* realtime files skipped */
 	uint64_t	unmapped;	/* symlinks etc. with blocks */
 	uint64_t	vanished;	/* gone between listing and reading */
@@ -251,7 +251,7 @@ struct scan_ctx {
 	pthread_mutex_t		lock;
 	/* Everything below is guarded by lock. */
 	struct scan_itab	itab;
-	uint64_t		cursor;		/* every ino <= cursor visited */
+	uint64_t		cursor;		/* inodes <= cursor visited */
 	bool			scan_done;	/* cursor is past every ino */
 	struct scan_defer	*defer;		/* min-heap on ino */
 	size_t			ndefer;
@@ -273,6 +273,7 @@ struct scan_ctx {
 };
 
 /* scan.c */
+char *scan_dirname(const char *path);
 double scan_now(void);
 void scan_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void scan_status_locked(struct scan_ctx *ctx);

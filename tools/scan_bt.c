@@ -226,47 +226,50 @@ scan_bt_type(const struct scan_bt *bt, char *type, size_t size)
 	free(buf);
 }
 
+/* Is @path in a FUSE mount (the daemon's)?  0, or -errno after a message. */
+static int
+scan_bt_check_mount(const char *path)
+{
+	struct statfs	sfs;
+	char		*parent;
+	int		error;
+
+	parent = scan_dirname(path);
+	if (!parent)
+		return -ENOMEM;
+	error = statfs(parent, &sfs) ? -errno : 0;
+	if (!error && sfs.f_type != SCAN_FUSE_MAGIC)
+		error = -ENOTDIR;
+	if (error)
+		scan_msg("%s: not in an xfbtreefs mount (%s)", path,
+			 error == -ENOTDIR ? "not a FUSE filesystem" :
+			 strerror(-error));
+	free(parent);
+	return error;
+}
+
 /*
  * Make sure btree NAME.ag@agno.@type exists in the mount and has type
  * @type ("rmap" or "refcount"): create it, or take over one of that type
  * (its records will be replaced by the load), or retype an empty one.
- * Returns 0 or a negative errno after a message.
+ * Returns 0 or a negative errno after a message; either way @bt is to
+ * be released with scan_bt_release().
  */
 int
 scan_bt_prepare(struct scan_bt *bt, const char *name, uint32_t agno,
 		const char *type)
 {
-	char		have[32], path[PATH_MAX], *parent, *slash;
-	struct statfs	sfs;
-	int		fd, error;
+	char	have[32], path[PATH_MAX];
+	int	fd, error;
 
 	bt->insert_fd = bt->delete_fd = bt->lookup_fd = -1;
 	if (asprintf(&bt->dir, "%s.ag%" PRIu32 ".%s", name, agno, type) < 0) {
 		bt->dir = NULL;
 		return -ENOMEM;
 	}
-	parent = strdup(bt->dir);
-	if (!parent)
-		return -ENOMEM;
-	slash = strrchr(parent, '/');
-	if (!slash)
-		strcpy(parent, ".");
-	else if (slash == parent)
-		parent[1] = 0;
-	else
-		*slash = 0;
-	error = statfs(parent, &sfs) ? -errno : 0;
-	if (!error && sfs.f_type != SCAN_FUSE_MAGIC)
-		error = -ENOTDIR;
-	if (error) {
-		scan_msg("%s: not in an xfbtreefs mount (%s)", name,
-			 error == -ENOTDIR ? "not a FUSE filesystem" :
-			 strerror(-error));
-		free(parent);
+	error = scan_bt_check_mount(bt->dir);
+	if (error)
 		return error;
-	}
-	free(parent);
-
 	if (mkdir(bt->dir, 0755) && errno != EEXIST) {
 		error = -errno;
 		scan_msg("%s: cannot create the btree: %s", bt->dir,
@@ -280,20 +283,25 @@ scan_bt_prepare(struct scan_bt *bt, const char *name, uint32_t agno,
 		scan_msg("%s: exists but is no xfbtreefs btree", bt->dir);
 		return -ENOTDIR;
 	}
+
+	/* Another type: only an empty btree takes a new one (else EBUSY). */
 	snprintf(path, sizeof(path), "%s/type", bt->dir);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || scan_bt_write_lines(fd, type, strlen(type), 64)) {
+	if (fd < 0) {
 		error = -errno;
-		if (fd >= 0)
-			close(fd);
-		scan_msg("%s: is a %s btree with records; remove it or choose "
-			 "another NAME", bt->dir, have);
-		return error ? error : -EBUSY;
+		goto out_refused;
 	}
+	error = scan_bt_write_lines(fd, type, strlen(type), 64);
 	close(fd);
-	return 0;
+	if (!error)
+		return 0;
+out_refused:
+	scan_msg("%s: is a %s btree with records; remove it or choose another "
+		 "NAME (%s)", bt->dir, have, strerror(-error));
+	return error;
 }
 
+/* Close @bt's open files and forget it; a bt never prepared is left. */
 void
 scan_bt_release(struct scan_bt *bt)
 {
@@ -407,6 +415,7 @@ out_signals:
 	return error;
 }
 
+/* Replace rmap btree @bt's records with @recs[0..@n): 0 or -errno. */
 int
 scan_bt_load_rmap(struct scan_ctx *ctx, struct scan_bt *bt,
 		const struct scan_rec *recs, size_t n)
@@ -414,6 +423,7 @@ scan_bt_load_rmap(struct scan_ctx *ctx, struct scan_bt *bt,
 	return scan_bt_load(ctx, bt, recs, n, scan_fmt_rmap);
 }
 
+/* Replace refcount btree @bt's records with @recs[0..@n). */
 int
 scan_bt_load_refc(struct scan_ctx *ctx, struct scan_bt *bt,
 		const struct scan_refc *recs, size_t n)
@@ -451,6 +461,10 @@ scan_bt_txn(struct scan_bt *bt, bool delete, const void *recs, size_t n,
 	return error;
 }
 
+/*
+ * Insert (or, if @delete, delete) rmap records @recs[0..@n) in one
+ * transaction; nothing to do for @n == 0.  0 or -errno after a message.
+ */
 int
 scan_bt_rmap_write(struct scan_bt *bt, bool delete,
 		const struct scan_rec *recs, size_t n)
@@ -458,6 +472,7 @@ scan_bt_rmap_write(struct scan_bt *bt, bool delete,
 	return scan_bt_txn(bt, delete, recs, n, scan_fmt_rmap);
 }
 
+/* The same for refcount records. */
 int
 scan_bt_refc_write(struct scan_bt *bt, bool delete,
 		const struct scan_refc *recs, size_t n)
@@ -503,6 +518,7 @@ scan_parse_rmap(char *line, uint32_t agno, struct scan_rec *r)
 	return 0;
 }
 
+/* Parse one refcount line (shared domain only) into @r; 0 or -EINVAL. */
 static int
 scan_parse_refc(char *line, struct scan_refc *r)
 {
@@ -646,6 +662,7 @@ scan_bt_records(struct scan_bt *bt, uint32_t agno, bool refc,
 	return error;
 }
 
+/* Every record of rmap btree @bt (group @agno), appended to @out. */
 int
 scan_bt_rmap_records(struct scan_bt *bt, uint32_t agno,
 		struct scan_recvec *out)
@@ -653,8 +670,10 @@ scan_bt_rmap_records(struct scan_bt *bt, uint32_t agno,
 	return scan_bt_records(bt, agno, false, out, NULL, NULL);
 }
 
+/* Every record of refcount btree @bt, in a new array (free it). */
 int
-scan_bt_refc_records(struct scan_bt *bt, struct scan_refc **outp, size_t *np)
+scan_bt_refc_records(struct scan_bt *bt, struct scan_refc **outp,
+		size_t *np)
 {
 	return scan_bt_records(bt, 0, true, NULL, outp, np);
 }

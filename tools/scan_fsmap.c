@@ -216,11 +216,12 @@ scan_runs_compare(struct scan_cmp_out *out, uint32_t agno,
 			c = 0;
 		else
 			c = scan_run_cmp(&k[i], &o[j]);
-		for (i2 = i; c <= 0 && i2 < nk && scan_run_samekey(&k[i], &k[i2]);
-		     i2++)
+		/* The runs of this key on each side (none if c says so). */
+		for (i2 = i; c <= 0 && i2 < nk &&
+		     scan_run_samekey(&k[i], &k[i2]); i2++)
 			;
-		for (j2 = j; c >= 0 && j2 < no && scan_run_samekey(&o[j], &o[j2]);
-		     j2++)
+		for (j2 = j; c >= 0 && j2 < no &&
+		     scan_run_samekey(&o[j], &o[j2]); j2++)
 			;
 		*konly += scan_runs_subtract(out, agno, "kernel", k + i,
 					     i2 - i, o + j, j2 - j);
@@ -450,6 +451,10 @@ out_free:
 	return error;
 }
 
+/*
+ * --compare: see the header.  Returns 0 when the maps agree, 1 when they
+ * differ, or a negative errno.  Caller holds ctx->lock.
+ */
 int
 scan_compare(struct scan_ctx *ctx)
 {

@@ -94,6 +94,7 @@ struct scan_live {
 	size_t		capbatch;
 };
 
+/* Has SIGINT or SIGTERM (or a failure of the event thread) come? */
 bool
 scan_live_stopping(struct scan_ctx *ctx)
 {
@@ -369,6 +370,7 @@ scan_apply_pending_locked(struct scan_ctx *ctx, uint32_t agno)
 	return 0;
 }
 
+/* Drop what waited for group @agno's load (it failed, or we stop). */
 void
 scan_pending_free_locked(struct scan_ctx *ctx, uint32_t agno)
 {
@@ -459,25 +461,23 @@ scan_touch_fh_locked(struct scan_ctx *ctx, const struct scan_fh *fh)
 	struct scan_inode	*ip;
 	struct scan_ient	ie;
 	struct stat		st;
-	int			fd;
+	int			fd, error = 0;
 
 	fd = scan_fs_open_fh(&ctx->fs, fh, O_PATH);
 	if (fd == -ESTALE || fd == -ENOENT) {
 		ip = scan_find_fh_locked(ctx, fh);
 		return ip ? scan_drop_locked(ctx, ip->ino, fh) : 0;
 	}
-	if (fd < 0) {
-		ctx->stats.errors++;
-		scan_msg("an event's handle: %s", strerror(-fd));
-		return 0;
-	}
-	if (fstat(fd, &st)) {
-		ctx->stats.errors++;
-		scan_msg("an event's inode: fstat: %s", strerror(errno));
+	if (fd >= 0) {
+		error = fstat(fd, &st) ? -errno : 0;
 		close(fd);
+	}
+	if (fd < 0 || error) {
+		ctx->stats.errors++;
+		scan_msg("an event's inode: %s",
+			 strerror(fd < 0 ? -fd : -error));
 		return 0;
 	}
-	close(fd);
 	if (!ctx->scan_done && st.st_ino > ctx->cursor)
 		return scan_defer_push_locked(ctx, st.st_ino, fh);
 
@@ -546,7 +546,8 @@ scan_live_event(struct scan_ctx *ctx, const struct fanotify_event_metadata *m,
 	end = raw + m->event_len;
 	while (!error && p + sizeof(info->hdr) <= end) {
 		info = (const struct fanotify_event_info_fid *)p;
-		if (info->hdr.len < sizeof(*info) + sizeof(struct file_handle) ||
+		if (info->hdr.len < sizeof(*info) +
+				    sizeof(struct file_handle) ||
 		    p + info->hdr.len > end)
 			break;
 		switch (info->hdr.info_type) {

@@ -69,6 +69,7 @@
 				 FIEMAP_EXTENT_DATA_INLINE | \
 				 FIEMAP_EXTENT_DATA_TAIL)
 
+/* Append a copy of @r to @rv: 0 or -ENOMEM. */
 int
 scan_recvec_push(struct scan_recvec *rv, const struct scan_rec *r)
 {
@@ -87,6 +88,7 @@ scan_recvec_push(struct scan_recvec *rv, const struct scan_rec *r)
 	return 0;
 }
 
+/* Free @rv's records and leave it empty. */
 void
 scan_recvec_free(struct scan_recvec *rv)
 {
@@ -114,7 +116,8 @@ scan_rec_cmp(const void *a, const void *b)
 	if (!c)
 		c = SCAN_CMP(x->owner, y->owner);
 	if (!c)
-		c = SCAN_CMP(x->flags & SCAN_REC_ATTR, y->flags & SCAN_REC_ATTR);
+		c = SCAN_CMP(x->flags & SCAN_REC_ATTR,
+			     y->flags & SCAN_REC_ATTR);
 	if (!c)
 		c = SCAN_CMP(x->offset, y->offset);
 	if (!c)
@@ -132,7 +135,8 @@ scan_rec_cmp(const void *a, const void *b)
  */
 int
 scan_cut_extent(const struct scan_fs *fs, uint64_t owner, uint64_t pb,
-		uint64_t lb, uint64_t n, uint32_t flags, struct scan_recvec *out)
+		uint64_t lb, uint64_t n, uint32_t flags,
+		struct scan_recvec *out)
 {
 	struct scan_rec	r;
 	uint64_t	glen, chunk;
@@ -360,6 +364,7 @@ scan_itab_pos(const struct scan_itab *it, uint64_t ino)
 	return lo;
 }
 
+/* Inode @ino's entry, or NULL. */
 struct scan_inode *
 scan_itab_find(const struct scan_itab *it, uint64_t ino)
 {
@@ -457,6 +462,7 @@ scan_itab_remove(struct scan_itab *it, uint64_t ino)
 	it->n--;
 }
 
+/* Free every entry and the table. */
 void
 scan_itab_free(struct scan_itab *it)
 {

@@ -28,6 +28,7 @@
 
 #include "tools/scan.h"
 
+/* Does rmap record @r count towards reference counts? */
 bool
 scan_rec_shareable(const struct scan_rec *r)
 {

@@ -269,7 +269,7 @@ scan_generic_geometry(struct scan_fs *fs, const char *path)
 	struct scan_fh	fh;
 	struct stat	st;
 	uint64_t	bytes;
-	char		*dir, *slash;
+	char		*dir;
 	int		dirfd, error;
 
 	if (fstatvfs(fs->fd, &sv))
@@ -295,16 +295,9 @@ scan_generic_geometry(struct scan_fs *fs, const char *path)
 	if (S_ISDIR(st.st_mode)) {
 		dirfd = dup(fs->fd);
 	} else {
-		dir = strdup(path);
+		dir = scan_dirname(path);
 		if (!dir)
 			return -ENOMEM;
-		slash = strrchr(dir, '/');
-		if (!slash)
-			strcpy(dir, ".");
-		else if (slash == dir)
-			dir[1] = 0;
-		else
-			*slash = 0;
 		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		free(dir);
 	}
@@ -379,6 +372,7 @@ out_close:
 	return error;
 }
 
+/* Close what scan_fs_open() opened. */
 void
 scan_fs_close(struct scan_fs *fs)
 {
