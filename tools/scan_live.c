@@ -7,8 +7,8 @@
  *
  *	fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET)
  *	fanotify_mark(FAN_MARK_FILESYSTEM, FAN_MODIFY | FAN_CLOSE_WRITE |
- *	              FAN_ATTRIB | FAN_CREATE | FAN_DELETE | FAN_MOVE |
- *	              FAN_ONDIR)
+ *	              FAN_ATTRIB | FAN_CREATE | FAN_DELETE | FAN_DELETE_SELF |
+ *	              FAN_MOVE | FAN_ONDIR)
  *
  * Events carry file handles, not descriptors: FAN_REPORT_FID names the
  * object, FAN_REPORT_DFID_NAME its directory, and FAN_REPORT_TARGET_FID
@@ -25,7 +25,10 @@
  * sure the scan visits it even if its listing predates the inode).  A
  * handle that no longer opens (ESTALE) is a deleted inode: its records
  * go, if the table holds that incarnation (same handle bytes, so a new
- * file that reused the number keeps its records).
+ * file that reused the number keeps its records).  A file unlinked while
+ * open still opens by handle and keeps its blocks until its last close,
+ * when FAN_DELETE_SELF comes (a file renamed over gets FAN_ATTRIB for its
+ * lost link, then the same).
  *
  * A replacement reaches a group according to the group's state
  * (scan_delta_locked): in memory, the table alone changes; while the
@@ -852,7 +855,8 @@ scan_live_start(struct scan_ctx *ctx)
 		return error;
 	}
 	mask = FAN_MODIFY | FAN_CLOSE_WRITE | FAN_ATTRIB | FAN_CREATE |
-	       FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_ONDIR;
+	       FAN_DELETE | FAN_DELETE_SELF | FAN_MOVED_FROM | FAN_MOVED_TO |
+	       FAN_ONDIR;
 	if (fanotify_mark(lv->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, mask,
 			  ctx->fs.fd, NULL)) {
 		error = -errno;

@@ -135,7 +135,7 @@ for ((r = 1; r <= runs; r++)); do
 			ino = $2; ext = $4; st = $9; ips = substr($11, 2); eps = $13
 			su = $16; ss = $19
 		}
-		/^load: / { lt = $(NF - 1); recs = $4; refc = $7 }
+		/^load: / { lt = $11; recs = $4; refc = $7 }
 		/^compare: [0-9.]+ s$/ { ct = $2 }
 		/^compare: the maps/ { verdict = $4 }
 		END {

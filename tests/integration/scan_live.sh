@@ -8,7 +8,8 @@
 # no speculative preallocation past EOF is trimmed behind our back) holds
 # a few hundred files.  The scanner starts before any change, and a
 # writer appends, punches, preallocates, reflinks, overwrites shared
-# blocks, deletes, renames and creates files:
+# blocks, deletes, renames (also over other files), sets attributes and
+# creates files:
 #  1. while the scan is held (debug pause) at the middle inode: changes
 #     below the cursor are applied to the table, changes above it wait
 #     for the scan (the status file shows deferred inodes);
@@ -71,9 +72,13 @@ change()
 		cp --reflink=always "$f" "$n"
 		files+=("$n") ;;
 	6)	rm -f "$f" ;;
-	7)	n=$X/d$((RANDOM % 4))/moved$((nfile++))
-		mv "$f" "$n"
-		files+=("$n") ;;
+	7)	if ((RANDOM % 2)) && [ -e "$g" ] && [ "$f" != "$g" ]; then
+			mv "$f" "$g"	# over another file, which goes
+		else
+			n=$X/d$((RANDOM % 4))/moved$((nfile++))
+			mv "$f" "$n"
+			files+=("$n")
+		fi ;;
 	8)	xfs_io -c "pwrite -S 9 $off 4096" "$f" ;;
 	9)	setfattr -n "user.x$((RANDOM % 3))" \
 			-v "$(head -c 2500 /dev/zero | tr '\0' v)" "$f" ;;
