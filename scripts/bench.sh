@@ -16,6 +16,10 @@
 #   data     tests/bench/bench_data.sh: fio IOPS and MB/s on a btree's
 #            `data` file beside /dev/shm and discardfs, and `load` against
 #            `insert` for a million random records (see its header).
+#   scan     tests/bench/bench_scan.sh: `xfbt scan --compare` on an XFS
+#            image of 100,000 files: inodes and extents scanned per
+#            second, load and compare times (see its header).  Needs
+#            root and a loop device, so it is not part of the default run.
 #
 # Run as root, it first installs the Debian packages the build needs if any
 # is missing (scripts/lib/deps.sh).
@@ -24,11 +28,13 @@
 #	scripts/bench.sh engines [bench_engines options]
 #	scripts/bench.sh fuse [bench_fuse options]
 #	scripts/bench.sh data [bench_data.sh options]
+#	scripts/bench.sh scan [bench_scan.sh options]
 # For example:
 #	scripts/bench.sh engines -n 100000 -r 1    # a quick pass
 #	scripts/bench.sh engines -e xfbtree,lmdb --json results.json
 #	scripts/bench.sh fuse -n 100000 -r 1 --json fuse.json
 #	scripts/bench.sh data -r 5 -s 256m -t 5
+#	scripts/bench.sh scan -n 200000 -r 3
 # Environment: BENCH_BUILD_DIR (default: build-bench in the source tree).
 set -euo pipefail
 
@@ -45,6 +51,7 @@ usage()
 run_engines=false
 run_fuse=false
 run_data=false
+run_scan=false
 case ${1:-} in
 '')
 	run_engines=true
@@ -63,23 +70,31 @@ data)
 	run_data=true
 	shift
 	;;
+scan)
+	run_scan=true
+	shift
+	;;
 -h | --help | help)
 	usage
 	exit 0
 	;;
 *)
-	echo "bench.sh: unknown subcommand '$1' (engines, fuse or data," \
-		"or none for all)" >&2
+	echo "bench.sh: unknown subcommand '$1' (engines, fuse, data or" \
+		"scan, or none for the first three)" >&2
 	usage >&2
 	exit 2
 	;;
 esac
 
 pkgs=(gcc meson ninja-build pkg-config libglib2.0-dev liblmdb-dev
-	libsqlite3-dev)
+	libsqlite3-dev xfslibs-dev)
 targets=(tests/bench/bench_engines)
 opts=(-Dbuildtype=release -Dbench=true -Dtests=false)
-if $run_fuse || $run_data; then
+if $run_scan; then
+	pkgs+=(fuse3 libfuse3-dev xfsprogs)
+	targets=(fusefs/xfbtreefs tools/xfbt)
+	opts+=(-Dfuse=true)
+elif $run_fuse || $run_data; then
 	pkgs+=(fuse3 libfuse3-dev fio)
 	targets+=(fusefs/xfbtreefs tests/bench/discardfs tests/bench/bench_fuse)
 	opts+=(-Dfuse=true)
@@ -106,7 +121,10 @@ data=("$src/tests/bench/bench_data.sh"
 	--daemon "$builddir/fusefs/xfbtreefs"
 	--discardfs "$builddir/tests/bench/discardfs")
 
-if $run_engines && $run_fuse && $run_data; then
+if $run_scan; then
+	exec "$src/tests/bench/bench_scan.sh" --xfbt "$builddir/tools/xfbt" \
+		--daemon "$builddir/fusefs/xfbtreefs" "$@"
+elif $run_engines && $run_fuse && $run_data; then
 	"$engines"
 	echo
 	"${fuse[@]}"

@@ -27,21 +27,7 @@
 
 #include "tools/xfbt.h"
 
-#ifdef XFBT_HAVE_SCAN
 #include "tools/scan.h"
-#else
-/*
- * The scanner (tools/scan.h, xfbt_scan_main) is built when tools/
- * meson.build lists its sources; until then the subcommand says so.
- */
-static int
-xfbt_scan_main(int argc, char **argv)
-{
-	(void)argc, (void)argv;
-	xfbt_say("not built in this xfbt");
-	return XFBT_EXIT_ERROR;
-}
-#endif
 
 #ifndef XFBT_VERSION
 #define XFBT_VERSION	"unknown"
@@ -69,7 +55,7 @@ static const struct xfbt_cmd xfbt_cmds[] = {
 	  "decode page files (copies of pages/N too)", xfbt_decode_main },
 	{ "dot", "DIR [OUT.svg|OUT.png]",
 	  "draw the tree with Graphviz", xfbt_dot_main },
-	{ "scan", "...",
+	{ "scan", "[--live] [--compare] [--resync=SECONDS] [-v] NAME PATH",
 	  "fill rmap and refcount btrees from a filesystem",
 	  xfbt_scan_main },
 };

@@ -14,8 +14,9 @@
  *	queries.c  get, query, check, stat, dot: the readers
  *	decode.c   decode: the page decoder, on the library's
  *	           xbt_decode_block()
- *	scan.h     scan (a separate family, built when meson lists its
- *	           sources: XFBT_HAVE_SCAN)
+ *	scan.h     scan: a filesystem's reverse map rebuilt (scan*.c, a
+ *	           family of its own; scan.c's header says which file
+ *	           holds what)
  *
  * Exit statuses are grep's: 0 done (found, ok), 1 the btree refused or
  * said no, 2 usage, I/O or system errors, damage included.  A subcommand's

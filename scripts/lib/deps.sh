@@ -9,7 +9,7 @@
 
 # shellcheck disable=SC2034
 XFB_BUILD_PACKAGES="gcc meson ninja-build pkg-config libglib2.0-dev check
-libfuse3-dev fuse3"
+libfuse3-dev fuse3 xfslibs-dev"
 # graphviz and mawk: the README's examples (tests/integration/docs.sh)
 # draw a tree, and must work with Debian's default awk.
 # shellcheck disable=SC2034
