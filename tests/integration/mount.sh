@@ -161,7 +161,7 @@ bg_check "$D"
 	_fail "background with log=FILE said: $(cat "$T/bg.err")"
 mkdir "$D/t"
 _expect "OK EINVAL OK" open "$D/t/insert" w write $'x 1\n' close
-grep -Eq "^$STAMP warning: t: insert: line 1: .*: x 1\$" "$LOG" ||
+grep -Eq "^$STAMP warning: t: pid [0-9]+ insert: line 1: .*: x 1\$" "$LOG" ||
 	_fail "background: reason not in $LOG: $(cat "$LOG")"
 bg_umount "$D"
 
