@@ -97,6 +97,24 @@ xbtree_last_error(struct xbtree *bt, char *buf, size_t len)
 	pthread_mutex_unlock(&bt->err_lock);
 }
 
+/* The process-wide source of content versions (never 0). */
+static uint64_t xbt_version_counter;
+
+void
+xbtree_bump_version(struct xbtree *bt)
+{
+	__atomic_store_n(&bt->version,
+			 __atomic_add_fetch(&xbt_version_counter, 1,
+					    __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+}
+
+uint64_t
+xbtree_version(const struct xbtree *bt)
+{
+	return __atomic_load_n(&bt->version, __ATOMIC_ACQUIRE);
+}
+
 bool
 xbtree_is_corrupt(const struct xbtree *bt)
 {
@@ -481,6 +499,7 @@ xbtree_create(const struct xbt_ops *ops, const struct xbtree_params *params,
 		goto out_targ;
 	bt->head = xbuf_addr(&bt->targ, XBT_HEAD_BLOCK);
 	xbtree_format(bt);
+	xbtree_bump_version(bt);
 	*btp = bt;
 	return 0;
 
@@ -1151,5 +1170,6 @@ xbtree_write_block(struct xbtree *bt, uint64_t bno, const void *buf,
 	memcpy((uint8_t *)xbuf_addr(&bt->targ, bno) + off, buf, len);
 	xbuf_state_clear(&bt->targ, bno, XBUF_TRUSTED);
 	xbtree_shape_changed(bt);
+	xbtree_bump_version(bt);
 	return 0;
 }

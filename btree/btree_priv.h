@@ -70,6 +70,14 @@ struct xbtree {
 	uint64_t		nr_new_roots, nr_root_kills;
 	uint64_t		nr_commits, nr_cancels;
 
+	/*
+	 * Content version (xbtree_version()): taken from one process-wide
+	 * counter at creation and at every change that can alter a block
+	 * (commit, raw write), so no two states of any two btrees of the
+	 * process share a number.  Atomic.
+	 */
+	uint64_t		version;
+
 	bool			corrupt;	/* atomic; sticky */
 	pthread_mutex_t		err_lock;	/* protects last_error */
 	char			last_error[256];
@@ -77,6 +85,9 @@ struct xbtree {
 
 #define XBT_STAT_INC(bt, field) \
 	__atomic_fetch_add(&(bt)->field, 1, __ATOMIC_RELAXED)
+
+/* A new content version for @bt (see struct xbtree.version). */
+void xbtree_bump_version(struct xbtree *bt);
 
 /* ---- block layout helpers ----------------------------------------- */
 

@@ -423,6 +423,7 @@ xbt_trans_commit(struct xbt_trans *tp)
 		xbuf_free(targ, tp->freed[i]);
 
 	XBT_STAT_INC(bt, nr_commits);
+	xbtree_bump_version(bt);
 	xbt_trans_free(tp);
 	return error;
 }

@@ -173,6 +173,15 @@ const uint8_t *xbtree_uuid(const struct xbtree *bt);
 void xbtree_get_stats(struct xbtree *bt, struct xbtree_stats *st);
 uint64_t xbtree_nrecords(const struct xbtree *bt);
 bool xbtree_is_corrupt(const struct xbtree *bt);
+/*
+ * The btree's content version: a number that changes at every commit and
+ * every raw block write (xbtree_write_block()), and that no other state
+ * of any btree in the process ever had (one counter serves them all), so
+ * a rendering cached with its version is current while they are equal.
+ * A cancelled transaction may leave it unchanged.  Any thread; the
+ * caller's lock decides which state it describes.
+ */
+uint64_t xbtree_version(const struct xbtree *bt);
 /* Copy the most recent corruption reason (empty if none) into @buf. */
 void xbtree_last_error(struct xbtree *bt, char *buf, size_t len);
 
@@ -324,6 +333,25 @@ typedef void (*xbt_check_report_fn)(uint64_t bno, const char *msg,
 		void *priv);
 int xbtree_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
 		uint64_t *problems);
+
+/*
+ * The way from the root to the leaf where @key is or would go (path.c):
+ * one step per level, root first, the leaf last.  In a node, slot is the
+ * pointer the descent follows (the last entry whose low key is <= @key,
+ * 0 if none is); in the leaf, the record with @key or the slot it would
+ * be inserted at (numrecs when past the last).  Slots count from 0.
+ * For an overlapping btree, the path of an EQ lookup of @key.  @steps
+ * must hold XBT_MAXLEVELS entries; *@nsteps gets the height.  Counts as
+ * a lookup.  The caller holds the btree's read lock.  0, or -EUCLEAN /
+ * -EBADMSG for a damaged block on the way.
+ */
+struct xbt_path_step {
+	unsigned int	level;		/* 0: the leaf */
+	uint64_t	bno;
+	unsigned int	slot;
+};
+int xbtree_path(struct xbtree *bt, const void *key,
+		struct xbt_path_step *steps, unsigned int *nsteps);
 
 /* ---- bulk load (bload.c) -------------------------------------------- */
 
