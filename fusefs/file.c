@@ -53,6 +53,7 @@ enum xfbfs_query_op {
 	XFBFS_Q_LE,
 	XFBFS_Q_GE,
 	XFBFS_Q_RANGE,
+	XFBFS_Q_PATH,
 };
 
 struct xfbfs_query {
@@ -414,6 +415,23 @@ xfbfs_gen_records(struct xfbfs_gen *g, struct xbtree *bt)
 	return error;
 }
 
+/* `path KEY`: "level L block B slot S" lines, root first. */
+static int
+xfbfs_answer_path(struct xfbfs_handle *h, struct xbtree *bt, const void *key)
+{
+	struct xbt_path_step	steps[XBT_MAXLEVELS];
+	unsigned int		n, i;
+	int			error;
+
+	error = xbtree_path(bt, key, steps, &n);
+	for (i = 0; i < n && !error; i++)
+		error = xfbfs_out_printf(h, "level %u block %llu slot %u\n",
+					 steps[i].level,
+					 (unsigned long long)steps[i].bno,
+					 steps[i].slot);
+	return error;
+}
+
 /* The next chunk of a lookup answer. */
 static int
 xfbfs_gen_answer(struct xfbfs_gen *g, struct xbtree *bt)
@@ -435,6 +453,13 @@ xfbfs_gen_answer(struct xfbfs_gen *g, struct xbtree *bt)
 	}
 	while (h->qnext < h->nqueries && h->out_len < g->target) {
 		q = &h->queries[h->qnext];
+		if (q->op == XFBFS_Q_PATH) {
+			error = xfbfs_answer_path(h, bt, q->key);
+			if (error)
+				return error;
+			h->qnext++;
+			continue;
+		}
 		if (q->op != XFBFS_Q_RANGE) {
 			error = xbtree_get(bt, dirs[q->op], q->key, rec, &stat);
 			if (error)
@@ -869,17 +894,19 @@ static int
 xfbfs_parse_query(struct xfbfs_handle *h, const struct xfbfs_type *type,
 		const struct xfbfs_field *f, int nf, const char **why)
 {
-	static const char *const verbs[] = { "eq", "le", "ge", "range" };
+	static const char *const verbs[] = {
+		"eq", "le", "ge", "range", "path",
+	};
 	struct xfbfs_query	*q;
 	unsigned int		op;
 	size_t			cap;
 
-	for (op = 0; op < 4; op++)
+	for (op = 0; op < 5; op++)
 		if (f[0].len == strlen(verbs[op]) &&
 		    !memcmp(f[0].p, verbs[op], f[0].len))
 			break;
-	if (op == 4) {
-		*why = "unknown query (eq, le, ge, range)";
+	if (op == 5) {
+		*why = "unknown query (eq, le, ge, range, path)";
 		return -EINVAL;
 	}
 	if (h->nqueries >= XFBFS_QUERIES_MAX) {
