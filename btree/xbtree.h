@@ -415,6 +415,23 @@ int xbtree_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
 		void *priv);
 
 /*
+ * The btree as one self-contained web page (html.c): the tree drawn in
+ * SVG level by level, every block clickable and shown decoded as
+ * xbt_decode_block() prints it, a search box that walks a key's path as
+ * xbtree_path() does, damage and xbtree_check()'s problems in a warning
+ * colour.  Past @max_bytes (0: no limit) it keeps whole levels from the
+ * root down while they fit, then a sample of the next level (first,
+ * last, evenly spaced), and says what it left out; the root is always
+ * in.  Every block is verified before use; damage is reported as any
+ * reader reports it.  The page's stable markup is described in html.c.
+ *
+ * The caller holds the btree's read lock.  Returns 0, -ENOMEM, or the
+ * first error @out returned.
+ */
+int xbtree_dump_html(struct xbtree *bt, size_t max_bytes, xbt_text_fn out,
+		void *priv);
+
+/*
  * Decode one page (decode.c) the way a developer reads it: the header
  * block's fields, or a btree block's header fields, checksum, and every
  * record or key and pointer, per type (by magic, xbt_ops_by_magic());

@@ -79,6 +79,7 @@ struct xfbfs_handle {
 	pthread_mutex_t		lock;
 
 	struct xfbfs_load	*load;		/* `load`: the staging */
+	struct xfbfs_html	*html;		/* tree.html: its rendering */
 
 	/* line assembly */
 	char			tail[XFBFS_LINE_MAX + 1];
@@ -531,6 +532,7 @@ xfbfs_handle_free(struct xfbfs_handle *h)
 {
 	xfbfs_open_del(&xfbfs_handles, &h->link);
 	xfbfs_load_free(h->tree, h->load);
+	xfbfs_html_put(h->html);
 	xfbfs_tree_put(h->tree);
 	pthread_mutex_destroy(&h->lock);
 	free(h->out);
@@ -588,6 +590,14 @@ xfbfs_do_open(fuse_ino_t ino, int flags, struct xfbfs_handle **hp)
 	/* O_TRUNC empties `data` (fio lays files out this way). */
 	if (kind == XFBFS_F_DATA && (flags & O_TRUNC) && acc != O_RDONLY) {
 		error = xfbfs_data_truncate(tree, 0);
+		if (error) {
+			free(h);
+			goto out_put;
+		}
+	}
+	/* tree.html reads the rendering of this moment to the end. */
+	if (kind == XFBFS_F_TREEHTML) {
+		error = xfbfs_html_get(tree, &h->html);
 		if (error) {
 			free(h);
 			goto out_put;
@@ -797,6 +807,8 @@ xfbfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			error = off < 0 ? -EINVAL :
 				xfbfs_data_read(h->tree, pagebuf, &size, off);
 		data = pagebuf;
+	} else if (h->kind == XFBFS_F_TREEHTML) {
+		error = xfbfs_html_read(h->tree, h->html, &data, &size, off);
 	} else {
 		error = xfbfs_do_read(h, &size, off, &data);
 	}

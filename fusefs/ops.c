@@ -43,6 +43,7 @@ const struct xfbfs_file_info xfbfs_files[XFBFS_F_NR] = {
 	[XFBFS_F_PAGES]		= { "pages",	S_IFDIR | 0555 },
 	[XFBFS_F_LOAD]		= { "load",	S_IFREG | 0200 },
 	[XFBFS_F_DATA]		= { "data",	S_IFREG | 0644 },
+	[XFBFS_F_TREEHTML]	= { "tree.html", S_IFREG | 0444 },
 };
 
 static void
@@ -120,6 +121,9 @@ xfbfs_do_stat(fuse_ino_t ino, struct stat *st)
 	}
 out_unlock:
 	pthread_rwlock_unlock(&tree->lock);
+	/* tree.html has a true size: its page, made (without the lock). */
+	if (!error && kind == XFBFS_F_TREEHTML)
+		error = xfbfs_html_stat(tree, st);
 	xfbfs_tree_put(tree);
 	return error;
 }

@@ -37,6 +37,7 @@ xfbfs_trees_init(void)
 static void
 xfbfs_tree_free(struct xfbfs_tree *tree)
 {
+	xfbfs_html_drop(tree);
 	xbtree_destroy(tree->bt);
 	pthread_rwlock_destroy(&tree->lock);
 	pthread_mutex_destroy(&tree->err_lock);
@@ -216,6 +217,7 @@ xfbfs_tree_remove(const char *name)
 	bt = tree->bt;
 	tree->bt = NULL;
 	pthread_rwlock_unlock(&tree->lock);
+	xfbfs_html_drop(tree);
 	xbtree_destroy(bt);
 	xfbfs_tree_put(tree);
 	return 0;
@@ -354,6 +356,7 @@ void
 xfbfs_tree_touch(struct xfbfs_tree *tree)
 {
 	clock_gettime(CLOCK_REALTIME, &tree->mtime);
+	xfbfs_html_drop(tree);		/* tree.html is made again if read */
 }
 
 /*

@@ -69,6 +69,7 @@ enum xfbfs_file {
 	XFBFS_F_PAGES,
 	XFBFS_F_LOAD,
 	XFBFS_F_DATA,		/* kv btrees only */
+	XFBFS_F_TREEHTML,	/* html.c */
 	XFBFS_F_NR,
 	XFBFS_F_PAGE = 15,	/* any pages/N */
 };
@@ -114,6 +115,8 @@ struct xfbfs_tree {
 	uint64_t		load_staged;	/* records on open load files */
 	uint64_t		load_sorted;	/* of the load being committed */
 	uint64_t		load_built;
+
+	struct xfbfs_html	*html;		/* tree.html: html.c's lock */
 
 	pthread_mutex_t		err_lock;
 	struct xfbfs_error	errors[XFBFS_ERRORS_MAX];	/* err_lock */
@@ -299,6 +302,27 @@ bool xfbfs_tree_is_kv(struct xfbfs_tree *tree);
  */
 void xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
 		struct xbtree **oldp);
+
+/* ---- tree.html (html.c) ---------------------------------------------- */
+
+/*
+ * One rendering of a btree's page, made for one xbtree_version() and
+ * immutable; reference counted.
+ */
+struct xfbfs_html;
+/*
+ * The current rendering of @tree (made now if the btree changed since),
+ * with a reference for the caller.  Takes tree->lock.  0 or -errno.
+ */
+int xfbfs_html_get(struct xfbfs_tree *tree, struct xfbfs_html **rp);
+void xfbfs_html_put(struct xfbfs_html *r);
+/* Forget @tree's rendering: the btree changed or is gone. */
+void xfbfs_html_drop(struct xfbfs_tree *tree);
+/* st_size and st_blocks of tree.html: the current rendering's. */
+int xfbfs_html_stat(struct xfbfs_tree *tree, struct stat *st);
+/* A read of an open tree.html: bytes of @r at @off, up to *@sizep. */
+int xfbfs_html_read(struct xfbfs_tree *tree, const struct xfbfs_html *r,
+		const char **datap, size_t *sizep, off_t off);
 
 /* ---- bulk load (load.c) ------------------------------------------------- */
 

@@ -22,19 +22,6 @@
 
 _mount blocksize=512 pages_writable
 
-# ask DIR QUERY...: the answer to the queries, written at once.
-ask()
-{
-	local d=$1 q
-
-	shift
-	printf -v q '%s\n' "$@"
-	exec 3<>"$d/lookup"
-	printf '%s' "$q" >&3
-	cat <&3
-	exec 3>&-
-}
-
 # dec DIR BNO: the decoded page.
 dec()
 {
@@ -70,7 +57,7 @@ check_path()
 
 	height=$(_stat "$d" height)
 	root=$("$XFBT_DECODE" "$d/pages/0" | awk '$1 == "root" { print $3 }')
-	mapfile -t path < <(ask "$d" "path $key")
+	mapfile -t path < <(_lookup "$d" "path $key")
 	n=${#path[@]}
 	[ "$n" -eq "$height" ] ||
 		_fail "$d path $key: $n lines for height $height: ${path[*]}"
@@ -96,20 +83,20 @@ check_path()
 	((slot <= numrecs)) ||
 		_fail "$d path $key: leaf slot $slot past numrecs $numrecs"
 	if [ "$present" = yes ]; then
-		want=$(ask "$d" "eq $key" | rec_text "$type")
+		want=$(_lookup "$d" "eq $key" | rec_text "$type")
 		[ -n "$want" ] || _fail "test bug: $key is not in $d"
 		got=$(recs_line "$slot")
 		[ "$got" = "$want" ] ||
 			_fail "$d path $key: leaf $bno recs[$slot] is '$got', not '$want'"
 		return 0
 	fi
-	[ -z "$(ask "$d" "eq $key")" ] || _fail "test bug: $key is in $d"
-	want=$(ask "$d" "le $key" | rec_text "$type")
+	[ -z "$(_lookup "$d" "eq $key")" ] || _fail "test bug: $key is in $d"
+	want=$(_lookup "$d" "le $key" | rec_text "$type")
 	got=
 	((slot == 0)) || got=$(recs_line $((slot - 1)))
 	[ "$got" = "$want" ] ||
 		_fail "$d path $key: recs[$slot - 1] of $bno is '$got', le says '$want'"
-	want=$(ask "$d" "ge $key" | rec_text "$type")
+	want=$(_lookup "$d" "ge $key" | rec_text "$type")
 	if ((slot < numrecs)); then
 		got=$(recs_line "$slot")
 	else
@@ -137,8 +124,8 @@ check_keys()
 # An empty btree: the root leaf, block 1, slot 0.
 E=$MNT/empty
 mkdir "$E"
-[ "$(ask "$E" "path 5")" = "level 0 block 1 slot 0" ] ||
-	_fail "empty btree: path 5 says '$(ask "$E" "path 5")'"
+[ "$(_lookup "$E" "path 5")" = "level 0 block 1 slot 0" ] ||
+	_fail "empty btree: path 5 says '$(_lookup "$E" "path 5")'"
 
 # kv: 4000 even keys; odd keys are missing.
 K=$MNT/kv
@@ -153,8 +140,8 @@ check_keys "$K" kv "$T/kv.present" yes
 check_keys "$K" kv "$T/kv.missing" no
 
 # Several path queries in one write: their answers follow each other.
-both=$(ask "$K" "path 3" "path 18446744073709551615")
-[ "$both" = "$(ask "$K" "path 3")"$'\n'"$(ask "$K" "path 18446744073709551615")" ] ||
+both=$(_lookup "$K" "path 3" "path 18446744073709551615")
+[ "$both" = "$(_lookup "$K" "path 3")"$'\n'"$(_lookup "$K" "path 18446744073709551615")" ] ||
 	_fail "two path queries in one write: '$both'"
 
 # rmap: overlapping extents of a few inode owners, both forks.

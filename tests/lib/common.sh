@@ -51,6 +51,8 @@
 #                           aside, as with $(cat))
 #   _stat DIR NAME          one value from DIR/stats
 #   _check DIR              DIR/check must read exactly "ok"
+#   _lookup DIR QUERY...    the lookup file's answer to the queries,
+#                           written in one write on one open file
 #   _snap DIR [light]       a fingerprint of the btree's state (records,
 #                           shape, every page byte for byte; "light"
 #                           leaves out the page bytes)
@@ -492,6 +494,18 @@ _check()
 
 	got=$(cat "$1/check") || _fail "reading $1/check failed"
 	[ "$got" = ok ] || _fail "check of $1 says: $(head -n 5 <<<"$got")"
+}
+
+_lookup()
+{
+	local d=$1 q
+
+	shift
+	printf -v q '%s\n' "$@"
+	exec 3<>"$d/lookup"
+	printf '%s' "$q" >&3
+	cat <&3
+	exec 3>&-
 }
 
 _snap()

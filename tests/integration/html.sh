@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# html.sh: tree.html in a real browser.  Headless Chromium, driven through
+# chromedriver by html_browser.py (Selenium), opens each btree's tree.html
+# straight from the mount (file://), at 512-byte blocks so that small
+# btrees are three levels deep:
+#
+#  - the file: its size is the bytes it reads (Chromium trusts it), it is
+#    made again after a change, an open file reads the page it opened
+#    with to the end, and it names no other file or address;
+#  - a small kv btree: the boxes drawn are exactly the blocks `stats`
+#    counts, each at the level its page says; clicking a leaf shows the
+#    decoder's text of its page exactly, with its records as `records`
+#    lists them; clicking a pointer in a node goes to that child;
+#  - searching keys (present, missing, the ends) of kv, rmap (owner
+#    names, flags) and refcount (both domains) gives exactly the lines
+#    the lookup file's `path` gives, and marks exactly those boxes;
+#  - a block damaged through pages_writable is drawn as bad, with the
+#    checksum named, and every block is still drawn;
+#  - a btree too big for one page (16 MiB): the note says what was left
+#    out, fewer blocks are drawn, and a search whose leaf is left out
+#    marks the upper levels of the path and says the leaf is not there.
+#
+# Screenshots go to the test's temporary directory.  Skipped (77) only
+# when chromium or chromedriver is missing.
+# shellcheck source=tests/lib/common.sh disable=SC2119
+. "$(dirname "$0")/../lib/common.sh"
+
+command -v chromium >/dev/null || _notrun "no chromium"
+command -v chromedriver >/dev/null || _notrun "no chromedriver"
+[ -x "${XFBT_DECODE:-}" ] || _fail "XFBT_DECODE is not set to xfbt-decode"
+BROWSER=$XFBT_SRCDIR/tests/integration/html_browser.py
+
+# browse DIR STEP...: run the steps on DIR/tree.html; step I's output in
+# $T/out/I.
+browse()
+{
+	local d=$1 status=0
+
+	shift
+	rm -rf "$T/out"
+	mkdir "$T/out"
+	/usr/bin/python3 "$BROWSER" "file://$d/tree.html" "$T/out" "$@" ||
+		status=$?
+	[ "$status" -ne 77 ] || _notrun "the browser could not start"
+	[ "$status" -eq 0 ] || _fail "html_browser.py failed ($status) on $d"
+}
+
+# root DIR: the root block, from pages/0.
+root_of()
+{
+	"$XFBT_DECODE" "$1/pages/0" | awk '$1 == "root" { print $3 }'
+}
+
+_mount blocksize=512 pages_writable
+
+# ---- the file -------------------------------------------------------------
+
+K=$MNT/kv
+mkdir "$K"
+awk 'BEGIN { for (i = 1; i <= 1200; i++) print 3 * i, i * i }' >"$K/insert"
+[ "$(_stat "$K" height)" -eq 3 ] || _fail "kv btree: height not 3"
+size=$(stat -c %s "$K/tree.html")
+[ "$size" -gt 0 ] || _fail "tree.html has size 0"
+[ "$(wc -c <"$K/tree.html")" -eq "$size" ] ||
+	_fail "tree.html reads $(wc -c <"$K/tree.html") bytes, stat says $size"
+cat "$K/tree.html" >"$T/k.html"
+# Self-contained: no other file, no address (only #fragments).
+outside=$(grep -Eio '(src|href|action)="[^#"][^"]*"|<link|@import|url\(|https?:' \
+	"$T/k.html" | head -3 || true)
+[ -z "$outside" ] || _fail "tree.html refers to something outside: $outside"
+# A reader keeps the page it opened; the next open sees the change.
+exec 5<"$K/tree.html"
+echo "1 1" >"$K/insert"
+# (cat: wc -c would trust fstat, which gives the current page's size.)
+[ "$(cat <&5 | wc -c)" -eq "$size" ] ||
+	_fail "an open tree.html changed under its reader"
+exec 5<&-
+size2=$(stat -c %s "$K/tree.html")
+[ "$size2" -ne "$size" ] || _fail "tree.html did not change after an insert"
+[ "$(wc -c <"$K/tree.html")" -eq "$size2" ] || _fail "tree.html size after a change"
+grep -q '1201 records' "$K/tree.html" || _fail "tree.html does not say 1201 records"
+_expect_errno EACCES open "$K/tree.html" w
+
+# ---- a small kv btree in the browser ---------------------------------------
+
+root=$(root_of "$K")
+"$XFBT_DECODE" "$K/pages/$root" >"$T/root.txt"
+child=$(awk '/^keys\[1\] = / { print $NF }' "$T/root.txt")
+leaf=$(_lookup "$K" "path 1000" | awk '$2 == 0 { print $4 }')
+[ -n "$child" ] && [ -n "$leaf" ] || _fail "test bug: no child or leaf"
+keys=(0 1 3 999 1001 2100 2101 18446744073709551615)
+steps=(blocks click "$leaf" click "$root" ptr 1)
+for k in "${keys[@]}"; do
+	steps+=(search "$k")
+done
+steps+=(shot "$T/kv.png")
+browse "$K" "${steps[@]}"
+
+# Every block is drawn, once, at its level.
+(cd "$K/pages" && printf '%s\n' *) | sort -n >"$T/pages"
+awk '{ print $1 }' "$T/out/1" | sort -n >"$T/drawn"
+cmp -s "$T/pages" "$T/drawn" ||
+	_fail "blocks drawn are not pages/: $(diff "$T/pages" "$T/drawn" | head -5)"
+[ "$(wc -l <"$T/out/1")" -eq "$(_stat "$K" blocks)" ] ||
+	_fail "$(wc -l <"$T/out/1") boxes for $(_stat "$K" blocks) blocks"
+while read -r b level; do
+	if [ "$b" = 0 ]; then
+		[ "$level" = header ] || _fail "block 0 drawn at level $level"
+		continue
+	fi
+	want=$("$XFBT_DECODE" "$K/pages/$b" | awk '$1 == "level" { print $3 }')
+	[ "$level" = "$want" ] || _fail "block $b drawn at level $level, is $want"
+done <"$T/out/1"
+
+# A leaf clicked: the decoder's text exactly, and those are its records.
+"$XFBT_DECODE" "$K/pages/$leaf" >"$T/leaf.txt"
+{ echo "block $leaf"; cat "$T/leaf.txt"; } | cmp -s - "$T/out/2" ||
+	_fail "leaf $leaf in the pane: $(diff <(echo "block $leaf";
+		cat "$T/leaf.txt") "$T/out/2" | head -6)"
+awk '/^recs\[/ { print $4, $6 }' "$T/out/2" >"$T/leafrecs"
+[ "$(wc -l <"$T/leafrecs")" -gt 10 ] || _fail "the leaf shows too few records"
+extra=$(grep -Fxvf <(cat "$K/records") "$T/leafrecs" || true)
+[ -z "$extra" ] || _fail "the leaf shows records not in records: $extra"
+# The root, then its pointer 1: the child's page.
+{ echo "block $root"; cat "$T/root.txt"; } | cmp -s - "$T/out/3" ||
+	_fail "the root in the pane differs from the decoder"
+{ echo "block $child"; "$XFBT_DECODE" "$K/pages/$child"; } |
+	cmp -s - "$T/out/4" || _fail "ptrs[1] did not go to block $child"
+
+# search_is DIR N KEY: browser step N searched KEY; it must say what
+# `path KEY` says and mark exactly those boxes.
+search_is()
+{
+	local d=$1 n=$2 key=$3 want got marked
+
+	want=$(_lookup "$d" "path $key")
+	got=$(grep '^level ' "$T/out/$n")
+	[ "$got" = "$want" ] ||
+		_fail "$d: search '$key' shows '$got', path says '$want'"
+	marked=$(sed -n 's/^on-path //p' "$T/out/$n")
+	[ "$marked" = "$(awk '{ printf "%s%s", (NR > 1 ? " " : ""), $4 }' <<<"$want")" ] ||
+		_fail "$d: search '$key' marks '$marked', path: $(tr '\n' ' ' <<<"$want")"
+}
+n=5
+for k in "${keys[@]}"; do
+	search_is "$K" "$n" "$k"
+	n=$((n + 1))
+done
+grep -q 'Found: recs\[' "$T/out/8" || _fail "search 999 does not say found"
+grep -q 'Not there' "$T/out/9" || _fail "search 1001 does not say not there"
+
+# ---- rmap and refcount: the key order of each type -------------------------
+
+R=$MNT/rmap
+mkdir "$R"
+echo rmap >"$R/type"
+awk 'BEGIN { for (i = 0; i < 400; i++) {
+	f = i % 4 == 1 ? " attr" : i % 4 == 2 ? " bmbt" : ""
+	print 10 * (i % 97) + 1, 1 + i % 9, 128 + i % 3, i % 4 == 2 ? 0 : 2 * i f }
+	print 5, 1, "log", 0; print 7, 2, "ag", 0; print 9, 3, "fs", 0 }' \
+	>"$R/insert"
+rkeys=("5 log 0" "6 log 0" "1 128 0" "11 129 2 attr" "11 129 2"
+	"11 130 0 bmbt" "11 130 0 attr,bmbt" "500 128 100 unwritten"
+	"971 128 999" "4294967295 null 0" "0 0 0")
+steps=()
+for k in "${rkeys[@]}"; do
+	steps+=(search "$k")
+done
+browse "$R" "${steps[@]}"
+n=1
+for k in "${rkeys[@]}"; do
+	search_is "$R" "$n" "$k"
+	n=$((n + 1))
+done
+
+C=$MNT/refc
+mkdir "$C"
+echo refcount >"$C/type"
+awk 'BEGIN { for (i = 0; i < 600; i++)
+	if (i % 3) print 4 * i + 8, 2, 2 + i % 4; else print 4 * i + 8, 1, 1, "cow" }' \
+	>"$C/insert"
+ckeys=("8 cow" "8" "12" "13" "12 cow" "2400" "2147483647 cow" "0" "0x100")
+steps=()
+for k in "${ckeys[@]}"; do
+	steps+=(search "$k")
+done
+steps+=(search "bad key")
+browse "$C" "${steps[@]}"
+n=1
+for k in "${ckeys[@]}"; do
+	search_is "$C" "$n" "$k"
+	n=$((n + 1))
+done
+grep -q 'bad key' "$T/out/$n" || _fail "a bad key is not refused: $(cat "$T/out/$n")"
+grep -q 'on-path $' "$T/out/$n" || _fail "a bad key marks boxes"
+
+# ---- a damaged block ---------------------------------------------------------
+
+X=$MNT/damaged
+mkdir "$X"
+awk 'BEGIN { for (i = 1; i <= 700; i++) print 3 * i, i }' >"$X/insert"
+bad=$(_lookup "$X" "path 1000" | awk '$2 == 0 { print $4 }')
+# A byte of a record: the checksum no longer matches.
+printf '\x55' | dd of="$X/pages/$bad" bs=1 seek=80 conv=notrunc 2>/dev/null
+browse "$X" blocks bad click "$bad" search 1000 shot "$T/damaged.png"
+[ "$(wc -l <"$T/out/1")" -eq "$(_stat "$X" blocks)" ] ||
+	_fail "a damaged btree: $(wc -l <"$T/out/1") boxes, $(_stat "$X" blocks) blocks"
+# (Its neighbours are flagged too: their sibling links lead to it.)
+awk -v b="$bad" '$0 == b { on = 1; next } /^[^\t]/ { on = 0 }
+	on && /checksum/ { found = 1 } END { exit !found }' "$T/out/2" ||
+	_fail "damaged block $bad not flagged with its reason: $(cat "$T/out/2")"
+grep -q '^crc = .*bad)$' "$T/out/3" || _fail "the pane does not show the bad crc"
+grep -q 'damaged' "$T/out/4" || _fail "a search into the damaged leaf: $(cat "$T/out/4")"
+grep -q "block $bad: .*checksum" "$X/check" || _fail "test bug: check does not name $bad"
+
+# ---- a btree past the page's size --------------------------------------------
+
+L=$MNT/large
+mkdir "$L"
+awk 'BEGIN { for (i = 0; i < 300000; i++) print 2 * i, i }' >"$L/load"
+size=$(stat -c %s "$L/tree.html")
+((size <= 16 * 1024 * 1024)) || _fail "tree.html of a large btree is $size bytes"
+lkey=$(( 2 * 150001 ))
+browse "$L" blocks search "$lkey" shot "$T/large.png"
+grep -q 'id="cut-note"' "$L/tree.html" || _fail "no note of what was left out"
+drawn=$(wc -l <"$T/out/1")
+((drawn < $(_stat "$L" blocks))) || _fail "a large btree: every block drawn?"
+want=$(_lookup "$L" "path $lkey")
+leafb=$(awk '$2 == 0 { print $4 }' <<<"$want")
+upper=$(awk '$2 > 0 { printf "%s%s", (NR > 1 ? " " : ""), $4 }' <<<"$want")
+if grep -q "^$leafb 0\$" "$T/out/1"; then
+	search_is "$L" 2 "$lkey"
+else
+	grep -q 'not in this page' "$T/out/2" ||
+		_fail "the search does not say the leaf is left out: $(cat "$T/out/2")"
+	[ "$(sed -n 's/^on-path //p' "$T/out/2")" = "$upper" ] ||
+		_fail "the search marks '$(sed -n 's/^on-path //p' "$T/out/2")', not '$upper'"
+fi
+_check "$K"
+_check "$R"
+_check "$C"
