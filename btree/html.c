@@ -749,20 +749,19 @@ xbt_html_layout(struct xbt_html *h, struct xbt_html_geo *g)
 		}
 	}
 	/* Top down: each child starts where its older siblings end. */
-	h->lv[0].ent[0].start = 0;
 	for (d = 0; d < h->depths; d++) {
 		for (j = 0; j < h->lv[d].n; j++) {
 			e = &h->lv[d].ent[j];
+			if (d && e->shown) {
+				p = &h->lv[d - 1].ent[e->parent];
+				e->start = p->next;
+				p->next += e->units;
+			}
 			e->next = e->start;
-			if (!d || !e->shown)
-				continue;
-			p = &h->lv[d - 1].ent[e->parent];
-			e->start = p->next;
-			e->next = e->start;
-			p->next += e->units;
 		}
 	}
-	total = h->lv[0].ent[0].units;
+	/* A damaged header block is drawn alone: one unit. */
+	total = h->depths ? h->lv[0].ent[0].units : 1;
 	g->unit = XBT_HTML_SLOT;
 	if (total * g->unit > XBT_HTML_MAXW)
 		g->unit = (double)XBT_HTML_MAXW / total;
@@ -904,8 +903,9 @@ xbt_html_head_box(struct xbt_html *h, const struct xbt_html_geo *g)
 		snprintf(text, sizeof(text), "block 0: header");
 	else
 		snprintf(text, sizeof(text),
-			 "block 0: header \xc2\xb7 height %u \xc2\xb7 root %llu",
-			 h->height, (unsigned long long)h->root);
+			 "block 0: header \xc2\xb7 height %u \xc2\xb7 root %llu \xc2\xb7 %llu records",
+			 h->height, (unsigned long long)h->root,
+			 (unsigned long long)xbt_head_nrecords(h->bt->head));
 	/* Centred over the root, inside the drawing. */
 	x = h->depths ? xbt_html_x(g, &h->lv[0].ent[0]) + g->boxw / 2 - w / 2 :
 			g->width / 2 - w / 2;
@@ -1090,7 +1090,8 @@ xbt_html_top(struct xbt_html *h, size_t max_bytes)
 		      h->nprobs_total ? "check: damaged" : "check: ok");
 	xbt_hb_puts(&h->page,
 		    "<form id=\"search\" autocomplete=\"off\"><label for=\"key-search\">path of</label> <input id=\"key-search\" type=\"text\" spellcheck=\"false\"> <button type=\"submit\">find</button></form>\n"
-		    "<div id=\"zoom\"><button type=\"button\" data-zoom=\"out\" title=\"zoom out\">&minus;</button><button type=\"button\" data-zoom=\"in\" title=\"zoom in\">+</button><button type=\"button\" data-zoom=\"fit\" title=\"fit the width\">fit</button><button type=\"button\" data-zoom=\"one\" title=\"one to one\">1:1</button></div>\n"
+		    "<div id=\"tools\"><div id=\"legend\" title=\"the filled part of a box is how full the block is\"><i class=\"node\"></i>node<i class=\"leaf\"></i>leaf<i class=\"bad\"></i>damaged<i class=\"path\"></i>searched path</div>\n"
+		    "<div id=\"zoom\"><button type=\"button\" data-zoom=\"out\" title=\"zoom out\">&minus;</button><button type=\"button\" data-zoom=\"in\" title=\"zoom in\">+</button><button type=\"button\" data-zoom=\"fit\" title=\"fit the width\">fit</button><button type=\"button\" data-zoom=\"one\" title=\"one to one\">1:1</button></div></div>\n"
 		    "</header>\n<div id=\"search-result\" hidden></div>\n");
 	xbt_html_notes(h, max_bytes);
 	xbt_hb_puts(&h->page, "<main>\n<div id=\"drawing\">\n");

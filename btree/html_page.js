@@ -430,7 +430,7 @@ function search(text) {
 			'"path ' + f.join(' ') + '" for the whole way.' :
 			'Block ' + stop.bno + ' (level ' + stop.level + ') is damaged (' +
 			stop.why + '): a lookup stops there.';
-		result.className = 'error';
+		result.className = stop.why === 'missing' ? 'partial' : 'error';
 	} else {
 		const b = D.blocks[last.bno];
 		const found = last.slot < b.n &&
@@ -457,8 +457,10 @@ function search(text) {
 const W0 = parseFloat(svg.dataset.width);
 const H0 = parseFloat(svg.dataset.height);
 let zoom = 1;
+let fitting = false;	/* keep fitting the width as the window changes */
 
-function setZoom(z) {
+function setZoom(z, fit) {
+	fitting = !!fit;
 	zoom = Math.min(Math.max(z, 0.02), 4);
 	svg.setAttribute('width', Math.round(W0 * zoom));
 	svg.setAttribute('height', Math.round(H0 * zoom));
@@ -494,7 +496,7 @@ document.getElementById('zoom').addEventListener('click', (ev) => {
 	else if (z === 'out')
 		setZoom(zoom / 1.5);
 	else if (z === 'fit')
-		setZoom(fitZoom());
+		setZoom(fitZoom(), true);
 	else if (z === 'one')
 		setZoom(1);
 });
@@ -517,9 +519,14 @@ function fromHash() {
 }
 window.addEventListener('hashchange', fromHash);
 
+window.addEventListener('resize', () => {
+	if (fitting)
+		setZoom(fitZoom(), true);
+});
+
 /* A wide tree starts fitted when that keeps boxes readable, else 1:1. */
 if (fitZoom() < 1 && fitZoom() >= 0.5)
-	setZoom(fitZoom());
+	setZoom(fitZoom(), true);
 if (location.hash)
 	fromHash();
 else

@@ -10,8 +10,10 @@
 # shellcheck disable=SC2034
 XFB_BUILD_PACKAGES="gcc meson ninja-build pkg-config libglib2.0-dev check
 libfuse3-dev fuse3"
+# chromium, chromium-driver and python3-selenium: html.sh drives tree.html
+# in a real (headless) browser.
 # shellcheck disable=SC2034
-XFB_TEST_PACKAGES="fio psmisc procps"
+XFB_TEST_PACKAGES="fio psmisc procps chromium chromium-driver python3-selenium"
 # The fuzz targets (tests/fuzz): clang, its libFuzzer and sanitizer
 # runtimes, and llvm-symbolizer for readable crash reports.
 # shellcheck disable=SC2034

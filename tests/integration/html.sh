@@ -6,9 +6,6 @@
 # straight from the mount (file://), at 512-byte blocks so that small
 # btrees are three levels deep:
 #
-#  - the file: its size is the bytes it reads (Chromium trusts it), it is
-#    made again after a change, an open file reads the page it opened
-#    with to the end, and it names no other file or address;
 #  - a small kv btree: the boxes drawn are exactly the blocks `stats`
 #    counts, each at the level its page says; clicking a leaf shows the
 #    decoder's text of its page exactly, with its records as `records`
@@ -23,7 +20,8 @@
 #    marks the upper levels of the path and says the leaf is not there.
 #
 # Screenshots go to the test's temporary directory.  Skipped (77) only
-# when chromium or chromedriver is missing.
+# when chromium or chromedriver is missing.  html_file.sh tests the file
+# itself, without a browser.
 # shellcheck source=tests/lib/common.sh disable=SC2119
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -55,33 +53,10 @@ root_of()
 
 _mount blocksize=512 pages_writable
 
-# ---- the file -------------------------------------------------------------
-
 K=$MNT/kv
 mkdir "$K"
 awk 'BEGIN { for (i = 1; i <= 1200; i++) print 3 * i, i * i }' >"$K/insert"
 [ "$(_stat "$K" height)" -eq 3 ] || _fail "kv btree: height not 3"
-size=$(stat -c %s "$K/tree.html")
-[ "$size" -gt 0 ] || _fail "tree.html has size 0"
-[ "$(wc -c <"$K/tree.html")" -eq "$size" ] ||
-	_fail "tree.html reads $(wc -c <"$K/tree.html") bytes, stat says $size"
-cat "$K/tree.html" >"$T/k.html"
-# Self-contained: no other file, no address (only #fragments).
-outside=$(grep -Eio '(src|href|action)="[^#"][^"]*"|<link|@import|url\(|https?:' \
-	"$T/k.html" | head -3 || true)
-[ -z "$outside" ] || _fail "tree.html refers to something outside: $outside"
-# A reader keeps the page it opened; the next open sees the change.
-exec 5<"$K/tree.html"
-echo "1 1" >"$K/insert"
-# (cat: wc -c would trust fstat, which gives the current page's size.)
-[ "$(cat <&5 | wc -c)" -eq "$size" ] ||
-	_fail "an open tree.html changed under its reader"
-exec 5<&-
-size2=$(stat -c %s "$K/tree.html")
-[ "$size2" -ne "$size" ] || _fail "tree.html did not change after an insert"
-[ "$(wc -c <"$K/tree.html")" -eq "$size2" ] || _fail "tree.html size after a change"
-grep -q '1201 records' "$K/tree.html" || _fail "tree.html does not say 1201 records"
-_expect_errno EACCES open "$K/tree.html" w
 
 # ---- a small kv btree in the browser ---------------------------------------
 

@@ -22,7 +22,8 @@
 #                   lines of #search-result, then "on-path B1 B2 ..." (the
 #                   boxes with the class on-path, in document order)
 #   shot FILE       save a screenshot of the window as FILE (PNG)
-#   window WxH      resize the window
+#   window WxH      resize the window (as the first step: before the
+#                   page opens)
 #
 # Exit status: 0 when every step ran, 1 when one failed (the reason on
 # stderr), 77 when Chromium or chromedriver is missing (the test is then
@@ -151,6 +152,9 @@ def main():
     profile = tempfile.mkdtemp(prefix='chromium.', dir=outdir)
     drv = start(profile)
     try:
+        if len(steps) >= 2 and steps[0] == 'window':
+            w, h = steps[1].split('x')
+            drv.set_window_size(int(w), int(h))
         drv.set_page_load_timeout(60)
         drv.get(url)
         errors = [e for e in drv.get_log('browser')
