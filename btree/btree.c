@@ -360,24 +360,38 @@ xbtree_check_head(struct xbtree *bt)
 }
 
 int
-xbtree_get_block(struct xbtree *bt, uint64_t bno, int level,
-		struct xbt_block **blockp)
+xbtree_get_block_why(struct xbtree *bt, uint64_t bno, int level,
+		struct xbt_block **blockp, const char **whyp)
 {
-	const char	*why;
+	const char	*why = "pointer to the header block";
 	void		*addr;
-	int		error;
+	int		error = -EUCLEAN;
 
 	if (bno == XBT_HEAD_BLOCK)
-		return XBT_CORRUPT(bt, bno, "pointer to the header block");
+		goto out_corrupt;
 	error = xbuf_get(&bt->targ, bno, xbt_verify_block_full, bt, &addr,
 			 &why);
 	if (error)
-		return XBT_CORRUPT_ERR(bt, bno, error, why);
+		goto out_corrupt;
 	why = xbtree_verify_block_hdr(bt, addr, bno, level);
-	if (why)
-		return XBT_CORRUPT(bt, bno, why);
+	if (why) {
+		error = -EUCLEAN;
+		goto out_corrupt;
+	}
 	*blockp = addr;
 	return 0;
+
+out_corrupt:
+	if (whyp)
+		*whyp = why;
+	return XBT_CORRUPT_ERR(bt, bno, error, why);
+}
+
+int
+xbtree_get_block(struct xbtree *bt, uint64_t bno, int level,
+		struct xbt_block **blockp)
+{
+	return xbtree_get_block_why(bt, bno, level, blockp, NULL);
 }
 
 void

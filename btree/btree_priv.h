@@ -221,6 +221,9 @@ const char *xbt_verify_head(const void *block, uint64_t bno, void *priv,
  */
 int xbtree_get_block(struct xbtree *bt, uint64_t bno, int level,
 		struct xbt_block **blockp);
+/* The same, and on damage the reason in *@whyp (a static string). */
+int xbtree_get_block_why(struct xbtree *bt, uint64_t bno, int level,
+		struct xbt_block **blockp, const char **whyp);
 
 /*
  * Walk from the root to the leaf where @key belongs, filling the cursor:

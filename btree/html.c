@@ -427,39 +427,19 @@ xbt_html_add(struct xbt_html_level *l, uint64_t bno, uint32_t parent,
 }
 
 /*
- * Read block @e at @level as a reader does: the full verifier the first
- * time, the header checks always.  Damage is reported and kept in
- * @e->why.
+ * Read block @e at @level as a reader does (xbtree_get_block()): damage
+ * is reported and its reason kept in @e->why.
  */
 static void
 xbt_html_get(struct xbt_html *h, struct xbt_html_ent *e, unsigned int level)
 {
-	struct xbtree	*bt = h->bt;
-	const char	*why = NULL;
-	void		*addr = NULL;
-	int		error;
+	struct xbt_block	*block;
 
 	if (e->read)
 		return;
 	e->read = true;
-	if (e->bno == XBT_HEAD_BLOCK) {
-		error = -EUCLEAN;
-		why = "pointer to the header block";
-	} else {
-		error = xbuf_get(&bt->targ, e->bno, xbt_verify_block_full, bt,
-				 &addr, &why);
-		if (!error) {
-			why = xbtree_verify_block_hdr(bt, addr, e->bno, level);
-			if (why)
-				error = -EUCLEAN;
-		}
-	}
-	if (error) {
-		XBT_CORRUPT_ERR(bt, e->bno, error, why);
-		e->why = why;
-		return;
-	}
-	e->block = addr;
+	if (!xbtree_get_block_why(h->bt, e->bno, level, &block, &e->why))
+		e->block = block;
 }
 
 /*

@@ -259,42 +259,15 @@ assert_whole_page(struct xbtree *bt, const char *page)
 	ck_assert_uint_eq(count(page, "</script>"), 2);
 }
 
-/* Insert @n records made by @make(i, rec), 500 a transaction. */
-static struct xbtree *
-build(const struct xbt_ops *ops, unsigned int n,
-		void (*make)(unsigned int i, void *rec))
-{
-	struct xbtree		*bt = bt_create(ops, BS);
-	struct xbt_trans	*tp = NULL;
-	uint8_t			rec[XBT_REC_MAX];
-	unsigned int		i;
-	int			stat;
-
-	for (i = 0; i < n; i++) {
-		if (!tp)
-			T_EQ(xbt_trans_alloc(bt, &tp), 0);
-		make(i, rec);
-		T_EQ(xbt_insert(tp, rec, &stat), 0);
-		T_EQ(stat, 1);
-		if (i % 500 == 499) {
-			T_EQ(xbt_trans_commit(tp), 0);
-			tp = NULL;
-		}
-	}
-	if (tp)
-		T_EQ(xbt_trans_commit(tp), 0);
-	bt_assert_ok(bt);
-	return bt;
-}
-
 static void
-make_kv(unsigned int i, void *rec)
+make_kv(unsigned int i, uint64_t *rng, void *rec)
 {
+	(void)rng;
 	kvbt_rec_init(rec, (i * 7919ULL) % 100003 * 3, i);
 }
 
 static void
-make_rmap(unsigned int i, void *rec)
+make_rmap(unsigned int i, uint64_t *rng, void *rec)
 {
 	struct rmapbt_irec	irec = {
 		.startblock = 10 * (i % 211) + 1, .blockcount = 1 + i % 9,
@@ -302,17 +275,19 @@ make_rmap(unsigned int i, void *rec)
 		.flags = i % 4 == 1 ? RMAPBT_F_ATTR : 0,
 	};
 
+	(void)rng;
 	rmapbt_rec_init(rec, &irec);
 }
 
 static void
-make_refc(unsigned int i, void *rec)
+make_refc(unsigned int i, uint64_t *rng, void *rec)
 {
 	struct refcbt_irec	irec = {
 		.startblock = 4 * i + 8, .blockcount = 2,
 		.refcount = i % 3 ? 2 : 1, .cow = i % 3 == 0,
 	};
 
+	(void)rng;
 	refcbt_rec_init(rec, &irec);
 }
 
@@ -320,7 +295,7 @@ START_TEST(test_whole)
 {
 	static const struct {
 		const struct xbt_ops	*ops;
-		void			(*make)(unsigned int, void *);
+		bt_make_fn		make;
 		unsigned int		n;
 	} cases[] = {
 		{ &kvbt_ops, make_kv, 3000 },
@@ -331,7 +306,7 @@ START_TEST(test_whole)
 	struct xbtree_stats	st;
 	GString			*page;
 
-	bt = build(cases[_i].ops, cases[_i].n, cases[_i].make);
+	bt = bt_build(cases[_i].ops, BS, cases[_i].n, cases[_i].make, 1);
 	xbtree_get_stats(bt, &st);
 	ck_assert_uint_ge(st.height, 3);
 	page = page_of(bt, 0);
@@ -452,7 +427,7 @@ END_TEST
 
 START_TEST(test_damaged)
 {
-	struct xbtree		*bt = build(&kvbt_ops, 3000, make_kv);
+	struct xbtree		*bt = bt_build(&kvbt_ops, BS, 3000, make_kv, 1);
 	struct xbt_path_step	steps[XBT_MAXLEVELS];
 	uint8_t			key[KVBT_KEY_LEN];
 	unsigned int		ns;
@@ -512,7 +487,7 @@ failing_out(const char *text, size_t len, void *priv)
 
 START_TEST(test_out_error)
 {
-	struct xbtree	*bt = build(&kvbt_ops, 3000, make_kv);
+	struct xbtree	*bt = bt_build(&kvbt_ops, BS, 3000, make_kv, 1);
 	struct failing	f = { .fail_at = 1 + _i };
 
 	T_EQ(xbtree_dump_html(bt, 0, failing_out, &f), -EIO);

@@ -206,35 +206,6 @@ all_keys(struct xbtree *bt, size_t *np)
 	return keys;
 }
 
-/* Insert @n records from @make(i, rec) in one transaction each 500. */
-static struct xbtree *
-build(const struct xbt_ops *ops, unsigned int n,
-		void (*make)(unsigned int i, uint64_t *rng, void *rec))
-{
-	struct xbtree		*bt = bt_create(ops, BS);
-	struct xbt_trans	*tp = NULL;
-	uint8_t			rec[XBT_REC_MAX];
-	uint64_t		rng = seed;
-	unsigned int		i, done = 0;
-	int			stat;
-
-	for (i = 0; done < n; i++) {
-		if (!tp)
-			T_EQ(xbt_trans_alloc(bt, &tp), 0);
-		make(i, &rng, rec);
-		T_EQ(xbt_insert(tp, rec, &stat), 0);
-		done += stat;
-		if (done % 500 == 0 || done == n) {
-			T_EQ(xbt_trans_commit(tp), 0);
-			tp = NULL;
-		}
-	}
-	if (tp)
-		T_EQ(xbt_trans_commit(tp), 0);
-	bt_assert_ok(bt);
-	return bt;
-}
-
 /* kv: even keys in random order, so every odd key is missing. */
 static void
 make_kv(unsigned int i, uint64_t *rng, void *rec)
@@ -306,104 +277,96 @@ START_TEST(test_empty)
 }
 END_TEST
 
-START_TEST(test_kv)
+/*
+ * Keys near present key @k that are not in the tree (the makers leave
+ * gaps: odd kv keys, odd rmap start blocks and offsets, refcount starts
+ * that are 4i + 8), one drawn anywhere; returns how many, into @out.
+ */
+static unsigned int
+near_kv(const uint8_t *k, uint64_t *rng, uint8_t out[][XBT_KEY_MAX])
 {
-	struct xbtree		*bt = build(&kvbt_ops, 20000, make_kv);
+	kvbt_key_init(out[0], get_be64(k) + 1);
+	kvbt_key_init(out[1], 2 * (test_rand(rng) % 1000000) + 1);
+	return 2;
+}
+
+static unsigned int
+near_rmap(const uint8_t *k, uint64_t *rng, uint8_t out[][XBT_KEY_MAX])
+{
+	uint64_t	packed = get_be64(k + 12);
+
+	rmapbt_key_init(out[0], get_be32(k) + 1, 128, 0, 0);
+	rmapbt_key_init(out[1], get_be32(k), get_be64(k + 4),
+			(packed & RMAPBT_OFF_MASK) | 1,
+			rmapbt_unpack_flags(packed));
+	rmapbt_key_init(out[2], 2 * (test_rand(rng) % 20000) + 1,
+			test_rand(rng) % 140, test_rand(rng) % 999,
+			test_rand(rng) % 4 & RMAPBT_F_ALL);
+	return 3;
+}
+
+static unsigned int
+near_refc(const uint8_t *k, uint64_t *rng, uint8_t out[][XBT_KEY_MAX])
+{
+	uint32_t	enc = get_be32(k);
+
+	(void)rng;
+	/* start + 3 is never a start; the same start, the other domain. */
+	refcbt_key_init(out[0], (enc & REFCBT_START_MAX) + 3,
+			enc & REFCBT_COW_BIT);
+	refcbt_key_init(out[1], enc & REFCBT_START_MAX,
+			!(enc & REFCBT_COW_BIT));
+	return 2;
+}
+
+static const struct {
+	const struct xbt_ops	*ops;
+	unsigned int		nrecs;
+	bt_make_fn		make;
+	unsigned int		min_height;
+	unsigned int		(*near)(const uint8_t *k, uint64_t *rng,
+					uint8_t out[][XBT_KEY_MAX]);
+	uint8_t			lowest[XBT_KEY_MAX];	/* all zeros */
+	uint8_t			highest[XBT_KEY_MAX];
+} cases[] = {
+	{ &kvbt_ops, 20000, make_kv, 4, near_kv, { 0 },
+	  { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+	{ &rmapbt_ops, 4000, make_rmap, 4, near_rmap, { 0 },
+	  { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+	{ &refcbt_ops, 6000, make_refc, 3, near_refc, { 0 },
+	  { 0xff, 0xff, 0xff, 0xff } },
+};
+
+/*
+ * Every record's key, keys near each that are not there, keys drawn at
+ * random, and the two ends of the key space.
+ */
+START_TEST(test_types)
+{
+	struct xbtree		*bt;
 	struct xbtree_stats	st;
 	struct raw		r;
-	uint8_t			*keys, key[KVBT_KEY_LEN];
+	uint8_t			*keys, near[3][XBT_KEY_MAX];
+	uint64_t		rng = seed;
+	unsigned int		j, nn;
 	size_t			n, i;
 
+	bt = bt_build(cases[_i].ops, BS, cases[_i].nrecs, cases[_i].make,
+		      seed);
 	raw_init(&r, bt);
 	xbtree_get_stats(bt, &st);
-	ck_assert_uint_ge(st.height, 4);
+	ck_assert_uint_ge(st.height, cases[_i].min_height);
 	keys = all_keys(bt, &n);
-	ck_assert_uint_eq(n, 20000);
+	ck_assert_uint_eq(n, cases[_i].nrecs);
 	for (i = 0; i < n; i++) {
 		assert_path(&r, keys + i * XBT_KEY_MAX, true);
-		/* The odd key above it: between two records, or past all. */
-		kvbt_key_init(key, get_be64(keys + i * XBT_KEY_MAX) + 1);
-		assert_path(&r, key, false);
+		nn = cases[_i].near(keys + i * XBT_KEY_MAX, &rng, near);
+		for (j = 0; j < nn; j++)
+			assert_path(&r, near[j], false);
 	}
-	kvbt_key_init(key, 0);
-	assert_path(&r, key, false);
-	kvbt_key_init(key, UINT64_MAX);
-	assert_path(&r, key, false);
-	free(keys);
-	xbtree_destroy(bt);
-}
-END_TEST
-
-START_TEST(test_rmap)
-{
-	struct xbtree		*bt = build(&rmapbt_ops, 4000, make_rmap);
-	struct xbtree_stats	st;
-	struct raw		r;
-	uint8_t			*keys, key[RMAPBT_KEY_LEN];
-	size_t			n, i;
-	uint64_t		rng = seed;
-
-	raw_init(&r, bt);
-	xbtree_get_stats(bt, &st);
-	ck_assert_uint_ge(st.height, 4);
-	keys = all_keys(bt, &n);
-	for (i = 0; i < n; i++) {
-		const uint8_t	*k = keys + i * XBT_KEY_MAX;
-
-		assert_path(&r, k, true);
-		/* Odd start blocks and offsets are never a record's key. */
-		rmapbt_key_init(key, get_be32(k) + 1, 128, 0, 0);
-		assert_path(&r, key, false);
-		rmapbt_key_init(key, get_be32(k), get_be64(k + 4),
-				(get_be64(k + 12) & RMAPBT_OFF_MASK) | 1,
-				rmapbt_unpack_flags(get_be64(k + 12)));
-		assert_path(&r, key, false);
-	}
-	for (i = 0; i < 2000; i++) {
-		rmapbt_key_init(key, 2 * (test_rand(&rng) % 20000) + 1,
-				test_rand(&rng) % 140, test_rand(&rng) % 999,
-				test_rand(&rng) % 4 & RMAPBT_F_ALL);
-		assert_path(&r, key, false);
-	}
-	rmapbt_key_init(key, 0, 0, 0, 0);
-	assert_path(&r, key, false);
-	rmapbt_key_init(key, UINT32_MAX, RMAPBT_OWN_NULL, 0, 0);
-	assert_path(&r, key, false);
-	free(keys);
-	xbtree_destroy(bt);
-}
-END_TEST
-
-START_TEST(test_refcount)
-{
-	struct xbtree		*bt = build(&refcbt_ops, 6000, make_refc);
-	struct xbtree_stats	st;
-	struct raw		r;
-	uint8_t			*keys, key[REFCBT_KEY_LEN];
-	size_t			n, i;
-	uint32_t		enc;
-
-	raw_init(&r, bt);
-	xbtree_get_stats(bt, &st);
-	ck_assert_uint_ge(st.height, 3);
-	keys = all_keys(bt, &n);
-	for (i = 0; i < n; i++) {
-		const uint8_t	*k = keys + i * XBT_KEY_MAX;
-
-		assert_path(&r, k, true);
-		/* start + 3 is never a start; the same start, other domain. */
-		enc = get_be32(k);
-		refcbt_key_init(key, (enc & REFCBT_START_MAX) + 3,
-				enc & REFCBT_COW_BIT);
-		assert_path(&r, key, false);
-		refcbt_key_init(key, enc & REFCBT_START_MAX,
-				!(enc & REFCBT_COW_BIT));
-		assert_path(&r, key, false);
-	}
-	refcbt_key_init(key, 0, false);
-	assert_path(&r, key, false);
-	refcbt_key_init(key, REFCBT_START_MAX, true);
-	assert_path(&r, key, false);
+	assert_path(&r, cases[_i].lowest, false);
+	assert_path(&r, cases[_i].highest, false);
 	free(keys);
 	xbtree_destroy(bt);
 }
@@ -412,7 +375,7 @@ END_TEST
 /* The path agrees with a cursor's EQ lookup, the leaf included. */
 START_TEST(test_cursor)
 {
-	struct xbtree		*bt = build(&rmapbt_ops, 3000, make_rmap);
+	struct xbtree		*bt;
 	struct xbt_path_step	steps[XBT_MAXLEVELS];
 	struct xbt_cur		cur;
 	uint8_t			*keys;
@@ -420,6 +383,7 @@ START_TEST(test_cursor)
 	size_t			n, i;
 	int			stat;
 
+	bt = bt_build(&rmapbt_ops, BS, 3000, make_rmap, seed);
 	keys = all_keys(bt, &n);
 	for (i = 0; i < n; i += 7) {
 		T_EQ(xbtree_path(bt, keys + i * XBT_KEY_MAX, steps, &ns), 0);
@@ -441,13 +405,14 @@ END_TEST
 /* A damaged node on the way: an error, not a path. */
 START_TEST(test_damaged)
 {
-	struct xbtree		*bt = build(&kvbt_ops, 3000, make_kv);
 	struct xbt_path_step	steps[XBT_MAXLEVELS];
 	uint8_t			head[BS], key[KVBT_KEY_LEN];
+	struct xbtree		*bt;
 	unsigned int		ns;
 	uint64_t		root;
 	int			error;
 
+	bt = bt_build(&kvbt_ops, BS, 3000, make_kv, seed);
 	T_EQ(xbtree_read_block(bt, 0, head), 0);
 	root = get_be64(head + 16);
 	/* A byte of the root's first key: the checksum no longer matches. */
@@ -471,9 +436,7 @@ main(void)
 	seed = test_seed("path");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_empty);
-	tcase_add_test(tc, test_kv);
-	tcase_add_test(tc, test_rmap);
-	tcase_add_test(tc, test_refcount);
+	tcase_add_loop_test(tc, test_types, 0, 3);
 	tcase_add_test(tc, test_cursor);
 	tcase_add_test(tc, test_damaged);
 	suite_add_tcase(s, tc);

@@ -45,6 +45,52 @@ browse()
 	[ "$status" -eq 0 ] || _fail "html_browser.py failed ($status) on $d"
 }
 
+# add_searches KEY...: a search step for each key, onto the array steps.
+add_searches()
+{
+	local k
+
+	for k in "$@"; do
+		steps+=(search "$k")
+	done
+}
+
+# check_searches DIR N KEY...: browser steps N, N + 1, ... searched the
+# keys; each must say what `path KEY` says and mark exactly those boxes.
+check_searches()
+{
+	local d=$1 n=$2 key want got marked
+
+	shift 2
+	for key in "$@"; do
+		want=$(_lookup "$d" "path $key")
+		got=$(grep '^level ' "$T/out/$n" || true)
+		[ "$got" = "$want" ] ||
+			_fail "$d: search '$key' shows '$got', path says '$want'"
+		marked=$(sed -n 's/^on-path //p' "$T/out/$n")
+		[ "$marked" = "$(awk '{ printf "%s%s", (NR > 1 ? " " : ""), $4 }' \
+			<<<"$want")" ] ||
+			_fail "$d: search '$key' marks '$marked', path: $(tr '\n' ' ' <<<"$want")"
+		n=$((n + 1))
+	done
+}
+# searches DIR KEY...: one browser session searches each key, then a bad
+# one; each must agree with `path`, the bad one be refused.
+searches()
+{
+	local d=$1 n
+
+	shift
+	steps=()
+	add_searches "$@" "bad key"
+	browse "$d" "${steps[@]}"
+	check_searches "$d" 1 "$@"
+	n=$(($# + 1))
+	grep -q 'bad key' "$T/out/$n" ||
+		_fail "$d: a bad key is not refused: $(cat "$T/out/$n")"
+	grep -q 'on-path $' "$T/out/$n" || _fail "$d: a bad key marks boxes"
+}
+
 # root DIR: the root block, from pages/0.
 root_of()
 {
@@ -67,9 +113,7 @@ leaf=$(_lookup "$K" "path 1000" | awk '$2 == 0 { print $4 }')
 [ -n "$child" ] && [ -n "$leaf" ] || _fail "test bug: no child or leaf"
 keys=(0 1 3 999 1001 2100 2101 18446744073709551615)
 steps=(blocks click "$leaf" click "$root" ptr 1)
-for k in "${keys[@]}"; do
-	steps+=(search "$k")
-done
+add_searches "${keys[@]}"
 steps+=(shot "$T/kv.png")
 browse "$K" "${steps[@]}"
 
@@ -104,25 +148,7 @@ extra=$(grep -Fxvf <(cat "$K/records") "$T/leafrecs" || true)
 { echo "block $child"; "$XFBT_DECODE" "$K/pages/$child"; } |
 	cmp -s - "$T/out/4" || _fail "ptrs[1] did not go to block $child"
 
-# search_is DIR N KEY: browser step N searched KEY; it must say what
-# `path KEY` says and mark exactly those boxes.
-search_is()
-{
-	local d=$1 n=$2 key=$3 want got marked
-
-	want=$(_lookup "$d" "path $key")
-	got=$(grep '^level ' "$T/out/$n")
-	[ "$got" = "$want" ] ||
-		_fail "$d: search '$key' shows '$got', path says '$want'"
-	marked=$(sed -n 's/^on-path //p' "$T/out/$n")
-	[ "$marked" = "$(awk '{ printf "%s%s", (NR > 1 ? " " : ""), $4 }' <<<"$want")" ] ||
-		_fail "$d: search '$key' marks '$marked', path: $(tr '\n' ' ' <<<"$want")"
-}
-n=5
-for k in "${keys[@]}"; do
-	search_is "$K" "$n" "$k"
-	n=$((n + 1))
-done
+check_searches "$K" 5 "${keys[@]}"
 grep -q 'Found: recs\[' "$T/out/8" || _fail "search 999 does not say found"
 grep -q 'Not there' "$T/out/9" || _fail "search 1001 does not say not there"
 
@@ -136,40 +162,18 @@ awk 'BEGIN { for (i = 0; i < 400; i++) {
 	print 10 * (i % 97) + 1, 1 + i % 9, 128 + i % 3, i % 4 == 2 ? 0 : 2 * i f }
 	print 5, 1, "log", 0; print 7, 2, "ag", 0; print 9, 3, "fs", 0 }' \
 	>"$R/insert"
-rkeys=("5 log 0" "6 log 0" "1 128 0" "11 129 2 attr" "11 129 2"
-	"11 130 0 bmbt" "11 130 0 attr,bmbt" "500 128 100 unwritten"
-	"971 128 999" "4294967295 null 0" "0 0 0")
-steps=()
-for k in "${rkeys[@]}"; do
-	steps+=(search "$k")
-done
-browse "$R" "${steps[@]}"
-n=1
-for k in "${rkeys[@]}"; do
-	search_is "$R" "$n" "$k"
-	n=$((n + 1))
-done
+searches "$R" "5 log 0" "6 log 0" "1 128 0" "11 129 2 attr" "11 129 2" \
+	"11 130 0 bmbt" "11 130 0 attr,bmbt" "500 128 100 unwritten" \
+	"971 128 999" "4294967295 null 0" "0 0 0"
 
+# refcount: both domains, one extent each fourth block.
 C=$MNT/refc
 mkdir "$C"
 echo refcount >"$C/type"
-awk 'BEGIN { for (i = 0; i < 600; i++)
-	if (i % 3) print 4 * i + 8, 2, 2 + i % 4; else print 4 * i + 8, 1, 1, "cow" }' \
-	>"$C/insert"
-ckeys=("8 cow" "8" "12" "13" "12 cow" "2400" "2147483647 cow" "0" "0x100")
-steps=()
-for k in "${ckeys[@]}"; do
-	steps+=(search "$k")
-done
-steps+=(search "bad key")
-browse "$C" "${steps[@]}"
-n=1
-for k in "${ckeys[@]}"; do
-	search_is "$C" "$n" "$k"
-	n=$((n + 1))
-done
-grep -q 'bad key' "$T/out/$n" || _fail "a bad key is not refused: $(cat "$T/out/$n")"
-grep -q 'on-path $' "$T/out/$n" || _fail "a bad key marks boxes"
+awk 'BEGIN { for (i = 0; i < 200; i++) { print 12 * i + 8, 2, 3
+	print 12 * i + 12, 1, 1, "cow" } }' >"$C/insert"
+searches "$C" "8 cow" "8" "12" "13" "12 cow" "2400" "2147483647 cow" "0" \
+	"0x100"
 
 # ---- a damaged block ---------------------------------------------------------
 
@@ -206,7 +210,7 @@ want=$(_lookup "$L" "path $lkey")
 leafb=$(awk '$2 == 0 { print $4 }' <<<"$want")
 upper=$(awk '$2 > 0 { printf "%s%s", (NR > 1 ? " " : ""), $4 }' <<<"$want")
 if grep -q "^$leafb 0\$" "$T/out/1"; then
-	search_is "$L" 2 "$lkey"
+	check_searches "$L" 2 "$lkey"
 else
 	grep -q 'not in this page' "$T/out/2" ||
 		_fail "the search does not say the leaf is left out: $(cat "$T/out/2")"
