@@ -133,7 +133,6 @@ struct xbt_html_ent {
 struct xbt_html_level {
 	struct xbt_html_ent	*ent;
 	size_t			n;
-	size_t			cap;
 	size_t			nshown;
 };
 
@@ -405,27 +404,6 @@ xbt_html_seen(struct xbt_html *h, uint64_t bno)
 	return false;
 }
 
-static int
-xbt_html_add(struct xbt_html_level *l, uint64_t bno, uint32_t parent,
-		uint32_t pslot)
-{
-	struct xbt_html_ent	*e;
-	size_t			cap;
-
-	if (l->n == l->cap) {
-		cap = l->cap ? 2 * l->cap : 64;
-		e = realloc(l->ent, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		l->ent = e;
-		l->cap = cap;
-	}
-	l->ent[l->n++] = (struct xbt_html_ent){
-		.bno = bno, .parent = parent, .pslot = pslot,
-	};
-	return 0;
-}
-
 /*
  * Read block @e at @level as a reader does (xbtree_get_block()): damage
  * is reported and its reason kept in @e->why.
@@ -451,40 +429,54 @@ static int
 xbt_html_gather(struct xbt_html *h)
 {
 	struct xbtree		*bt = h->bt;
+	struct xbt_html_level	*l, *next;
 	struct xbt_html_ent	*e;
 	unsigned int		d, level, i, n;
-	size_t			j;
+	size_t			j, most;
 	uint64_t		bno;
-	int			error;
 
 	h->seen = calloc(bt->targ.nbits / 64 + 1, sizeof(uint64_t));
-	if (!h->seen)
+	h->lv[0].ent = calloc(1, sizeof(*e));
+	if (!h->seen || !h->lv[0].ent)
 		return -ENOMEM;
 	xbt_html_seen(h, XBT_HEAD_BLOCK);
 	xbt_html_seen(h, h->root);
-	error = xbt_html_add(&h->lv[0], h->root, 0, 0);
-	for (d = 0; !error && d < h->height; d++) {
-		h->depths = d + 1;
+	h->lv[0].ent[0].bno = h->root;
+	h->lv[0].n = 1;
+	h->depths = 1;
+	for (d = 0; d + 1 < h->height; d++) {
+		l = &h->lv[d];
+		next = &h->lv[d + 1];
 		level = h->height - 1 - d;
-		if (!level)
+		/* Read the nodes; their entries bound the next level. */
+		most = 0;
+		for (j = 0; j < l->n; j++) {
+			xbt_html_get(h, &l->ent[j], level);
+			if (l->ent[j].block)
+				most += xbt_numrecs(l->ent[j].block);
+		}
+		if (!most)
 			break;
-		for (j = 0; j < h->lv[d].n && !error; j++) {
-			e = &h->lv[d].ent[j];
-			xbt_html_get(h, e, level);
-			if (!e->block)
-				continue;
-			n = xbt_numrecs(e->block);
-			for (i = 0; i < n && !error; i++) {
+		next->ent = calloc(most, sizeof(*e));
+		if (!next->ent)
+			return -ENOMEM;
+		for (j = 0; j < l->n; j++) {
+			e = &l->ent[j];
+			n = e->block ? xbt_numrecs(e->block) : 0;
+			for (i = 0; i < n; i++) {
 				bno = xbtree_ptr(bt, e->block, i);
 				if (xbt_html_seen(h, bno))
 					continue;	/* check names it */
-				error = xbt_html_add(&h->lv[d + 1], bno, j, i);
+				next->ent[next->n++] = (struct xbt_html_ent){
+					.bno = bno, .parent = j, .pslot = i,
+				};
 			}
 		}
-		if (!h->lv[d + 1].n)
+		if (!next->n)
 			break;
+		h->depths = d + 2;
 	}
-	return error;
+	return 0;
 }
 
 /* ---- blocks as data ---------------------------------------------------- */
