@@ -46,9 +46,10 @@
  *
  * The data script holds one JSON object (html_page.js reads it):
  *
- *	{ "type": "kv", "keylen": 8, "blocksize": 512, "root": 9,
- *	  "height": 3, "records": 2000, "nblocks": 120, "maxbytes": N,
- *	  "cut": null | { "depth": D, "shown": K, "total": N },
+ *	{ "type": "kv", "keylen": 8, "overlapping": false,
+ *	  "blocksize": 512, "root": 9, "height": 3, "records": 2000,
+ *	  "nblocks": 120, "headbad": false, "maxbytes": N,
+ *	  "cut": null | { "level": L, "shown": K, "total": N },
  *	  "problems": [[bno, "message"], ...], "more_problems": N,
  *	  "blocks": { "0": { "l": "header", "t": "decoded text" },
  *	              "9": { "l": 2, "n": 3, "m": 27, "k": "hex keys",
@@ -59,7 +60,8 @@
  * after another: the script turns them into tuples it compares as the
  * type's cmp_keys does, and walks them as the engine walks (a node: the
  * last entry whose key is <= the key, else slot 0; a leaf: the first
- * record >= the key).  A damaged block has no "k" and no "p".
+ * record >= the key).  A damaged block has no "k" and no "p".  Block
+ * numbers are JSON numbers up to 2^53 and strings past that.
  *
  * Size: past @max_bytes the page keeps every level from the root down
  * while whole levels fit, then a sample of the first level that does not
