@@ -315,7 +315,9 @@ function showBlock(bno, mark) {
 	if (g)
 		g.classList.add('selected');
 	let sub;
-	if (b.l === 'header')
+	if (b.l === 'header' && b.bad)
+		sub = 'the header block (the tree cannot be walked)';
+	else if (b.l === 'header')
 		sub = 'the header block: height ' + D.height + ', root ' + D.root +
 			', ' + D.records + ' records, ' + D.nblocks + ' blocks';
 	else if (b.bad)
@@ -423,6 +425,7 @@ function search(text) {
 	const last = steps[steps.length - 1];
 	if (stop && typeof stop === 'string') {
 		summary = stop;
+		result.className = 'error';
 	} else if (stop) {
 		summary = stop.why === 'missing' ?
 			'The walk leaves the page at block ' + stop.bno + ' (level ' +
