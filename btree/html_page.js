@@ -535,10 +535,20 @@ if (location.hash)
 else
 	reveal(svg.querySelector('[data-level="header"]'), 'instant');
 
-/* For scripts and tests: the search, callable. */
+/*
+ * For scripts and tests: the walk of a key (text as the search box takes
+ * it) as `path` lines, without touching the page; null for a bad key.
+ */
 window.xbtPath = (text) => {
-	const steps = search(text);
-	return steps && steps.map((s) => 'level ' + s.level + ' block ' +
+	let key;
+	try {
+		key = T.parse(text.trim().split(/[ \t]+/).filter((s) => s.length));
+	} catch (e) {
+		if (e instanceof KeyError)
+			return null;
+		throw e;
+	}
+	return descend(key).steps.map((s) => 'level ' + s.level + ' block ' +
 		s.bno + ' slot ' + s.slot).join('\n');
 };
 })();

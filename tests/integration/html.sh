@@ -74,21 +74,38 @@ check_searches()
 		n=$((n + 1))
 	done
 }
-# searches DIR KEY...: one browser session searches each key, then a bad
-# one; each must agree with `path`, the bad one be refused.
+# paths_agree DIR KEYFILE N: browser step N walked the keys of KEYFILE
+# (a paths step); the page's walks must be `path`'s, key for key.
+paths_agree()
+{
+	local d=$1 want
+	local -a q
+
+	mapfile -t q < <(sed 's/^/path /' "$2")
+	want=$(_lookup "$d" "${q[@]}")
+	[ "$(cat "$T/out/$3")" = "$want" ] || _fail "$d: the page walks \
+$(wc -l <"$2") keys otherwise than path: $(diff <(echo "$want") \
+		"$T/out/$3" | head -4)"
+}
+
+# searches DIR KEYFILE KEY...: one browser session searches each KEY,
+# then a bad key, then walks every key of KEYFILE; each must agree with
+# `path`, the bad one be refused.
 searches()
 {
-	local d=$1 n
+	local d=$1 keyfile=$2 n
 
-	shift
+	shift 2
 	steps=()
 	add_searches "$@" "bad key"
+	steps+=(paths "$keyfile")
 	browse "$d" "${steps[@]}"
 	check_searches "$d" 1 "$@"
 	n=$(($# + 1))
 	grep -q 'bad key' "$T/out/$n" ||
 		_fail "$d: a bad key is not refused: $(cat "$T/out/$n")"
 	grep -q 'on-path $' "$T/out/$n" || _fail "$d: a bad key marks boxes"
+	paths_agree "$d" "$keyfile" $((n + 1))
 }
 
 # root DIR: the root block, from pages/0.
@@ -102,7 +119,22 @@ _mount blocksize=512 pages_writable
 K=$MNT/kv
 mkdir "$K"
 awk 'BEGIN { for (i = 1; i <= 1200; i++) print 3 * i, i * i }' >"$K/insert"
+# Keys past 2^53 (a double loses them) and at the top of the u64 range.
+for ((i = 0; i < 30; i += 3)); do
+	echo "$((9007199254740980 + i)) $i"
+	echo "1844674407370955$((1000 + i)) $i"
+done >"$K/insert"
 [ "$(_stat "$K" height)" -eq 3 ] || _fail "kv btree: height not 3"
+# Keys to walk: around every record, and around the huge ones.
+{
+	awk '$1 < 1000000 { print $1 - 1; print $1; print $1 + 1 }' \
+		<(cat "$K/records") | awk 'NR % 7 == 0'
+	for ((i = 0; i < 40; i++)); do
+		echo "$((9007199254740975 + i))"
+		echo "1844674407370955$((995 + i))"
+	done
+	echo 18446744073709551615
+} >"$T/kv.keys"
 
 # ---- a small kv btree in the browser ---------------------------------------
 
@@ -110,11 +142,12 @@ root=$(root_of "$K")
 "$XFBT_DECODE" "$K/pages/$root" >"$T/root.txt"
 child=$(awk '/^keys\[1\] = / { print $NF }' "$T/root.txt")
 leaf=$(_lookup "$K" "path 1000" | awk '$2 == 0 { print $4 }')
-[ -n "$child" ] && [ -n "$leaf" ] || _fail "test bug: no child or leaf"
+[ -n "$child" ] || _fail "test bug: the root has no pointer 1"
+[ -n "$leaf" ] || _fail "test bug: no leaf for key 1000"
 keys=(0 1 3 999 1001 2100 2101 18446744073709551615)
 steps=(blocks click "$leaf" click "$root" ptr 1)
 add_searches "${keys[@]}"
-steps+=(shot "$T/kv.png")
+steps+=(shot "$T/kv.png" paths "$T/kv.keys")
 browse "$K" "${steps[@]}"
 
 # Every block is drawn, once, at its level.
@@ -151,6 +184,7 @@ extra=$(grep -Fxvf <(cat "$K/records") "$T/leafrecs" || true)
 check_searches "$K" 5 "${keys[@]}"
 grep -q 'Found: recs\[' "$T/out/8" || _fail "search 999 does not say found"
 grep -q 'Not there' "$T/out/9" || _fail "search 1001 does not say not there"
+paths_agree "$K" "$T/kv.keys" $((5 + ${#keys[@]} + 1))
 
 # ---- rmap and refcount: the key order of each type -------------------------
 
@@ -162,9 +196,19 @@ awk 'BEGIN { for (i = 0; i < 400; i++) {
 	print 10 * (i % 97) + 1, 1 + i % 9, 128 + i % 3, i % 4 == 2 ? 0 : 2 * i f }
 	print 5, 1, "log", 0; print 7, 2, "ag", 0; print 9, 3, "fs", 0 }' \
 	>"$R/insert"
-searches "$R" "5 log 0" "6 log 0" "1 128 0" "11 129 2 attr" "11 129 2" \
-	"11 130 0 bmbt" "11 130 0 attr,bmbt" "500 128 100 unwritten" \
-	"971 128 999" "4294967295 null 0" "0 0 0"
+{
+	awk '{ print $1, $3, $4, $5; print $1 + 1, $3, $4; print $1, $3, $4 + 1 }' \
+		<(cat "$R/records") | awk 'NR % 5 == 0'
+	awk 'BEGIN { srand(11); split("null unknown fs log ag inobt inodes refc cow", o)
+		for (i = 0; i < 100; i++) {
+			w = int(rand() * 12); f = int(rand() * 4)
+			fl = f == 1 ? "attr" : f == 2 ? "bmbt" : f == 3 ? "attr,bmbt" : ""
+			print int(rand() * 1000), (w < 9 ? o[w + 1] : 126 + w),
+				int(rand() * 900), fl } }'
+} >"$T/rmap.keys"
+searches "$R" "$T/rmap.keys" "5 log 0" "6 log 0" "1 128 0" \
+	"11 129 2 attr" "11 129 2" "11 130 0 bmbt" "11 130 0 attr,bmbt" \
+	"500 128 100 unwritten" "971 128 999" "4294967295 null 0" "0 0 0"
 
 # refcount: both domains, one extent each fourth block.
 C=$MNT/refc
@@ -172,8 +216,14 @@ mkdir "$C"
 echo refcount >"$C/type"
 awk 'BEGIN { for (i = 0; i < 200; i++) { print 12 * i + 8, 2, 3
 	print 12 * i + 12, 1, 1, "cow" } }' >"$C/insert"
-searches "$C" "8 cow" "8" "12" "13" "12 cow" "2400" "2147483647 cow" "0" \
-	"0x100"
+{
+	awk '{ print $1 - 1, $4; print $1, $4; print $1 + 1, $4 }' \
+		<(cat "$C/records") | awk 'NR % 3 == 0'
+	awk 'BEGIN { srand(12); for (i = 0; i < 100; i++)
+		print int(rand() * 2600), (rand() < 0.5 ? "cow" : "") }'
+} >"$T/refc.keys"
+searches "$C" "$T/refc.keys" "8 cow" "8" "12" "13" "12 cow" "2400" \
+	"2147483647 cow" "0" "0x100"
 
 # ---- a damaged block ---------------------------------------------------------
 

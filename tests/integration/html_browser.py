@@ -21,6 +21,10 @@
 #   search KEY      type KEY into #key-search and press Enter; write the
 #                   lines of #search-result, then "on-path B1 B2 ..." (the
 #                   boxes with the class on-path, in document order)
+#   paths FILE      walk each line of FILE as a key with the page's own
+#                   search (window.xbtPath); write the paths one after
+#                   another, "level L block B slot S" lines ("null" for a
+#                   key the page refuses)
 #   shot FILE       save a screenshot of the window as FILE (PNG)
 #   window WxH      resize the window (as the first step: before the
 #                   page opens)
@@ -132,6 +136,12 @@ def run(drv, steps, outdir):
             on = drv.find_elements(By.CSS_SELECTOR, 'svg .on-path[data-block]')
             out += 'on-path ' + ' '.join(e.get_attribute('data-block')
                                          for e in on) + '\n'
+        elif op == 'paths':
+            with open(arg) as f:
+                keys = [l.rstrip('\n') for l in f if l.strip()]
+            out = drv.execute_script(
+                'return arguments[0].map((k) => String(window.xbtPath(k)))'
+                '.join("\\n") + "\\n"', keys)
         elif op == 'shot':
             drv.save_screenshot(arg)
             out = arg + '\n'
