@@ -981,10 +981,18 @@ xbt_html_notes(struct xbt_html *h, size_t max_bytes)
 		if (h->cut + 1 < h->depths)
 			xbt_hb_printf(&h->page, " and every block below (%llu more)",
 				      (unsigned long long)(left - (l->n - l->nshown)));
+		if (l->nshown)
+			xbt_hb_printf(&h->page,
+				      ". Every level above is whole; level %u shows its first and last blocks and %zu evenly spaced between",
+				      h->height - 1 - h->cut,
+				      l->nshown >= 2 ? l->nshown - 2 : 0);
+		else
+			xbt_hb_printf(&h->page,
+				      ". Every level above is whole; level %u is left out",
+				      h->height - 1 - h->cut);
 		xbt_hb_printf(&h->page,
-			      ". Every level above is whole; level %u shows its first and last blocks and %zu evenly spaced between. A page holds at most %zu bytes: read pages/ and lookup's path for the rest.</div>\n",
-			      h->height - 1 - h->cut,
-			      l->nshown >= 2 ? l->nshown - 2 : 0, max_bytes);
+			      ". A page holds at most %zu bytes: read pages/ and lookup's path for the rest.</div>\n",
+			      max_bytes);
 	}
 	xbt_hb_puts(&h->page, "</section>\n");
 }
