@@ -22,6 +22,8 @@
  *	                  writers: insert, delete, type, page writes;
  *	                  readers: records, lookup, stats, check, pages
  *	tree->err_lock    (mutex) the error ring
+ *	xfbfs_html_lock   (mutex, html.c) every tree->html pointer; taken
+ *	                  under tree->lock or alone
  *	h->lock           (mutex) one open file's buffers; taken before the
  *	                  tree lock, never while holding it
  * Nothing takes tree->lock while holding names_lock, so names_lock may be
