@@ -31,6 +31,7 @@
  *	load.c      load (bulk load at close)
  *	data.c      data (a kv btree as a sparse file)
  *	page.c      pages/ and pages/N
+ *	html.c      tree.html (a page kept per btree version, true size)
  * with the pieces they share: lines.c (line assembly and record lines),
  * out.c (the output window text is read from), handle.c (open files).
  *
@@ -68,6 +69,8 @@
  *	                  under tree->lock to name a tree in a message
  *	tree->err_lock    (mutex) the error ring
  *	list->lock        (mutex) a list of open files or directories
+ *	tree->html_lock   (mutex) tree->html; taken under tree->lock or
+ *	                  alone, and nothing is taken under it
  * No tree lock is held while replying to the kernel (a read replies from
  * its handle's memory under h->lock).  tree->refs is atomic.
  *
@@ -191,6 +194,10 @@ struct xfbfs_tree {
 	uint64_t		load_staged;	/* records on open load files */
 	uint64_t		load_sorted;	/* of the load being committed */
 	uint64_t		load_built;
+
+	/* tree.html (html.c): the page of the btree's current version */
+	struct xfbfs_mutex	html_lock;
+	struct xfbfs_html	*html;		/* html_lock */
 
 	struct xfbfs_mutex	err_lock;
 	struct xfbfs_error	errors[XFBFS_ERRORS_MAX];	/* err_lock */
@@ -485,6 +492,15 @@ void xfbfs_tree_touch(struct xfbfs_tree *tree);
  */
 void xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
 		struct xbtree **oldp);
+
+/* ---- tree.html (html.c) ------------------------------------------------- */
+
+/*
+ * Forget @tree's kept tree.html page (the btree changed or is gone); open
+ * files keep reading theirs.  Takes tree->html_lock (under tree->lock or
+ * alone).
+ */
+void xfbfs_html_drop(struct xfbfs_tree *tree);
 
 /* ---- the data file of kv btrees (data.c) -------------------------------- */
 
