@@ -183,7 +183,7 @@ xbt_hb_reserve(struct xbt_html_buf *b, size_t more)
 		return true;
 	while (cap < b->len + more)
 		cap *= 2;
-	p = realloc(b->p, cap);
+	p = xmem_realloc(b->p, cap, 1);
 	if (!p) {
 		b->nomem = true;
 		return false;
@@ -329,14 +329,14 @@ xbt_html_report(uint64_t bno, const char *msg, void *priv)
 	if (h->nprobs >= XBT_HTML_PROBLEMS_MAX || h->probs_nomem)
 		return;
 	if (!h->probs) {
-		h->probs = calloc(XBT_HTML_PROBLEMS_MAX, sizeof(*p));
+		h->probs = xmem_zalloc(XBT_HTML_PROBLEMS_MAX * sizeof(*p));
 		if (!h->probs) {
 			h->probs_nomem = true;
 			return;
 		}
 	}
 	p = &h->probs[h->nprobs];
-	p->msg = strdup(msg);
+	p->msg = xmem_strdup(msg);
 	if (!p->msg) {
 		h->probs_nomem = true;
 		return;
@@ -437,8 +437,8 @@ xbt_html_gather(struct xbt_html *h)
 	size_t			j, most;
 	uint64_t		bno;
 
-	h->seen = calloc(bt->targ.nbits / 64 + 1, sizeof(uint64_t));
-	h->lv[0].ent = calloc(1, sizeof(*e));
+	h->seen = xmem_zalloc((bt->targ.nbits / 64 + 1) * sizeof(uint64_t));
+	h->lv[0].ent = xmem_zalloc(sizeof(*e));
 	if (!h->seen || !h->lv[0].ent)
 		return -ENOMEM;
 	xbt_html_seen(h, XBT_HEAD_BLOCK);
@@ -459,7 +459,7 @@ xbt_html_gather(struct xbt_html *h)
 		}
 		if (!most)
 			break;
-		next->ent = calloc(most, sizeof(*e));
+		next->ent = xmem_zalloc(most * sizeof(*e));
 		if (!next->ent)
 			return -ENOMEM;
 		for (j = 0; j < l->n; j++) {
@@ -1135,7 +1135,7 @@ xbtree_dump_html(struct xbtree *bt, size_t max_bytes, xbt_text_fn out,
 	size_t		i;
 	int		error;
 
-	h = calloc(1, sizeof(*h));
+	h = xmem_zalloc(sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	h->bt = bt;
@@ -1177,13 +1177,13 @@ xbtree_dump_html(struct xbtree *bt, size_t max_bytes, xbt_text_fn out,
 
 out_free:
 	for (d = 0; d < XBT_MAXLEVELS; d++)
-		free(h->lv[d].ent);
+		xmem_free(h->lv[d].ent);
 	for (i = 0; i < h->nprobs; i++)
-		free(h->probs[i].msg);
-	free(h->probs);
-	free(h->seen);
-	free(h->data.p);
-	free(h->page.p);
-	free(h);
+		xmem_free(h->probs[i].msg);
+	xmem_free(h->probs);
+	xmem_free(h->seen);
+	xmem_free(h->data.p);
+	xmem_free(h->page.p);
+	xmem_free(h);
 	return error;
 }
