@@ -35,7 +35,7 @@
  * with the pieces they share: lines.c (line assembly and record lines),
  * out.c (the output window text is read from), handle.c (open files).
  *
- * Adding a kind, e.g. `trace` or `tree.html`:
+ * Adding a kind, e.g. `trace`:
  *	1. a new file with its ops table and handle struct:
  *		struct xfbfs_trace_handle {
  *			struct xfbfs_handle	h;	// first
@@ -47,9 +47,10 @@
  *			.truncate = xfbfs_truncate_nothing,
  *			.read = ..., .write = ..., .release = ...,
  *		};
- *	   A text made whole at each read from offset 0 (like tree.html)
+ *	   A text made whole at each read from offset 0 (like tree.dot)
  *	   needs only .snapshot, .read = xfbfs_snapshot_read and
- *	   .release = xfbfs_snapshot_release (see snapshot.c).
+ *	   .release = xfbfs_snapshot_release (see snapshot.c).  A file
+ *	   with a true size gives it in .getattr (like tree.html, html.c).
  *	2. its name at the end of xfbfs_kinds[] in kinds.c (with its extern
  *	   line there), and its file in meson.build.
  * Nothing else changes: lookup, readdir, getattr, open and the rest find
