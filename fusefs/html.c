@@ -13,10 +13,10 @@
  *	                        ^
  *	      open handles -----'   (and getattr, while it runs)
  *
- * getattr and open take the current page, making it first if the
- * btree's version moved on; an open file reads the page it opened with
- * to the end, whatever happens to the btree after, so its bytes always
- * match one size.  A change to the btree (xfbfs_tree_touch()) and its
+ * getattr (a stat, a lookup; not readdir: XFBFS_KIND_ALWAYS) and open
+ * take the current page, making it first if the btree's version moved
+ * on; an open file reads the page it opened with to the end, whatever
+ * happens to the btree after, so its bytes always match one size.  A change to the btree (xfbfs_tree_touch()) and its
  * removal drop the tree's reference (xfbfs_html_drop()), so a page lives
  * only while it is current or open.  A page is immutable once made and
  * freed with its last reference.  At most XFBFS_HTML_MAX bytes (the
@@ -189,6 +189,7 @@ xfbfs_html_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 const struct xfbfs_file_ops xfbfs_kind_treehtml = {
 	.name		= "tree.html",
 	.mode		= S_IFREG | 0444,
+	.flags		= XFBFS_KIND_ALWAYS,	/* ls makes no page */
 	.handle_size	= sizeof(struct xfbfs_html_handle),
 	.getattr	= xfbfs_html_getattr,
 	.truncate	= xfbfs_truncate_nothing,

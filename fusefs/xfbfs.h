@@ -262,6 +262,9 @@ struct xfbfs_dirbuf;
 #define XFBFS_KIND_CREATABLE	(1U << 0)	/* create() opens it (EPERM) */
 #define XFBFS_KIND_UNCACHED	(1U << 1)	/* comes and goes: the kernel
 						 * keeps no dentry for it */
+#define XFBFS_KIND_ALWAYS	(1U << 2)	/* always there: readdir lists
+						 * it without calling getattr,
+						 * which does real work */
 
 /*
  * One kind of file.  Every op may be NULL; the errno a user then sees is
