@@ -97,6 +97,24 @@ xbtree_last_error(struct xbtree *bt, char *buf, size_t len)
 	pthread_mutex_unlock(&bt->err_lock);
 }
 
+/* The process-wide source of content versions (never 0). */
+static uint64_t xbt_version_counter;
+
+void
+xbtree_bump_version(struct xbtree *bt)
+{
+	__atomic_store_n(&bt->version,
+			 __atomic_add_fetch(&xbt_version_counter, 1,
+					    __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+}
+
+uint64_t
+xbtree_version(const struct xbtree *bt)
+{
+	return __atomic_load_n(&bt->version, __ATOMIC_ACQUIRE);
+}
+
 bool
 xbtree_is_corrupt(const struct xbtree *bt)
 {
@@ -342,24 +360,38 @@ xbtree_check_head(struct xbtree *bt)
 }
 
 int
-xbtree_get_block(struct xbtree *bt, uint64_t bno, int level,
-		struct xbt_block **blockp)
+xbtree_get_block_why(struct xbtree *bt, uint64_t bno, int level,
+		struct xbt_block **blockp, const char **whyp)
 {
-	const char	*why;
+	const char	*why = "pointer to the header block";
 	void		*addr;
-	int		error;
+	int		error = -EUCLEAN;
 
 	if (bno == XBT_HEAD_BLOCK)
-		return XBT_CORRUPT(bt, bno, "pointer to the header block");
+		goto out_corrupt;
 	error = xbuf_get(&bt->targ, bno, xbt_verify_block_full, bt, &addr,
 			 &why);
 	if (error)
-		return XBT_CORRUPT_ERR(bt, bno, error, why);
+		goto out_corrupt;
 	why = xbtree_verify_block_hdr(bt, addr, bno, level);
-	if (why)
-		return XBT_CORRUPT(bt, bno, why);
+	if (why) {
+		error = -EUCLEAN;
+		goto out_corrupt;
+	}
 	*blockp = addr;
 	return 0;
+
+out_corrupt:
+	if (whyp)
+		*whyp = why;
+	return XBT_CORRUPT_ERR(bt, bno, error, why);
+}
+
+int
+xbtree_get_block(struct xbtree *bt, uint64_t bno, int level,
+		struct xbt_block **blockp)
+{
+	return xbtree_get_block_why(bt, bno, level, blockp, NULL);
 }
 
 void
@@ -481,6 +513,7 @@ xbtree_create(const struct xbt_ops *ops, const struct xbtree_params *params,
 		goto out_targ;
 	bt->head = xbuf_addr(&bt->targ, XBT_HEAD_BLOCK);
 	xbtree_format(bt);
+	xbtree_bump_version(bt);
 	*btp = bt;
 	return 0;
 
@@ -1192,5 +1225,6 @@ xbtree_write_block(struct xbtree *bt, uint64_t bno, const void *buf,
 	memcpy((uint8_t *)xbuf_addr(&bt->targ, bno) + off, buf, len);
 	xbuf_state_clear(&bt->targ, bno, XBUF_TRUSTED);
 	xbtree_shape_changed(bt);
+	xbtree_bump_version(bt);
 	return 0;
 }

@@ -77,6 +77,14 @@ struct xbtree {
 	struct xbt_change_stats	nr;		/* committed changes */
 	uint64_t		nr_lookups, nr_commits, nr_cancels;
 
+	/*
+	 * Content version (xbtree_version()): taken from one process-wide
+	 * counter at creation and at every change that can alter a block
+	 * (commit, raw write), so no two states of any two btrees of the
+	 * process share a number.  Atomic.
+	 */
+	uint64_t		version;
+
 	bool			corrupt;	/* atomic; sticky */
 	pthread_mutex_t		err_lock;	/* protects last_error */
 	char			last_error[256];
@@ -91,6 +99,9 @@ struct xbtree {
 
 #define XBT_STAT_INC(bt, field) \
 	__atomic_fetch_add(&(bt)->field, 1, __ATOMIC_RELAXED)
+
+/* A new content version for @bt (see struct xbtree.version). */
+void xbtree_bump_version(struct xbtree *bt);
 
 /* ---- block layout helpers ----------------------------------------- */
 
@@ -237,6 +248,9 @@ const char *xbt_verify_head(const void *block, uint64_t bno, void *priv,
  */
 int xbtree_get_block(struct xbtree *bt, uint64_t bno, int level,
 		struct xbt_block **blockp);
+/* The same, and on damage the reason in *@whyp (a static string). */
+int xbtree_get_block_why(struct xbtree *bt, uint64_t bno, int level,
+		struct xbt_block **blockp, const char **whyp);
 
 /*
  * Walk from the root to the leaf where @key belongs, filling the cursor:

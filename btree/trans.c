@@ -463,6 +463,7 @@ xbt_trans_commit(struct xbt_trans *tp)
 
 	xbt_stats_add(bt, &tp->nr);
 	XBT_STAT_INC(bt, nr_commits);
+	xbtree_bump_version(bt);
 	xbt_trans_free(tp);
 	return 0;
 }

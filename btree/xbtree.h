@@ -179,6 +179,15 @@ const uint8_t *xbtree_uuid(const struct xbtree *bt);
 void xbtree_get_stats(struct xbtree *bt, struct xbtree_stats *st);
 uint64_t xbtree_nrecords(const struct xbtree *bt);
 bool xbtree_is_corrupt(const struct xbtree *bt);
+/*
+ * The btree's content version: a number that changes at every commit and
+ * every raw block write (xbtree_write_block()), and that no other state
+ * of any btree in the process ever had (one counter serves them all), so
+ * a rendering cached with its version is current while they are equal.
+ * A cancelled transaction may leave it unchanged.  Any thread; the
+ * caller's lock decides which state it describes.
+ */
+uint64_t xbtree_version(const struct xbtree *bt);
 /* Copy the most recent corruption reason (empty if none) into @buf. */
 void xbtree_last_error(struct xbtree *bt, char *buf, size_t len);
 
@@ -359,6 +368,25 @@ typedef void (*xbt_check_report_fn)(uint64_t bno, const char *msg,
 int xbtree_check(struct xbtree *bt, xbt_check_report_fn report, void *priv,
 		uint64_t *problems);
 
+/*
+ * The way from the root to the leaf where @key is or would go (path.c):
+ * one step per level, root first, the leaf last.  In a node, slot is the
+ * pointer the descent follows (the last entry whose low key is <= @key,
+ * 0 if none is); in the leaf, the record with @key or the slot it would
+ * be inserted at (numrecs when past the last).  Slots count from 0.
+ * For an overlapping btree, the path of an EQ lookup of @key.  @steps
+ * must hold XBT_MAXLEVELS entries; *@nsteps gets the height.  Counts as
+ * a lookup.  The caller holds the btree's read lock.  0, or -EUCLEAN /
+ * -EBADMSG for a damaged block on the way.
+ */
+struct xbt_path_step {
+	unsigned int	level;		/* 0: the leaf */
+	uint64_t	bno;
+	unsigned int	slot;
+};
+int xbtree_path(struct xbtree *bt, const void *key,
+		struct xbt_path_step *steps, unsigned int *nsteps);
+
 /* ---- bulk load (bload.c) -------------------------------------------- */
 
 /*
@@ -418,6 +446,23 @@ typedef int (*xbt_text_fn)(const char *text, size_t len, void *priv);
  * first error @out returned.
  */
 int xbtree_dump_dot(struct xbtree *bt, unsigned int max_blocks, xbt_text_fn out,
+		void *priv);
+
+/*
+ * The btree as one self-contained web page (html.c): the tree drawn in
+ * SVG level by level, every block clickable and shown decoded as
+ * xbt_decode_block() prints it, a search box that walks a key's path as
+ * xbtree_path() does, damage and xbtree_check()'s problems in a warning
+ * colour.  Past @max_bytes (0: no limit) it keeps whole levels from the
+ * root down while they fit, then a sample of the next level (first,
+ * last, evenly spaced), and says what it left out; the root is always
+ * in.  Every block is verified before use; damage is reported as any
+ * reader reports it.  The page's stable markup is described in html.c.
+ *
+ * The caller holds the btree's read lock.  Returns 0, -ENOMEM, or the
+ * first error @out returned.
+ */
+int xbtree_dump_html(struct xbtree *bt, size_t max_bytes, xbt_text_fn out,
 		void *priv);
 
 /*

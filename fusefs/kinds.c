@@ -31,6 +31,7 @@ extern const struct xfbfs_file_ops xfbfs_kind_pages;		/* page.c */
 extern const struct xfbfs_file_ops xfbfs_kind_load;		/* load.c */
 extern const struct xfbfs_file_ops xfbfs_kind_data;		/* data.c */
 extern const struct xfbfs_file_ops xfbfs_kind_page;		/* page.c */
+extern const struct xfbfs_file_ops xfbfs_kind_treehtml;		/* html.c */
 
 static const struct xfbfs_file_ops *const xfbfs_kinds[] = {
 	&xfbfs_kind_dir,	/* 0: the btree directory */
@@ -46,6 +47,7 @@ static const struct xfbfs_file_ops *const xfbfs_kinds[] = {
 	&xfbfs_kind_pages,
 	&xfbfs_kind_load,
 	&xfbfs_kind_data,
+	&xfbfs_kind_treehtml,
 	/* new kinds here, at the end */
 };
 
@@ -104,7 +106,9 @@ xfbfs_dir_lookup(const char *name, uint64_t *subp)
 /*
  * The table, from readdir offset @off on: kind i is listed with offset
  * i + 2 for the entry after it (1 and 2 are "." and ".."), and left out
- * where its getattr says -ENOENT (data in a btree not of type kv).  Called with tree->lock held for reading.
+ * where its getattr says -ENOENT (data in a btree not of type kv); a
+ * kind flagged XFBFS_KIND_ALWAYS is listed without asking (tree.html's
+ * getattr makes its page).  Called with tree->lock held for reading.
  */
 static int
 xfbfs_dir_readdir(struct xfbfs_tree *tree, struct xfbfs_dirbuf *db,
@@ -118,7 +122,8 @@ xfbfs_dir_readdir(struct xfbfs_tree *tree, struct xfbfs_dirbuf *db,
 	for (i = off - 1; i < XFBFS_NKINDS; i++) {
 		kind = xfbfs_kinds[i];
 		/* (Other errors, a damaged block, still list the file.) */
-		if (kind->getattr && kind->getattr(tree, i, &st) == -ENOENT)
+		if (kind->getattr && !(kind->flags & XFBFS_KIND_ALWAYS) &&
+		    kind->getattr(tree, i, &st) == -ENOENT)
 			continue;
 		if (!xfbfs_dir_add(db, kind->name, xfbfs_ino(tree->id, i),
 				   kind->mode, i + 2))

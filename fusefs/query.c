@@ -5,6 +5,8 @@
  *
  *	eq KEY | le KEY | ge KEY      one record (or none)
  *	range LOW HIGH                every record in, or overlapping, the range
+ *	path KEY                      the way a lookup of KEY takes, root
+ *	                              first: "level L block B slot S" lines
  *
  * A write's complete lines are parsed into queries, all or none: a bad
  * one fails the write and leaves an empty answer.  A write with queries
@@ -12,8 +14,8 @@
  * kernel passes, and each read drops what the one before it returned, so
  * the answer is read once, like a pipe.
  *
- * The answer is a stream (out.c), made as it is read: eq, le and ge are
- * one lookup each; a range is walked a chunk at a time from the last key
+ * The answer is a stream (out.c), made as it is read: eq, le, ge and
+ * path are one lookup each; a range is walked a chunk at a time from the last key
  * printed (resume), so that a range over the whole btree never builds its
  * text in memory and never holds the tree's lock between reads.  A range
  * whose type gives it two key intervals (refcount: both domains) is two
@@ -24,6 +26,7 @@
  * for reading.  Parsing takes no tree lock: it peeks at the type.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -37,6 +40,7 @@ enum xfbfs_query_op {
 	XFBFS_Q_LE,
 	XFBFS_Q_GE,
 	XFBFS_Q_RANGE,
+	XFBFS_Q_PATH,
 };
 
 struct xfbfs_query {
@@ -92,19 +96,23 @@ xfbfs_parse_query(struct xfbfs_query_handle *qh,
 		const struct xfbfs_type *type, const struct xfbfs_field *f,
 		int nf, const char **why)
 {
-	static const char *const verbs[] = { "eq", "le", "ge", "range" };
+	static const char *const verbs[] = {
+		[XFBFS_Q_EQ] = "eq", [XFBFS_Q_LE] = "le", [XFBFS_Q_GE] = "ge",
+		[XFBFS_Q_RANGE] = "range", [XFBFS_Q_PATH] = "path",
+	};
 	uint8_t			lo[XFBFS_RANGES_MAX][XBT_KEY_MAX];
 	uint8_t			hi[XFBFS_RANGES_MAX][XBT_KEY_MAX];
 	struct xfbfs_query	*q;
+	const unsigned int	nverbs = sizeof(verbs) / sizeof(verbs[0]);
 	unsigned int		op;
 	int			i, n, error;
 
-	for (op = 0; op < 4; op++)
+	for (op = 0; op < nverbs; op++)
 		if (f[0].len == strlen(verbs[op]) &&
 		    !memcmp(f[0].p, verbs[op], f[0].len))
 			break;
-	if (op == 4) {
-		*why = "unknown query (eq, le, ge, range)";
+	if (op == nverbs) {
+		*why = "unknown query (eq, le, ge, range, path)";
 		return -EINVAL;
 	}
 	if (op != XFBFS_Q_RANGE) {
@@ -260,6 +268,30 @@ xfbfs_range_rec(const void *rec, void *priv)
 	return 0;
 }
 
+/* One step of a path as its answer line (an xfbfs_out_rec format). */
+static size_t
+xfbfs_format_step(const void *rec, char *buf)
+{
+	const struct xbt_path_step *s = rec;
+
+	return sprintf(buf, "level %u block %llu slot %u\n", s->level,
+		       (unsigned long long)s->bno, s->slot);
+}
+
+/* `path KEY`: one line per level, root first. */
+static int
+xfbfs_answer_path(struct xfbfs_out *o, struct xbtree *bt, const void *key)
+{
+	struct xbt_path_step	steps[XBT_MAXLEVELS];
+	unsigned int		n, i;
+	int			error;
+
+	error = xbtree_path(bt, key, steps, &n);
+	for (i = 0; i < n && !error; i++)
+		error = xfbfs_out_rec(o, xfbfs_format_step, &steps[i]);
+	return error;
+}
+
 /* The answer's maker (out.h): the next chunk of the answer. */
 static int
 xfbfs_answer_make(struct xfbfs_handle *h, struct xbtree *bt,
@@ -287,6 +319,13 @@ xfbfs_answer_make(struct xfbfs_handle *h, struct xbtree *bt,
 	}
 	while (qh->qnext < qh->queries.len && xfbfs_out_len(o) < target) {
 		q = xmem_array_at(&qh->queries, qh->qnext);
+		if (q->op == XFBFS_Q_PATH) {
+			error = xfbfs_answer_path(o, bt, q->key);
+			if (error)
+				return error;
+			qh->qnext++;
+			continue;
+		}
 		if (q->op != XFBFS_Q_RANGE) {
 			error = xbtree_get(bt, dirs[q->op], q->key, rec, &stat);
 			if (!error && stat)

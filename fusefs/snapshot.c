@@ -11,8 +11,9 @@
  * only the error ring's lock).
  *
  * Every snapshot kind's handle is a struct xfbfs_snap_handle; a new
- * snapshot kind (tree.html, say) needs only its .snapshot op and the
- * three shared ops below in its table.
+ * snapshot kind needs only its .snapshot op and the three shared ops
+ * below in its table.  (tree.html is not one: it reports its true size,
+ * so it keeps its page per tree, html.c.)
  *
  * Locking: h->lock guards the window; makers take tree->lock for reading
  * (check walks every block under it) and drop it before returning.

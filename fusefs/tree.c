@@ -12,7 +12,7 @@
  * last reference.
  *
  * Locking: see xfbfs.h and lock.h for the order (tree->lock, then
- * names_lock, then err_lock).  names_lock is never held while a tree lock
+ * names_lock, then err_lock; html_lock last).  names_lock is never held while a tree lock
  * is taken: rmdir drops it before marking the tree dead, and naming a
  * tree in a message read-locks it under the tree lock.
  */
@@ -41,8 +41,10 @@ xfbfs_trees_init(struct xfbfs *fs)
 static void
 xfbfs_tree_free(struct xfbfs_tree *tree)
 {
+	xfbfs_html_drop(tree);
 	xbtree_destroy(tree->bt);
 	xfbfs_rwlock_destroy(&tree->lock);
+	xfbfs_mutex_destroy(&tree->html_lock);
 	xfbfs_mutex_destroy(&tree->err_lock);
 	xmem_free(tree->name);
 	xmem_free(tree);
@@ -156,6 +158,7 @@ xfbfs_tree_create(struct xfbfs *fs, const char *name,
 		goto out_free;
 	}
 	xfbfs_rwlock_init(&tree->lock, XFBFS_RANK_TREE, true);
+	xfbfs_mutex_init(&tree->html_lock, XFBFS_RANK_HTML);
 	xfbfs_mutex_init(&tree->err_lock, XFBFS_RANK_ERRORS);
 	tree->fs = fs;
 	tree->type = &xfbfs_type_kv;
@@ -187,6 +190,7 @@ xfbfs_tree_create(struct xfbfs *fs, const char *name,
 out_unlock:
 	xfbfs_rwlock_unlock(&fs->names_lock);
 	xfbfs_rwlock_destroy(&tree->lock);
+	xfbfs_mutex_destroy(&tree->html_lock);
 	xfbfs_mutex_destroy(&tree->err_lock);
 out_free:
 	xmem_free(tree->name);
@@ -216,6 +220,7 @@ xfbfs_tree_remove(struct xfbfs *fs, const char *name)
 	bt = tree->bt;
 	tree->bt = NULL;
 	xfbfs_rwlock_unlock(&tree->lock);
+	xfbfs_html_drop(tree);
 	xbtree_destroy(bt);
 	xfbfs_tree_put(tree);
 	return 0;
@@ -408,6 +413,7 @@ xfbfs_tree_touch(struct xfbfs_tree *tree)
 {
 	ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
 	clock_gettime(CLOCK_REALTIME, &tree->mtime);
+	xfbfs_html_drop(tree);		/* tree.html is made again if read */
 }
 
 /*

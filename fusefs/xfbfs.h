@@ -31,10 +31,11 @@
  *	load.c      load (bulk load at close)
  *	data.c      data (a kv btree as a sparse file)
  *	page.c      pages/ and pages/N
+ *	html.c      tree.html (a page kept per btree version, true size)
  * with the pieces they share: lines.c (line assembly and record lines),
  * out.c (the output window text is read from), handle.c (open files).
  *
- * Adding a kind, e.g. `trace` or `tree.html`:
+ * Adding a kind, e.g. `trace`:
  *	1. a new file with its ops table and handle struct:
  *		struct xfbfs_trace_handle {
  *			struct xfbfs_handle	h;	// first
@@ -46,9 +47,10 @@
  *			.truncate = xfbfs_truncate_nothing,
  *			.read = ..., .write = ..., .release = ...,
  *		};
- *	   A text made whole at each read from offset 0 (like tree.html)
+ *	   A text made whole at each read from offset 0 (like tree.dot)
  *	   needs only .snapshot, .read = xfbfs_snapshot_read and
- *	   .release = xfbfs_snapshot_release (see snapshot.c).
+ *	   .release = xfbfs_snapshot_release (see snapshot.c).  A file
+ *	   with a true size gives it in .getattr (like tree.html, html.c).
  *	2. its name at the end of xfbfs_kinds[] in kinds.c (with its extern
  *	   line there), and its file in meson.build.
  * Nothing else changes: lookup, readdir, getattr, open and the rest find
@@ -68,6 +70,8 @@
  *	                  under tree->lock to name a tree in a message
  *	tree->err_lock    (mutex) the error ring
  *	list->lock        (mutex) a list of open files or directories
+ *	tree->html_lock   (mutex) tree->html; taken under tree->lock or
+ *	                  alone, and nothing is taken under it
  * No tree lock is held while replying to the kernel (a read replies from
  * its handle's memory under h->lock).  tree->refs is atomic.
  *
@@ -192,6 +196,10 @@ struct xfbfs_tree {
 	uint64_t		load_sorted;	/* of the load being committed */
 	uint64_t		load_built;
 
+	/* tree.html (html.c): the page of the btree's current version */
+	struct xfbfs_mutex	html_lock;
+	struct xfbfs_html	*html;		/* html_lock */
+
 	struct xfbfs_mutex	err_lock;
 	struct xfbfs_error	errors[XFBFS_ERRORS_MAX];	/* err_lock */
 	unsigned int		err_next;	/* err_lock */
@@ -254,6 +262,9 @@ struct xfbfs_dirbuf;
 #define XFBFS_KIND_CREATABLE	(1U << 0)	/* create() opens it (EPERM) */
 #define XFBFS_KIND_UNCACHED	(1U << 1)	/* comes and goes: the kernel
 						 * keeps no dentry for it */
+#define XFBFS_KIND_ALWAYS	(1U << 2)	/* always there: readdir lists
+						 * it without calling getattr,
+						 * which does real work */
 
 /*
  * One kind of file.  Every op may be NULL; the errno a user then sees is
@@ -485,6 +496,15 @@ void xfbfs_tree_touch(struct xfbfs_tree *tree);
  */
 void xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
 		struct xbtree **oldp);
+
+/* ---- tree.html (html.c) ------------------------------------------------- */
+
+/*
+ * Forget @tree's kept tree.html page (the btree changed or is gone); open
+ * files keep reading theirs.  Takes tree->html_lock (under tree->lock or
+ * alone).
+ */
+void xfbfs_html_drop(struct xfbfs_tree *tree);
 
 /* ---- the data file of kv btrees (data.c) -------------------------------- */
 

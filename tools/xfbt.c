@@ -46,7 +46,7 @@ static const struct xfbt_cmd xfbt_cmds[] = {
 	{ "get", "DIR KEY...",
 	  "print the record of each key", xfbt_get_main },
 	{ "query", "DIR QUERY...",
-	  "answer lookup queries (eq, le, ge, range)", xfbt_query_main },
+	  "answer lookup queries (eq, le, ge, range, path)", xfbt_query_main },
 	{ "check", "DIR",
 	  "run the structure check", xfbt_check_main },
 	{ "stat", "DIR [NAME...]",

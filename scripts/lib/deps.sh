@@ -11,9 +11,12 @@
 XFB_BUILD_PACKAGES="gcc meson ninja-build pkg-config libglib2.0-dev check
 libfuse3-dev fuse3 xfslibs-dev"
 # graphviz and mawk: the README's examples (tests/integration/docs.sh)
-# draw a tree, and must work with Debian's default awk.
+# draw a tree, and must work with Debian's default awk.  chromium,
+# chromium-driver and python3-selenium: html.sh drives tree.html in a
+# real (headless) browser.
 # shellcheck disable=SC2034
-XFB_TEST_PACKAGES="fio psmisc procps graphviz mawk"
+XFB_TEST_PACKAGES="fio psmisc procps graphviz mawk chromium chromium-driver
+python3-selenium"
 # The fuzz targets (tests/fuzz): clang, its libFuzzer and sanitizer
 # runtimes, and llvm-symbolizer for readable crash reports.
 # shellcheck disable=SC2034

@@ -123,6 +123,34 @@ bt_create(const struct xbt_ops *ops, unsigned int blocksize)
 	return bt;
 }
 
+struct xbtree *
+bt_build(const struct xbt_ops *ops, unsigned int blocksize, unsigned int n,
+		bt_make_fn make, uint64_t seed)
+{
+	struct xbtree		*bt = bt_create(ops, blocksize);
+	struct xbt_trans	*tp = NULL;
+	uint8_t			rec[XBT_REC_MAX];
+	uint64_t		rng = seed;
+	unsigned int		i, done = 0;
+	int			stat;
+
+	for (i = 0; done < n; i++) {
+		if (!tp)
+			T_EQ(xbt_trans_alloc(bt, &tp), 0);
+		make(i, &rng, rec);
+		T_EQ(xbt_insert(tp, rec, &stat), 0);
+		done += stat;
+		if (stat && done % 500 == 0) {
+			T_EQ(xbt_trans_commit(tp), 0);
+			tp = NULL;
+		}
+	}
+	if (tp)
+		T_EQ(xbt_trans_commit(tp), 0);
+	bt_assert_ok(bt);
+	return bt;
+}
+
 static void
 bt_print_problem(uint64_t bno, const char *msg, void *priv)
 {

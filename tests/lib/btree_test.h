@@ -80,6 +80,15 @@ void bt_assert_get(struct xbtree *bt, enum xbt_lookup dir, const void *key,
 /* Create a btree or fail the test. */
 struct xbtree *bt_create(const struct xbt_ops *ops, unsigned int blocksize);
 
+/*
+ * A btree of @n records: record i is what @make(i, rng, rec) builds
+ * (duplicates are skipped, so @make may draw at random from @rng, which
+ * starts at @seed); 500 records a transaction; checked at the end.
+ */
+typedef void (*bt_make_fn)(unsigned int i, uint64_t *rng, void *rec);
+struct xbtree *bt_build(const struct xbt_ops *ops, unsigned int blocksize,
+		unsigned int n, bt_make_fn make, uint64_t seed);
+
 /* Run the structure check; fail the test, listing problems, unless ok. */
 void bt_assert_ok(struct xbtree *bt);
 /* Number of problems the check finds (printing none). */

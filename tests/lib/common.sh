@@ -54,6 +54,8 @@
 #                           aside, as with $(cat))
 #   _stat DIR NAME          one value from DIR/stats
 #   _check DIR              DIR/check must read exactly "ok"
+#   _lookup DIR QUERY...    the lookup file's answer to the queries,
+#                           written in one write on one open file
 #   _snap DIR [light]       a fingerprint of the btree's state (records,
 #                           shape, every page byte for byte; "light"
 #                           leaves out the page bytes)
@@ -502,6 +504,20 @@ _check()
 
 	got=$(cat "$1/check") || _fail "reading $1/check failed"
 	[ "$got" = ok ] || _fail "check of $1 says: $(head -n 5 <<<"$got")"
+}
+
+_lookup()
+{
+	local d=$1 q out
+
+	shift
+	# One write() (each write replaces the answer; the shell's printf
+	# may cut a long text into several).
+	printf -v q '%s\n' "$@"
+	out=$(mktemp "$_XFBT_TMP/lookup.XXXXXX")
+	_expect "OK OK OK" -o "$out" open "$d/lookup" rw write "$q" read
+	cat "$out"
+	rm -f "$out"
 }
 
 _snap()

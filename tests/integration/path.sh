@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# path.sh: the `path KEY` query of the lookup file, at 512-byte blocks
+# (trees three and more levels deep) for kv, rmap and refcount.  For
+# keys that are there and keys that are not (between records, below the
+# first, past the last), the answer must be one "level L block B slot S"
+# line per level of `stats` height, root first (the root that pages/0
+# names), levels counting down to 0, and every line must agree with the
+# pages themselves, decoded by xfbt-decode: each node block is at its
+# level and its ptrs[S] is the next line's block; in the leaf, recs[S] is
+# the record `eq KEY` answers (present keys), recs[S - 1] the one `le`
+# answers and recs[S] the one `ge` answers (missing keys), and past the
+# last record the `ge` answer is the first record of the right sibling
+# (or nothing at the rightmost leaf).  Also: an empty btree, several
+# path queries in one write, bad path queries (EINVAL), and a damaged
+# block on the way (EBADMSG when the answer is read).
+# shellcheck source=tests/lib/common.sh disable=SC2119
+. "$(dirname "$0")/../lib/common.sh"
+
+[ -x "${XFBT_DECODE:-}" ] || _fail "XFBT_DECODE is not set to xfbt-decode"
+
+_mount blocksize=512 pages_writable
+
+# dec DIR BNO: the decoded page.
+dec()
+{
+	"$XFBT_DECODE" "$1/pages/$2" >"$T/page" ||
+		_fail "block $2 of $1 decodes with problems: $(grep warning "$T/page")"
+}
+
+# rec_text TYPE: records lines (stdin) as the decoder prints records.
+rec_text()
+{
+	case $1 in
+	kv) awk '{ print "key " $1 " value " $2 }' ;;
+	rmap) awk '{ printf "startblock %s blockcount %s owner %s offset %s%s\n",
+		$1, $2, $3, $4, NF == 5 ? " " $5 : "" }' ;;
+	refcount) awk '{ printf "startblock %s blockcount %s refcount %s domain %s\n",
+		$1, $2, $3, NF == 4 ? "cow" : "shared" }' ;;
+	esac
+}
+
+# recs_line I: the text of recs[I] in $T/page ("" if none).
+recs_line()
+{
+	awk -v want="recs[$1] =" 'index($0, want) == 1 {
+		print substr($0, length(want) + 2) }' "$T/page"
+}
+
+# check_path DIR TYPE KEY PRESENT: the path of KEY, checked as above.
+check_path()
+{
+	local d=$1 type=$2 key=$3 present=$4 height root
+	local n i level bno slot want_level next got want numrecs right
+	local -a path
+
+	height=$(_stat "$d" height)
+	root=$("$XFBT_DECODE" "$d/pages/0" | awk '$1 == "root" { print $3 }')
+	mapfile -t path < <(_lookup "$d" "path $key")
+	n=${#path[@]}
+	[ "$n" -eq "$height" ] ||
+		_fail "$d path $key: $n lines for height $height: ${path[*]}"
+	for ((i = 0; i < n; i++)); do
+		[[ "${path[i]}" =~ ^level\ [0-9]+\ block\ [0-9]+\ slot\ [0-9]+$ ]] ||
+			_fail "$d path $key: bad line '${path[i]}'"
+		read -r _ level _ bno _ slot <<<"${path[i]}"
+		want_level=$((height - 1 - i))
+		[ "$level" -eq "$want_level" ] ||
+			_fail "$d path $key: line $i at level $level, not $want_level"
+		[ "$i" -gt 0 ] || [ "$bno" -eq "$root" ] ||
+			_fail "$d path $key: starts at $bno, the root is $root"
+		dec "$d" "$bno"
+		grep -qx "level = $level ($([ "$level" -gt 0 ] && echo node ||
+			echo leaf))" "$T/page" ||
+			_fail "$d path $key: block $bno is not at level $level"
+		[ "$level" -gt 0 ] || break
+		read -r _ _ _ next _ <<<"${path[i + 1]}"
+		grep -q "^keys\[$slot\] = .*  ptrs\[$slot\] = $next\$" "$T/page" ||
+			_fail "$d path $key: ptrs[$slot] of block $bno is not $next"
+	done
+	numrecs=$(awk '$1 == "numrecs" { print $3 }' "$T/page")
+	((slot <= numrecs)) ||
+		_fail "$d path $key: leaf slot $slot past numrecs $numrecs"
+	if [ "$present" = yes ]; then
+		want=$(_lookup "$d" "eq $key" | rec_text "$type")
+		[ -n "$want" ] || _fail "test bug: $key is not in $d"
+		got=$(recs_line "$slot")
+		[ "$got" = "$want" ] ||
+			_fail "$d path $key: leaf $bno recs[$slot] is '$got', not '$want'"
+		return 0
+	fi
+	[ -z "$(_lookup "$d" "eq $key")" ] || _fail "test bug: $key is in $d"
+	want=$(_lookup "$d" "le $key" | rec_text "$type")
+	got=
+	((slot == 0)) || got=$(recs_line $((slot - 1)))
+	[ "$got" = "$want" ] ||
+		_fail "$d path $key: recs[$slot - 1] of $bno is '$got', le says '$want'"
+	want=$(_lookup "$d" "ge $key" | rec_text "$type")
+	if ((slot < numrecs)); then
+		got=$(recs_line "$slot")
+	else
+		right=$(awk '$1 == "rightsib" { print $3 }' "$T/page")
+		got=
+		if [ "$right" != null ]; then
+			dec "$d" "$right"
+			got=$(recs_line 0)
+		fi
+	fi
+	[ "$got" = "$want" ] ||
+		_fail "$d path $key: insertion point $slot of $bno holds '$got', ge says '$want'"
+}
+
+# check_keys DIR TYPE KEYFILE PRESENT: check_path for each line's key.
+check_keys()
+{
+	local key
+
+	while read -r key; do
+		check_path "$1" "$2" "$key" "$4"
+	done <"$3"
+}
+
+# An empty btree: the root leaf, block 1, slot 0.
+E=$MNT/empty
+mkdir "$E"
+[ "$(_lookup "$E" "path 5")" = "level 0 block 1 slot 0" ] ||
+	_fail "empty btree: path 5 says '$(_lookup "$E" "path 5")'"
+
+# kv: 4000 even keys; odd keys are missing.
+K=$MNT/kv
+mkdir "$K"
+awk 'BEGIN { srand(7); for (i = 0; i < 4000; i++)
+	print 2 * (i * 7919 % 100003) + 2, i }' >"$K/insert"
+[ "$(_stat "$K" height)" -ge 3 ] || _fail "kv btree not deep enough"
+awk 'NR % 197 == 1 { print $1 }' "$K/records" >"$T/kv.present"
+awk 'NR % 181 == 3 { print $1 + 1 }' "$K/records" >"$T/kv.missing"
+printf '%s\n' 0 1 18446744073709551615 >>"$T/kv.missing"
+check_keys "$K" kv "$T/kv.present" yes
+check_keys "$K" kv "$T/kv.missing" no
+
+# Several path queries in one write: their answers follow each other.
+both=$(_lookup "$K" "path 3" "path 18446744073709551615")
+[ "$both" = "$(_lookup "$K" "path 3")"$'\n'"$(_lookup "$K" "path 18446744073709551615")" ] ||
+	_fail "two path queries in one write: '$both'"
+
+# rmap: overlapping extents of a few inode owners, both forks.
+R=$MNT/rmap
+mkdir "$R"
+echo rmap >"$R/type"
+awk 'BEGIN { for (i = 0; i < 1500; i++) {
+	f = i % 4 == 1 ? " attr" : i % 4 == 2 ? " unwritten" : ""
+	print 2 * (i * 613 % 3001) + 2, 1 + i % 30, 128 + i % 5,
+		2 * (i % 700) f } }' >"$R/insert"
+[ "$(_stat "$R" height)" -ge 3 ] || _fail "rmap btree not deep enough"
+# Keys: STARTBLOCK OWNER OFFSET [FLAGS] (unwritten is taken and ignored).
+awk 'NR % 73 == 1 { print $1, $3, $4, $5 }' "$R/records" >"$T/rmap.present"
+awk 'NR % 83 == 2 { print $1 + 1, $3, $4 }
+     NR % 89 == 3 { print $1, $3, $4 + 1, $5 }' "$R/records" >"$T/rmap.missing"
+printf '%s\n' "0 0 0" "4294967295 null 0" >>"$T/rmap.missing"
+check_keys "$R" rmap "$T/rmap.present" yes
+check_keys "$R" rmap "$T/rmap.missing" no
+
+# refcount: disjoint extents, shared and CoW.
+C=$MNT/refc
+mkdir "$C"
+echo refcount >"$C/type"
+awk 'BEGIN { for (i = 0; i < 3000; i++)
+	if (i % 3) print 4 * i + 8, 2, 2 + i % 4; else print 4 * i + 8, 1, 1, "cow" }' \
+	>"$C/insert"
+[ "$(_stat "$C" height)" -ge 3 ] || _fail "refcount btree not deep enough"
+awk 'NR % 107 == 1 { print $1, $4 }' "$C/records" >"$T/refc.present"
+awk 'NR % 113 == 2 { print $1 + 3, $4 } NR % 127 == 5 { print $1 + 1 }' \
+	"$C/records" >"$T/refc.missing"
+printf '%s\n' 0 "2147483647 cow" "2147483647" >>"$T/refc.missing"
+check_keys "$C" refcount "$T/refc.present" yes
+check_keys "$C" refcount "$T/refc.missing" no
+
+# Bad path queries: EINVAL, nothing answered.
+for q in "path" "path 1 2" "path x"; do
+	_expect "OK EINVAL" open "$K/lookup" rw write "$q"$'\n'
+done
+_expect "OK EINVAL" open "$R/lookup" rw write $'path 5 128\n'
+_expect "OK EINVAL" open "$C/lookup" rw write $'path 2147483648\n'
+
+# A damaged root: the path cannot be walked (the checksum is stale).
+root=$("$XFBT_DECODE" "$K/pages/0" | awk '$1 == "root" { print $3 }')
+printf '\x77' | dd of="$K/pages/$root" bs=1 seek=75 conv=notrunc 2>/dev/null
+_expect "OK OK EBADMSG" open "$K/lookup" rw write $'path 100\n' read
+_check "$R"
+_check "$C"
