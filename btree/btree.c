@@ -553,15 +553,15 @@ xbtree_get_stats(struct xbtree *bt, struct xbtree_stats *st)
 	memcpy(st->maxrecs, bt->maxrecs, sizeof(st->maxrecs));
 	memcpy(st->minrecs, bt->minrecs, sizeof(st->minrecs));
 	st->corrupt = xbtree_is_corrupt(bt);
-	st->inserts = XBT_STAT(bt, nr_inserts);
-	st->deletes = XBT_STAT(bt, nr_deletes);
-	st->updates = XBT_STAT(bt, nr_updates);
+	st->inserts = XBT_STAT(bt, nr.inserts);
+	st->deletes = XBT_STAT(bt, nr.deletes);
+	st->updates = XBT_STAT(bt, nr.updates);
 	st->lookups = XBT_STAT(bt, nr_lookups);
-	st->splits = XBT_STAT(bt, nr_splits);
-	st->merges = XBT_STAT(bt, nr_merges);
-	st->shifts = XBT_STAT(bt, nr_shifts);
-	st->new_roots = XBT_STAT(bt, nr_new_roots);
-	st->root_kills = XBT_STAT(bt, nr_root_kills);
+	st->splits = XBT_STAT(bt, nr.splits);
+	st->merges = XBT_STAT(bt, nr.merges);
+	st->shifts = XBT_STAT(bt, nr.shifts);
+	st->new_roots = XBT_STAT(bt, nr.new_roots);
+	st->root_kills = XBT_STAT(bt, nr.root_kills);
 	st->commits = XBT_STAT(bt, nr_commits);
 	st->cancels = XBT_STAT(bt, nr_cancels);
 }
@@ -996,6 +996,9 @@ xbt_lookup(struct xbt_cur *cur, enum xbt_lookup dir, const void *key,
 	uint8_t		k[XBT_KEY_MAX];
 	int		n, error;
 
+	/* xbt_cur_init() ran, and a writer's cursor is of the open trans. */
+	ASSERT(bt != NULL);
+	ASSERT(cur->tp == NULL || cur->tp == bt->trans);
 	*stat = 0;
 	error = xbt_lookup_path(cur, key);
 	if (error)
@@ -1180,6 +1183,8 @@ int
 xbtree_write_block(struct xbtree *bt, uint64_t bno, const void *buf,
 		size_t len, size_t off)
 {
+	/* Blocks a transaction changes must stay TRUSTED (trans.c). */
+	ASSERT(bt->trans == NULL);
 	if (!xbuf_is_allocated(&bt->targ, bno))
 		return -ENOENT;
 	if (off > bt->blksize || len > bt->blksize - off)

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -26,6 +27,18 @@
 #include "xfile/xfile.h"
 #include "xfile/xmem.h"
 
+
+/*
+ * What the changes of a transaction did, counted in the transaction and
+ * added to the tree's totals when it commits: a cancelled transaction's
+ * changes never happened, so they are not counted (it counts as one
+ * cancel).  All fields are uint64_t (xbt_trans_commit() adds them up as
+ * an array).
+ */
+struct xbt_change_stats {
+	uint64_t	inserts, deletes, updates;
+	uint64_t	splits, merges, shifts, new_roots, root_kills;
+};
 
 struct xbtree {
 	const struct xbt_ops	*ops;		/* immutable */
@@ -61,15 +74,20 @@ struct xbtree {
 	uint8_t			hint_high[XBT_KEY_MAX];
 
 	/* statistics, atomic */
-	uint64_t		nr_inserts, nr_deletes, nr_updates;
-	uint64_t		nr_lookups, nr_splits, nr_merges, nr_shifts;
-	uint64_t		nr_new_roots, nr_root_kills;
-	uint64_t		nr_commits, nr_cancels;
+	struct xbt_change_stats	nr;		/* committed changes */
+	uint64_t		nr_lookups, nr_commits, nr_cancels;
 
 	bool			corrupt;	/* atomic; sticky */
 	pthread_mutex_t		err_lock;	/* protects last_error */
 	char			last_error[256];
 };
+
+/* @tp is the open transaction of its btree (a contract; debug builds). */
+#define XBT_ASSERT_TRANS(tp) \
+	ASSERT((tp) != NULL && (tp)->bt != NULL && (tp)->bt->trans == (tp))
+
+/* Count @n changes of kind @field in transaction @tp (writer only). */
+#define XBT_TRANS_COUNT(tp, field, n)	((tp)->nr.field += (n))
 
 #define XBT_STAT_INC(bt, field) \
 	__atomic_fetch_add(&(bt)->field, 1, __ATOMIC_RELAXED)
@@ -184,6 +202,19 @@ int xbtree_corrupt(struct xbtree *bt, uint64_t bno, int error, const char *why,
 
 void xbt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- text for people (types.c) -------------------------------------- */
+
+/* A block pointer as text: "null" for all ones, else the number. */
+void xbt_ptr_text(uint64_t ptr, char text[24]);
+/*
+ * Format one line into @line (@size bytes; cut to fit, newline added)
+ * and hand it to @out.  Returns what @out returned (a positive return
+ * becomes -EIO), or 0 if the format failed.
+ */
+int xbt_text_vline(xbt_text_fn out, void *priv, char *line, size_t size,
+		const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
 /* ---- block access ---------------------------------------------------- */
 
 /* Full verifier of a btree block (checksum first), for xbuf_get(). */
@@ -234,6 +265,7 @@ struct xbt_trans {
 	size_t			last;	/* offset of the newest entry + 1 */
 	struct xmem_array	dirty;	/* uint64_t: blocks changed */
 	struct xmem_array	freed;	/* uint64_t: frees deferred to commit */
+	struct xbt_change_stats	nr;	/* added to the tree's at commit */
 };
 
 

@@ -87,6 +87,12 @@ _Static_assert(RMAPBT_KEY_LEN <= XBT_KEY_MAX, "rmap key too long");
 _Static_assert(RMAPBT_OFF_RESERVED == 0x1FC0000000000000ULL,
 	       "rmap reserved offset bits are 54..60");
 
+const struct rmapbt_flag_name rmapbt_flag_names[RMAPBT_NR_FLAGS] = {
+	{ RMAPBT_F_ATTR,	"attr" },
+	{ RMAPBT_F_BMBT,	"bmbt" },
+	{ RMAPBT_F_UNWRITTEN,	"unwritten" },
+};
+
 const char *const rmapbt_owner_names[RMAPBT_NR_SPECIAL] = {
 	[0] = "null",		/* RMAPBT_OWN_NULL, -1 */
 	[1] = "unknown",	/* RMAPBT_OWN_UNKNOWN, -2 */
@@ -238,63 +244,68 @@ rmapbt_owner_text(uint64_t owner, char *buf, size_t len)
 static void
 rmapbt_flags_text(uint64_t packed, char *buf, size_t len)
 {
-	static const struct {
-		uint64_t	bit;
-		const char	*name;
-	} flags[] = {
-		{ RMAPBT_OFF_ATTR_BIT, "attr" },
-		{ RMAPBT_OFF_BMBT_BIT, "bmbt" },
-		{ RMAPBT_OFF_UNWRITTEN_BIT, "unwritten" },
-	};
+	unsigned int	flags = rmapbt_unpack_flags(packed);
 	size_t		n = 0;
 	unsigned int	i;
 
 	buf[0] = '\0';
-	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		if (!(packed & flags[i].bit) || n >= len)
+	for (i = 0; i < RMAPBT_NR_FLAGS; i++) {
+		if (!(flags & rmapbt_flag_names[i].flag) || n >= len)
 			continue;
 		n += snprintf(buf + n, len - n, "%s%s", n ? "," : "",
-			      flags[i].name);
+			      rmapbt_flag_names[i].name);
 	}
 	if ((packed & RMAPBT_OFF_RESERVED) && n < len)
 		snprintf(buf + n, len - n, "%sreserved 0x%llx", n ? " " : "",
 			 (unsigned long long)(packed & RMAPBT_OFF_RESERVED));
 }
 
+/* The text of a key's or record's owner and flags (" flags" or ""). */
+struct rmapbt_text {
+	char		owner[24];
+	char		flags[64];
+};
+
+static void
+rmapbt_text_init(struct rmapbt_text *t, uint64_t owner, uint64_t packed)
+{
+	rmapbt_owner_text(owner, t->owner, sizeof(t->owner));
+	t->flags[0] = ' ';
+	rmapbt_flags_text(packed, t->flags + 1, sizeof(t->flags) - 1);
+	if (!t->flags[1])
+		t->flags[0] = '\0';
+}
+
 /* A key for people: "startblock/owner/offset[ flags]". */
 static size_t
 rmapbt_print_key(const void *key, char *buf, size_t len)
 {
-	const uint8_t	*k = key;
-	uint64_t	packed = get_be64(k + RMAPBT_KEY_OFFSET_OFF);
-	char		owner[24], flags[64];
+	const uint8_t		*k = key;
+	uint64_t		packed = get_be64(k + RMAPBT_KEY_OFFSET_OFF);
+	struct rmapbt_text	t;
 
-	rmapbt_owner_text(get_be64(k + RMAPBT_KEY_OWNER_OFF), owner,
-			  sizeof(owner));
-	rmapbt_flags_text(packed, flags, sizeof(flags));
-	return snprintf(buf, len, "%u/%s/%llu%s%s",
-			get_be32(k + RMAPBT_KEY_START_OFF), owner,
+	rmapbt_text_init(&t, get_be64(k + RMAPBT_KEY_OWNER_OFF), packed);
+	return snprintf(buf, len, "%u/%s/%llu%s",
+			get_be32(k + RMAPBT_KEY_START_OFF), t.owner,
 			(unsigned long long)(packed & RMAPBT_OFF_MASK),
-			flags[0] ? " " : "", flags);
+			t.flags);
 }
 
 /* A record for people: its fields by name, flags last. */
 static size_t
 rmapbt_print_rec(const void *rec, char *buf, size_t len)
 {
-	const uint8_t	*r = rec;
-	uint64_t	packed = get_be64(r + RMAPBT_REC_OFFSET_OFF);
-	char		owner[24], flags[64];
+	const uint8_t		*r = rec;
+	uint64_t		packed = get_be64(r + RMAPBT_REC_OFFSET_OFF);
+	struct rmapbt_text	t;
 
-	rmapbt_owner_text(get_be64(r + RMAPBT_REC_OWNER_OFF), owner,
-			  sizeof(owner));
-	rmapbt_flags_text(packed, flags, sizeof(flags));
+	rmapbt_text_init(&t, get_be64(r + RMAPBT_REC_OWNER_OFF), packed);
 	return snprintf(buf, len,
-			"startblock %u blockcount %u owner %s offset %llu%s%s",
+			"startblock %u blockcount %u owner %s offset %llu%s",
 			get_be32(r + RMAPBT_REC_START_OFF),
-			get_be32(r + RMAPBT_REC_COUNT_OFF), owner,
+			get_be32(r + RMAPBT_REC_COUNT_OFF), t.owner,
 			(unsigned long long)(packed & RMAPBT_OFF_MASK),
-			flags[0] ? " " : "", flags);
+			t.flags);
 }
 
 const struct xbt_ops rmapbt_ops = {

@@ -75,6 +75,17 @@
 #define RMAPBT_F_UNWRITTEN	(1U << 2)
 #define RMAPBT_F_ALL		(RMAPBT_F_ATTR | RMAPBT_F_BMBT | \
 				 RMAPBT_F_UNWRITTEN)
+#define RMAPBT_NR_FLAGS		3
+
+/*
+ * The flags' names, in the one order every text uses (record text, the
+ * decoder, tree.dot): attr, bmbt, unwritten.
+ */
+struct rmapbt_flag_name {
+	unsigned int	flag;		/* RMAPBT_F_* */
+	const char	*name;
+};
+extern const struct rmapbt_flag_name rmapbt_flag_names[RMAPBT_NR_FLAGS];
 
 /*
  * Special owners: the top bit of an owner says "not an inode".  XFS owns

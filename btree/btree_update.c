@@ -131,6 +131,38 @@ xbtree_arr_set(struct xbtree *bt, struct xbt_block *block, unsigned int level,
 		put_be64(xbtree_ptr_addr(bt, block, idx), ptr);
 }
 
+/* Open one slot at @idx and store @entry (and @ptr) there. */
+static void
+xbtree_arr_insert(struct xbtree *bt, struct xbt_block *block,
+		unsigned int level, unsigned int idx, const uint8_t *entry,
+		uint64_t ptr)
+{
+	xbtree_arr_open(bt, block, level, idx, 1);
+	xbtree_arr_set(bt, block, level, idx, entry, ptr);
+}
+
+/*
+ * Copy entries [@sidx, @send) of @src to @dst from @didx on, with @entry
+ * (and @ptr) in between, before source entry @at (@sidx <= @at <= @send):
+ *
+ *	src   sidx ... at-1 | at ... send-1
+ *	dst   didx ...      new  ...
+ *
+ * The slots of @dst must be open already.
+ */
+static void
+xbtree_arr_copy_insert(struct xbtree *bt, unsigned int level,
+		struct xbt_block *dst, unsigned int didx,
+		struct xbt_block *src, unsigned int sidx, unsigned int send,
+		unsigned int at, const uint8_t *entry, uint64_t ptr)
+{
+	unsigned int	j = didx + at - sidx;	/* where the new one goes */
+
+	xbtree_arr_copy(bt, level, dst, didx, src, sidx, at - sidx);
+	xbtree_arr_set(bt, dst, level, j, entry, ptr);
+	xbtree_arr_copy(bt, level, dst, j + 1, src, at, send - at);
+}
+
 /* The key slot a block presents to its parent: low (and high) key. */
 static void
 xbtree_parent_entry(struct xbtree *bt, struct xbt_block *block,
@@ -165,8 +197,7 @@ xbt_insert_entry(struct xbt_cur *cur, unsigned int level, unsigned int idx,
 				bt->ptr_off + idx * XBT_PTR_LEN, XBT_PTR_LEN,
 				bt->ptr_off + (n + 1) * XBT_PTR_LEN);
 	xbt_log_numrecs(cur->tp, lv->bno);
-	xbtree_arr_open(bt, lv->block, level, idx, 1);
-	xbtree_arr_set(bt, lv->block, level, idx, entry, ptr);
+	xbtree_arr_insert(bt, lv->block, level, idx, entry, ptr);
 }
 
 /* Remove one entry from a block, logging it finely. */
@@ -312,13 +343,40 @@ xbt_new_root(struct xbt_cur *cur)
 	root->slot = 0;
 	xbtree_init_block(bt, root->block, bno, level + 1);
 	xbtree_parent_entry(bt, old->block, level, keys);
-	xbtree_arr_open(bt, root->block, level + 1, 0, 1);
-	xbtree_arr_set(bt, root->block, level + 1, 0, keys, old->bno);
+	xbtree_arr_insert(bt, root->block, level + 1, 0, keys, old->bno);
 	xbt_trans_set_root(cur->tp, bno, cur->nlevels + 1);
 	cur->nlevels++;
 	xbtree_shape_changed(bt);
-	XBT_STAT_INC(bt, nr_new_roots);
+	XBT_TRANS_COUNT(cur->tp, new_roots, 1);
 	return 0;
+}
+
+/*
+ * A shift into sibling @sib (block @sbno) changes the shape and both
+ * blocks, which are saved whole.  Returns how many entries move: half
+ * the sibling's room, rounded up.
+ */
+static unsigned int
+xbt_shift_begin(struct xbt_cur *cur, unsigned int level, uint64_t sbno,
+		const struct xbt_block *sib)
+{
+	xbtree_shape_changed(cur->bt);
+	xbt_log_block(cur->tp, cur->lv[level].bno);
+	xbt_log_block(cur->tp, sbno);
+	return (xbtree_maxrecs(cur->bt, level) - xbt_numrecs(sib) + 1) / 2;
+}
+
+/*
+ * After a shift into sibling @sbno, which is entry @pslot of the parent:
+ * both blocks' keys are fixed up the tree.
+ */
+static void
+xbt_shift_end(struct xbt_cur *cur, unsigned int level, uint64_t sbno,
+		struct xbt_block *sib, int pslot)
+{
+	XBT_TRANS_COUNT(cur->tp, shifts, 1);
+	xbt_fix_keys(cur, level);
+	xbt_fix_sibling_keys(cur, level, sbno, sib, pslot);
 }
 
 /* Case 1 above: the last k entries of C go to the right sibling. */
@@ -331,33 +389,23 @@ xbt_shift_right(struct xbt_cur *cur, unsigned int level, uint64_t rbno,
 	struct xbt_block	*block = lv->block;
 	unsigned int		n = xbt_numrecs(block);
 	unsigned int		s = lv->slot;
-	unsigned int		k = (xbtree_maxrecs(bt, level) -
-				     xbt_numrecs(right) + 1) / 2;
-	unsigned int		first = n + 1 - k;	/* C index moving first */
+	unsigned int		k, first;
 
-	xbtree_shape_changed(bt);
-	xbt_log_block(cur->tp, lv->bno);
-	xbt_log_block(cur->tp, rbno);
+	k = xbt_shift_begin(cur, level, rbno, right);
+	first = n + 1 - k;			/* C index moving first */
 	xbtree_arr_open(bt, right, level, 0, k);
 	if (s >= first) {
 		/* The new entry is among the moved: R gets B[first..s), new,
 		 * B[s..n). */
-		unsigned int	j = s - first;
-
-		xbtree_arr_copy(bt, level, right, 0, block, first, j);
-		xbtree_arr_set(bt, right, level, j, entry, ptr);
-		xbtree_arr_copy(bt, level, right, j + 1, block, s, n - s);
+		xbtree_arr_copy_insert(bt, level, right, 0, block, first, n, s,
+				       entry, ptr);
 		xbtree_arr_close(bt, block, level, first, k - 1);
 	} else {
 		xbtree_arr_copy(bt, level, right, 0, block, n - k, k);
 		xbtree_arr_close(bt, block, level, n - k, k);
-		xbtree_arr_open(bt, block, level, s, 1);
-		xbtree_arr_set(bt, block, level, s, entry, ptr);
+		xbtree_arr_insert(bt, block, level, s, entry, ptr);
 	}
-	XBT_STAT_INC(bt, nr_shifts);
-	xbt_fix_keys(cur, level);
-	xbt_fix_sibling_keys(cur, level, rbno, right,
-			     cur->lv[level + 1].slot + 1);
+	xbt_shift_end(cur, level, rbno, right, cur->lv[level + 1].slot + 1);
 }
 
 /* Case 2: the first k entries of C go to the end of the left sibling. */
@@ -372,28 +420,19 @@ xbt_shift_left(struct xbt_cur *cur, unsigned int level, uint64_t lbno,
 	unsigned int		s = lv->slot;
 	unsigned int		k;
 
-	k = (xbtree_maxrecs(bt, level) - ln + 1) / 2;
-	xbtree_shape_changed(bt);
-	xbt_log_block(cur->tp, lv->bno);
-	xbt_log_block(cur->tp, lbno);
+	k = xbt_shift_begin(cur, level, lbno, left);
 	xbtree_arr_open(bt, left, level, ln, k);
 	if (s < k) {
 		/* L gets B[0..s), new, B[s..k-1). */
-		xbtree_arr_copy(bt, level, left, ln, block, 0, s);
-		xbtree_arr_set(bt, left, level, ln + s, entry, ptr);
-		xbtree_arr_copy(bt, level, left, ln + s + 1, block, s,
-				k - 1 - s);
+		xbtree_arr_copy_insert(bt, level, left, ln, block, 0, k - 1, s,
+				       entry, ptr);
 		xbtree_arr_close(bt, block, level, 0, k - 1);
 	} else {
 		xbtree_arr_copy(bt, level, left, ln, block, 0, k);
 		xbtree_arr_close(bt, block, level, 0, k);
-		xbtree_arr_open(bt, block, level, s - k, 1);
-		xbtree_arr_set(bt, block, level, s - k, entry, ptr);
+		xbtree_arr_insert(bt, block, level, s - k, entry, ptr);
 	}
-	XBT_STAT_INC(bt, nr_shifts);
-	xbt_fix_keys(cur, level);
-	xbt_fix_sibling_keys(cur, level, lbno, left,
-			     cur->lv[level + 1].slot - 1);
+	xbt_shift_end(cur, level, lbno, left, cur->lv[level + 1].slot - 1);
 }
 
 /* Case 3: split into a new right sibling and insert it in the parent. */
@@ -432,17 +471,15 @@ xbt_split(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 		xbtree_arr_open(bt, new, level, 0, n - m + 1);
 		xbtree_arr_copy(bt, level, new, 0, block, m - 1, n - m + 1);
 		xbtree_arr_close(bt, block, level, m - 1, n - m + 1);
-		xbtree_arr_open(bt, block, level, s, 1);
-		xbtree_arr_set(bt, block, level, s, entry, ptr);
+		xbtree_arr_insert(bt, block, level, s, entry, ptr);
 	} else {
 		/* N gets B[m..s), new, B[s..n). */
 		xbtree_arr_open(bt, new, level, 0, n + 1 - m);
-		xbtree_arr_copy(bt, level, new, 0, block, m, s - m);
-		xbtree_arr_set(bt, new, level, s - m, entry, ptr);
-		xbtree_arr_copy(bt, level, new, s - m + 1, block, s, n - s);
+		xbtree_arr_copy_insert(bt, level, new, 0, block, m, n, s,
+				       entry, ptr);
 		xbtree_arr_close(bt, block, level, m, n - m);
 	}
-	XBT_STAT_INC(bt, nr_splits);
+	XBT_TRANS_COUNT(cur->tp, splits, 1);
 	xbt_fix_keys(cur, level);
 
 	/* The new block goes into the parent right after this one. */
@@ -592,35 +629,58 @@ xbt_check_disjoint(const struct xbt_cur *cur, const void *rec,
 	return 0;
 }
 
+/*
+ * The start of an insert (@update false) or an update of @rec in @tp:
+ * put the cursor on @rec's key (or where it goes) and make room in the
+ * log.  *@go says whether the change can be made: an insert needs no
+ * record with that key (nor, for XBT_OPS_DISJOINT types, one @rec would
+ * overlap), an update needs the record.  An update whose new extent
+ * would overlap a neighbour is -EEXIST.
+ */
+static int
+xbt_change_begin(struct xbt_trans *tp, struct xbt_cur *cur, const void *rec,
+		bool update, bool *go)
+{
+	struct xbtree	*bt = tp->bt;
+	bool		found, overlaps;
+	int		error;
+
+	XBT_ASSERT_TRANS(tp);
+	*go = false;
+	xbt_cur_init(cur, bt);
+	error = xbt_lookup_rec(cur, rec, &found);
+	if (error || found != update)
+		return error;
+	if (bt->ops->flags & XBT_OPS_DISJOINT) {
+		error = xbt_check_disjoint(cur, rec, update, &overlaps);
+		if (error)
+			return error;
+		if (overlaps)
+			return update ? -EEXIST : 0;
+	}
+	error = xbt_trans_reserve(tp, cur->nlevels);
+	if (error)
+		return error;
+	*go = true;
+	return 0;
+}
+
 int
 xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 {
-	struct xbtree		*bt = tp->bt;
-	const struct xbt_ops	*ops = bt->ops;
 	struct xbt_cur		cur;
-	bool			found;
+	bool			go;
 	int			error;
 
 	*stat = 0;
-	xbt_cur_init(&cur, bt);
-	error = xbt_lookup_rec(&cur, rec, &found);
-	if (error || found)
-		return error;
-	if (ops->flags & XBT_OPS_DISJOINT) {
-		bool	overlaps;
-
-		error = xbt_check_disjoint(&cur, rec, false, &overlaps);
-		if (error || overlaps)
-			return error;
-	}
-	error = xbt_trans_reserve(tp, cur.nlevels);
-	if (error)
+	error = xbt_change_begin(tp, &cur, rec, false, &go);
+	if (error || !go)
 		return error;
 	error = xbt_insrec(&cur, 0, rec, 0);
 	if (error)
 		return error;
 	xbt_trans_mod_nrecords(tp, 1);
-	XBT_STAT_INC(bt, nr_inserts);
+	XBT_TRANS_COUNT(tp, inserts, 1);
 	*stat = 1;
 	return 0;
 }
@@ -707,6 +767,7 @@ xbt_insert_run(struct xbt_trans *tp, const void *recs, unsigned int n,
 	bool			found;
 	int			m, error;
 
+	XBT_ASSERT_TRANS(tp);
 	*stat = 0;
 	/* The whole run is checked before anything changes. */
 	for (i = 0; i < n; i++) {
@@ -748,7 +809,7 @@ xbt_insert_run(struct xbt_trans *tp, const void *recs, unsigned int n,
 			m = 1;
 		}
 		xbt_trans_mod_nrecords(tp, m);
-		__atomic_fetch_add(&bt->nr_inserts, m, __ATOMIC_RELAXED);
+		XBT_TRANS_COUNT(tp, inserts, m);
 		i += m;
 	}
 	*stat = 1;
@@ -771,7 +832,7 @@ xbt_kill_root(struct xbt_cur *cur)
 	xbt_trans_set_root(cur->tp, child, cur->nlevels - 1);
 	xbt_trans_free_block(cur->tp, root->bno);
 	cur->nlevels--;
-	XBT_STAT_INC(bt, nr_root_kills);
+	XBT_TRANS_COUNT(cur->tp, root_kills, 1);
 	return 0;
 }
 
@@ -796,7 +857,7 @@ xbt_join(struct xbt_cur *cur, unsigned int level, uint64_t dbno,
 	xbtree_arr_copy(bt, level, dst, dn, src, 0, sn);
 	xbt_set_rightsib(dst, xbt_rightsib(src));
 	xbt_trans_free_block(cur->tp, sbno);
-	XBT_STAT_INC(bt, nr_merges);
+	XBT_TRANS_COUNT(cur->tp, merges, 1);
 	return 0;
 }
 
@@ -828,7 +889,7 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 			xbtree_arr_open(bt, lv->block, level, n, k);
 			xbtree_arr_copy(bt, level, lv->block, n, right, 0, k);
 			xbtree_arr_close(bt, right, level, 0, k);
-			XBT_STAT_INC(bt, nr_shifts);
+			XBT_TRANS_COUNT(cur->tp, shifts, 1);
 			xbt_fix_keys(cur, level);
 			xbt_fix_sibling_keys(cur, level, rbno, right, p + 1);
 			return 0;
@@ -850,7 +911,7 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 			xbtree_arr_copy(bt, level, lv->block, 0, left, ln - k,
 					k);
 			xbtree_arr_close(bt, left, level, ln - k, k);
-			XBT_STAT_INC(bt, nr_shifts);
+			XBT_TRANS_COUNT(cur->tp, shifts, 1);
 			xbt_fix_keys(cur, level);
 			xbt_fix_sibling_keys(cur, level, lbno, left, p - 1);
 			return 0;
@@ -905,6 +966,7 @@ xbt_delete(struct xbt_trans *tp, const void *key, const void *rec,
 	bool			found;
 	int			error;
 
+	XBT_ASSERT_TRANS(tp);
 	*stat = 0;
 	xbt_cur_init(&cur, bt);
 	error = xbt_lookup_exact(&cur, key, &found);
@@ -922,7 +984,7 @@ xbt_delete(struct xbt_trans *tp, const void *key, const void *rec,
 	if (error)
 		return error;
 	xbt_trans_mod_nrecords(tp, -1);
-	XBT_STAT_INC(bt, nr_deletes);
+	XBT_TRANS_COUNT(tp, deletes, 1);
 	*stat = 1;
 	return 0;
 }
@@ -936,32 +998,19 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 	const struct xbt_ops	*ops = bt->ops;
 	struct xbt_cur		cur;
 	unsigned int		off;
-	bool			found;
+	bool			go;
 	int			error;
 
 	*stat = 0;
-	xbt_cur_init(&cur, bt);
-	error = xbt_lookup_rec(&cur, rec, &found);
-	if (error || !found)
-		return error;
-	if (ops->flags & XBT_OPS_DISJOINT) {
-		bool	overlaps;
-
-		error = xbt_check_disjoint(&cur, rec, true, &overlaps);
-		if (error)
-			return error;
-		if (overlaps)
-			return -EEXIST;
-	}
-	error = xbt_trans_reserve(tp, cur.nlevels);
-	if (error)
+	error = xbt_change_begin(tp, &cur, rec, true, &go);
+	if (error || !go)
 		return error;
 	off = XBT_BLOCK_HDR_LEN + cur.lv[0].slot * ops->rec_len;
 	xbt_log_range(tp, cur.lv[0].bno, off, ops->rec_len);
 	memcpy((uint8_t *)cur.lv[0].block + off, rec, ops->rec_len);
 	if (xbtree_is_overlapping(bt))
 		xbt_fix_keys(&cur, 0);
-	XBT_STAT_INC(bt, nr_updates);
+	XBT_TRANS_COUNT(tp, updates, 1);
 	*stat = 1;
 	return 0;
 }
@@ -975,7 +1024,9 @@ xbt_cur_modify(struct xbt_cur *cur, unsigned int n, void **recs)
 	unsigned int		off, len;
 	int			error;
 
-	ASSERT(tp != NULL && tp == bt->trans);
+	/* The cursor was set up while this transaction was open. */
+	XBT_ASSERT_TRANS(tp);
+	ASSERT(cur->bt == tp->bt);
 	ASSERT(cur->nlevels > 0 && n > 0 && lv->slot >= 0 &&
 	       lv->slot + n <= (unsigned int)cur->leaf_nrecs);
 	if (!cur->nlevels || n == 0 || lv->slot < 0 ||
@@ -992,6 +1043,6 @@ xbt_cur_modify(struct xbt_cur *cur, unsigned int n, void **recs)
 	else
 		xbt_log_range(tp, lv->bno, off, len);
 	*recs = (uint8_t *)lv->block + off;
-	__atomic_fetch_add(&bt->nr_updates, n, __ATOMIC_RELAXED);
+	XBT_TRANS_COUNT(tp, updates, n);
 	return 0;
 }

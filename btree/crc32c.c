@@ -804,13 +804,24 @@ _Static_assert(CRC32C_HYB128_NS <= 3 && CRC32C_HYB512_NS <= 3,
  * alongside for long buffers.  Any length; below 16 bytes it is only
  * crc32 instructions.
  */
+/* Fold each of the eight accumulators over its lane of the 128 at @p. */
+static inline __attribute__((always_inline, target("sse4.2,pclmul"))) void
+crc32c_fold128_step(__m128i x[8], __m128i kw, const unsigned char *p)
+{
+	int	i;
+
+#pragma GCC unroll 8
+	for (i = 0; i < 8; i++)
+		x[i] = crc32c_fold16_add(x[i], kw, p + 16 * i);
+}
+
 static __attribute__((target("sse4.2,pclmul"))) uint32_t
 crc32c_fold128(uint32_t crc, const unsigned char *p, size_t len)
 {
-	__m128i			x0, x1, x2, x3, x4, x5, x6, x7, cv, kw, s;
+	__m128i			x[8], cv, kw, s;
 	__m128i			hs = _mm_setzero_si128();
 	struct crc32c_hyb	h = { 0 };
-	size_t			k, n;
+	size_t			k, n, i;
 	bool			hyb;
 
 	if (len < 16)
@@ -828,28 +839,17 @@ crc32c_fold128(uint32_t crc, const unsigned char *p, size_t len)
 	/* The register goes into the first four bytes, whichever lane. */
 	cv = _mm_cvtsi32_si128((int)crc);
 	if (len >= 128) {
-		x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), cv);
-		x1 = _mm_loadu_si128((const __m128i *)(p + 16));
-		x2 = _mm_loadu_si128((const __m128i *)(p + 32));
-		x3 = _mm_loadu_si128((const __m128i *)(p + 48));
-		x4 = _mm_loadu_si128((const __m128i *)(p + 64));
-		x5 = _mm_loadu_si128((const __m128i *)(p + 80));
-		x6 = _mm_loadu_si128((const __m128i *)(p + 96));
-		x7 = _mm_loadu_si128((const __m128i *)(p + 112));
+#pragma GCC unroll 8
+		for (i = 0; i < 8; i++)
+			x[i] = _mm_loadu_si128((const __m128i *)(p + 16 * i));
+		x[0] = _mm_xor_si128(x[0], cv);
 		cv = _mm_setzero_si128();
 		p += 128;
 		len -= 128;
 		if (hyb) {
 			crc32c_hyb_rest(&h, CRC32C_HYB128_NS);
 			for (; n; n--) {
-				x0 = crc32c_fold16_add(x0, kw, p);
-				x1 = crc32c_fold16_add(x1, kw, p + 16);
-				x2 = crc32c_fold16_add(x2, kw, p + 32);
-				x3 = crc32c_fold16_add(x3, kw, p + 48);
-				x4 = crc32c_fold16_add(x4, kw, p + 64);
-				x5 = crc32c_fold16_add(x5, kw, p + 80);
-				x6 = crc32c_fold16_add(x6, kw, p + 96);
-				x7 = crc32c_fold16_add(x7, kw, p + 112);
+				crc32c_fold128_step(x, kw, p);
 				crc32c_hyb_step(&h, CRC32C_HYB128_NS,
 						CRC32C_HYB128_W);
 				p += 128;
@@ -858,20 +858,15 @@ crc32c_fold128(uint32_t crc, const unsigned char *p, size_t len)
 			hs = crc32c_hyb_end(&h, CRC32C_HYB128_NS);
 		}
 		while (len >= 128) {
-			x0 = crc32c_fold16_add(x0, kw, p);
-			x1 = crc32c_fold16_add(x1, kw, p + 16);
-			x2 = crc32c_fold16_add(x2, kw, p + 32);
-			x3 = crc32c_fold16_add(x3, kw, p + 48);
-			x4 = crc32c_fold16_add(x4, kw, p + 64);
-			x5 = crc32c_fold16_add(x5, kw, p + 80);
-			x6 = crc32c_fold16_add(x6, kw, p + 96);
-			x7 = crc32c_fold16_add(x7, kw, p + 112);
+			crc32c_fold128_step(x, kw, p);
 			p += 128;
 			len -= 128;
 		}
 	} else {
 		/* Zero accumulators: as if the buffer had zeros in front. */
-		x0 = x1 = x2 = x3 = x4 = x5 = x6 = x7 = _mm_setzero_si128();
+#pragma GCC unroll 8
+		for (i = 0; i < 8; i++)
+			x[i] = _mm_setzero_si128();
 	}
 
 	/*
@@ -880,32 +875,20 @@ crc32c_fold128(uint32_t crc, const unsigned char *p, size_t len)
 	 */
 	k = len / 16;
 	if (k > 0)
-		x0 = _mm_xor_si128(crc32c_fold16_add(x0, kw, p), cv);
-	if (k > 1)
-		x1 = crc32c_fold16_add(x1, kw, p + 16);
-	if (k > 2)
-		x2 = crc32c_fold16_add(x2, kw, p + 32);
-	if (k > 3)
-		x3 = crc32c_fold16_add(x3, kw, p + 48);
-	if (k > 4)
-		x4 = crc32c_fold16_add(x4, kw, p + 64);
-	if (k > 5)
-		x5 = crc32c_fold16_add(x5, kw, p + 80);
-	if (k > 6)
-		x6 = crc32c_fold16_add(x6, kw, p + 96);
+		x[0] = _mm_xor_si128(crc32c_fold16_add(x[0], kw, p), cv);
+#pragma GCC unroll 8
+	for (i = 1; i < 7; i++)
+		if (k > i)
+			x[i] = crc32c_fold16_add(x[i], kw, p + 16 * i);
 	p += 16 * k;
 	len -= 16 * k;
 
-	/* xi has (k - i - 1) mod 8 lanes after it. */
-	s = _mm_xor_si128(crc32c_fold16(x0, CRC32C_FOLDK((k - 1) & 7)),
-			  crc32c_fold16(x1, CRC32C_FOLDK((k - 2) & 7)));
-	s = _mm_xor_si128(s, crc32c_fold16(x2, CRC32C_FOLDK((k - 3) & 7)));
-	s = _mm_xor_si128(s, crc32c_fold16(x3, CRC32C_FOLDK((k - 4) & 7)));
-	s = _mm_xor_si128(s, crc32c_fold16(x4, CRC32C_FOLDK((k - 5) & 7)));
-	s = _mm_xor_si128(s, crc32c_fold16(x5, CRC32C_FOLDK((k - 6) & 7)));
-	s = _mm_xor_si128(s, crc32c_fold16(x6, CRC32C_FOLDK((k - 7) & 7)));
-	s = _mm_xor_si128(s, crc32c_fold16(x7, CRC32C_FOLDK((k - 8) & 7)));
-	s = _mm_xor_si128(s, hs);
+	/* x[i] has (k - i - 1) mod 8 lanes after it. */
+	s = hs;
+#pragma GCC unroll 8
+	for (i = 0; i < 8; i++)
+		s = _mm_xor_si128(s, crc32c_fold16(x[i],
+					CRC32C_FOLDK((k - i - 1) & 7)));
 
 	return crc32c_sse42_tail(crc32c_fold_finish(s), p, len);
 }
@@ -938,10 +921,21 @@ crc32c_fold64_add(__m512i a, __m512i k, const unsigned char *p)
  * lanes (one masked load) and finally the last bytes with crc32.  Any
  * length; below 16 bytes it is only crc32.
  */
+/* Fold each of the four accumulators over its chunk of the 256 at @p. */
+static inline __attribute__((always_inline, target(CRC32C_VTARGET))) void
+crc32c_fold512_step(__m512i a[4], __m512i kw, const unsigned char *p)
+{
+	int	i;
+
+#pragma GCC unroll 4
+	for (i = 0; i < 4; i++)
+		a[i] = crc32c_fold64_add(a[i], kw, p + 64 * i);
+}
+
 static __attribute__((target(CRC32C_VTARGET))) uint32_t
 crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
 {
-	__m512i			a0, a1, a2, a3, y, cv, kw, s;
+	__m512i			a[4], y, cv, kw, s;
 	__m512i			hz = _mm512_setzero_si512();
 	__m256i			t;
 	__m128i			hs;
@@ -965,20 +959,17 @@ crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
 	/* The register goes into the first four bytes, whichever chunk. */
 	cv = _mm512_maskz_set1_epi32(1, (int)crc);
 	if (len >= 256) {
-		a0 = _mm512_xor_si512(_mm512_loadu_si512(p), cv);
-		a1 = _mm512_loadu_si512(p + 64);
-		a2 = _mm512_loadu_si512(p + 128);
-		a3 = _mm512_loadu_si512(p + 192);
+		a[0] = _mm512_xor_si512(_mm512_loadu_si512(p), cv);
+		a[1] = _mm512_loadu_si512(p + 64);
+		a[2] = _mm512_loadu_si512(p + 128);
+		a[3] = _mm512_loadu_si512(p + 192);
 		cv = _mm512_setzero_si512();
 		p += 256;
 		len -= 256;
 		if (hyb) {
 			crc32c_hyb_rest(&h, CRC32C_HYB512_NS);
 			for (; n; n--) {
-				a0 = crc32c_fold64_add(a0, kw, p);
-				a1 = crc32c_fold64_add(a1, kw, p + 64);
-				a2 = crc32c_fold64_add(a2, kw, p + 128);
-				a3 = crc32c_fold64_add(a3, kw, p + 192);
+				crc32c_fold512_step(a, kw, p);
 				crc32c_hyb_step(&h, CRC32C_HYB512_NS,
 						CRC32C_HYB512_W);
 				p += 256;
@@ -988,28 +979,25 @@ crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
 				crc32c_hyb_end(&h, CRC32C_HYB512_NS));
 		}
 		while (len >= 256) {
-			a0 = crc32c_fold64_add(a0, kw, p);
-			a1 = crc32c_fold64_add(a1, kw, p + 64);
-			a2 = crc32c_fold64_add(a2, kw, p + 128);
-			a3 = crc32c_fold64_add(a3, kw, p + 192);
+			crc32c_fold512_step(a, kw, p);
 			p += 256;
 			len -= 256;
 		}
 	} else {
 		/* Zero accumulators: as if the buffer had zeros in front. */
-		a0 = a1 = a2 = a3 = _mm512_setzero_si512();
+		a[0] = a[1] = a[2] = a[3] = _mm512_setzero_si512();
 	}
 
 	/* As in crc32c_fold128(), k < 4 more steps for a0..a(k-1) only. */
 	k = len / 64;
 	if (k > 0) {
-		a0 = _mm512_xor_si512(crc32c_fold64_add(a0, kw, p), cv);
+		a[0] = _mm512_xor_si512(crc32c_fold64_add(a[0], kw, p), cv);
 		cv = _mm512_setzero_si512();
 	}
 	if (k > 1)
-		a1 = crc32c_fold64_add(a1, kw, p + 64);
+		a[1] = crc32c_fold64_add(a[1], kw, p + 64);
 	if (k > 2)
-		a2 = crc32c_fold64_add(a2, kw, p + 128);
+		a[2] = crc32c_fold64_add(a[2], kw, p + 128);
 	p += 64 * k;
 	len -= 64 * k;
 
@@ -1020,12 +1008,12 @@ crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
 	 */
 	b = len / 16;
 	s = _mm512_ternarylogic_epi64(
-		crc32c_fold64(a0, CRC32C_FOLDK(4 * ((k - 1) & 3) + b + 3)),
-		crc32c_fold64(a1, CRC32C_FOLDK(4 * ((k - 2) & 3) + b + 3)),
-		crc32c_fold64(a2, CRC32C_FOLDK(4 * ((k - 3) & 3) + b + 3)),
+		crc32c_fold64(a[0], CRC32C_FOLDK(4 * ((k - 1) & 3) + b + 3)),
+		crc32c_fold64(a[1], CRC32C_FOLDK(4 * ((k - 2) & 3) + b + 3)),
+		crc32c_fold64(a[2], CRC32C_FOLDK(4 * ((k - 3) & 3) + b + 3)),
 		0x96);
 	s = _mm512_ternarylogic_epi64(s,
-		crc32c_fold64(a3, CRC32C_FOLDK(4 * ((k - 4) & 3) + b + 3)),
+		crc32c_fold64(a[3], CRC32C_FOLDK(4 * ((k - 4) & 3) + b + 3)),
 		hz, 0x96);
 	if (b) {
 		y = _mm512_maskz_loadu_epi64((__mmask8)((1U << (2 * b)) - 1),
@@ -1105,70 +1093,25 @@ xbt_crc32c_impl_best(void)
 	return crc32c_get_impl();
 }
 
-uint32_t
-xbt_crc32c_impl(enum xbt_crc32c_which which, uint32_t crc, const void *buf,
-		size_t len)
+/*
+ * The checksum of @buf through implementation @which, which must be
+ * available.  @exact: use that very implementation at every length (the
+ * tests compare each with the table); otherwise a folding one hands a
+ * piece too short to fold to the plain SSE4.2 loop, which is faster
+ * there.  Inlined, so that each caller's @exact is a constant.
+ */
+static inline __attribute__((always_inline)) uint32_t
+crc32c_run(enum xbt_crc32c_which which, bool exact, uint32_t crc,
+		const void *buf, size_t len)
 {
-	if (!xbt_crc32c_impl_available(which))
-		which = XBT_CRC32C_TABLE;
-
 	switch (which) {
 #if defined(__x86_64__)
 	case XBT_CRC32C_VPCLMUL:
-		return crc32c_fold512(crc, buf, len);
-	case XBT_CRC32C_PCLMUL:
-		return crc32c_fold128(crc, buf, len);
-	case XBT_CRC32C_SSE42_CLMUL:
-		return crc32c_sse42_clmul(crc, buf, len);
-	case XBT_CRC32C_SSE42:
-		return crc32c_sse42_plain(crc, buf, len);
-#endif
-	default:
-		return crc32c_sb8(crc, buf, len);
-	}
-}
-
-uint32_t
-xbt_crc32c_block_impl(enum xbt_crc32c_which which, const void *buf,
-		      size_t len, size_t crc_off)
-{
-	const unsigned char	*p = buf;
-	size_t			pre = crc_off < len ? crc_off : len;
-	size_t			nz = len - pre < 4 ? len - pre : 4;
-	uint32_t		crc;
-
-	crc = xbt_crc32c_impl(which, XBT_CRC_SEED, p, pre);
-	crc = xbt_crc32c_zeros_impl(which, crc, nz);
-	crc = xbt_crc32c_impl(which, crc, p + pre + nz, len - pre - nz);
-	return ~crc;
-}
-
-uint32_t
-xbt_crc32c_zeros_impl(enum xbt_crc32c_which which, uint32_t crc,
-		      uint64_t n)
-{
-	if (!xbt_crc32c_impl_available(which))
-		which = XBT_CRC32C_TABLE;
-#if defined(__x86_64__)
-	if (which >= XBT_CRC32C_SSE42_CLMUL)
-		return crc32c_zeros_clmul(crc, n);
-#endif
-	return crc32c_zeros_soft(crc, n);
-}
-
-/* ---- dispatch ---------------------------------------------------------- */
-
-uint32_t
-xbt_crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	switch (crc32c_get_impl()) {
-#if defined(__x86_64__)
-	case XBT_CRC32C_VPCLMUL:
-		if (len >= CRC32C_FOLD512_MIN)
+		if (exact || len >= CRC32C_FOLD512_MIN)
 			return crc32c_fold512(crc, buf, len);
 		return crc32c_sse42_clmul(crc, buf, len);
 	case XBT_CRC32C_PCLMUL:
-		if (len >= CRC32C_FOLD128_MIN)
+		if (exact || len >= CRC32C_FOLD128_MIN)
 			return crc32c_fold128(crc, buf, len);
 		return crc32c_sse42_clmul(crc, buf, len);
 	case XBT_CRC32C_SSE42_CLMUL:
@@ -1181,33 +1124,85 @@ xbt_crc32c(uint32_t crc, const void *buf, size_t len)
 	}
 }
 
+/* @n zero bytes through implementation @which (available). */
+static inline uint32_t
+crc32c_run_zeros(enum xbt_crc32c_which which, uint32_t crc, uint64_t n)
+{
+#if defined(__x86_64__)
+	if (which >= XBT_CRC32C_SSE42_CLMUL)
+		return crc32c_zeros_clmul(crc, n);
+#else
+	(void)which;
+#endif
+	return crc32c_zeros_soft(crc, n);
+}
+
 /*
- * The XFS block checksum through the best implementation: the bytes
- * before the field, the field as zeros (skipped arithmetically), then the
- * rest, which is long enough to be folded.
+ * The XFS block checksum: the bytes before the field, the field as zeros
+ * (skipped arithmetically), then the rest, which is long enough to be
+ * folded.
  */
-uint32_t
-xbt_crc32c_block(const void *buf, size_t len, size_t crc_off)
+static inline __attribute__((always_inline)) uint32_t
+crc32c_run_block(enum xbt_crc32c_which which, bool exact, const void *buf,
+		size_t len, size_t crc_off)
 {
 	const unsigned char	*p = buf;
 	size_t			pre = crc_off < len ? crc_off : len;
 	size_t			nz = len - pre < 4 ? len - pre : 4;
 	uint32_t		crc;
 
-	crc = xbt_crc32c(XBT_CRC_SEED, p, pre);
-	crc = xbt_crc32c_zeros(crc, nz);
-	crc = xbt_crc32c(crc, p + pre + nz, len - pre - nz);
+	crc = crc32c_run(which, exact, XBT_CRC_SEED, p, pre);
+	crc = crc32c_run_zeros(which, crc, nz);
+	crc = crc32c_run(which, exact, crc, p + pre + nz, len - pre - nz);
 	return ~crc;
+}
+
+/* @which if this CPU has it, else the table code. */
+static enum xbt_crc32c_which
+crc32c_usable(enum xbt_crc32c_which which)
+{
+	return xbt_crc32c_impl_available(which) ? which : XBT_CRC32C_TABLE;
+}
+
+uint32_t
+xbt_crc32c_impl(enum xbt_crc32c_which which, uint32_t crc, const void *buf,
+		size_t len)
+{
+	return crc32c_run(crc32c_usable(which), true, crc, buf, len);
+}
+
+uint32_t
+xbt_crc32c_block_impl(enum xbt_crc32c_which which, const void *buf,
+		      size_t len, size_t crc_off)
+{
+	return crc32c_run_block(crc32c_usable(which), true, buf, len,
+				crc_off);
+}
+
+uint32_t
+xbt_crc32c_zeros_impl(enum xbt_crc32c_which which, uint32_t crc,
+		      uint64_t n)
+{
+	return crc32c_run_zeros(crc32c_usable(which), crc, n);
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+uint32_t
+xbt_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	return crc32c_run(crc32c_get_impl(), false, crc, buf, len);
+}
+
+/* The XFS block checksum through the best implementation. */
+uint32_t
+xbt_crc32c_block(const void *buf, size_t len, size_t crc_off)
+{
+	return crc32c_run_block(crc32c_get_impl(), false, buf, len, crc_off);
 }
 
 uint32_t
 xbt_crc32c_zeros(uint32_t crc, uint64_t n)
 {
-#if defined(__x86_64__)
-	if (crc32c_get_impl() >= XBT_CRC32C_SSE42_CLMUL)
-		return crc32c_zeros_clmul(crc, n);
-#else
-	crc32c_get_impl();
-#endif
-	return crc32c_zeros_soft(crc, n);
+	return crc32c_run_zeros(crc32c_get_impl(), crc, n);
 }

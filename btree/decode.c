@@ -57,6 +57,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "btree/btree_priv.h"
 #include "btree/crc32c.h"
 #include "btree/xbtree.h"
 
@@ -81,19 +82,11 @@ static void __attribute__((format(printf, 2, 0)))
 xbt_dec_vprintf(struct xbt_dec *d, const char *fmt, va_list ap)
 {
 	char		line[XBT_DEC_LINE];
-	int		n;
 
 	if (d->error)
 		return;
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line) - 1)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	d->error = d->out(line, n, d->priv);
-	if (d->error > 0)
-		d->error = -EIO;	/* the contract says 0 or -errno */
+	d->error = xbt_text_vline(d->out, d->priv, line, sizeof(line), fmt,
+				  ap);
 }
 
 /* Print one line (the newline is added). */
@@ -130,6 +123,15 @@ xbt_dec_has(const struct xbt_dec *d, size_t off, size_t size)
 	return off <= d->len && size <= d->len - off;
 }
 
+/* Print "@name = N" for the big-endian u64 at @off, if the page has it. */
+static void
+xbt_dec_u64(struct xbt_dec *d, size_t off, const char *name)
+{
+	if (xbt_dec_has(d, off, 8))
+		xbt_dec_printf(d, "%s = %llu", name,
+			       (unsigned long long)get_be64(d->buf + off));
+}
+
 /* A magic as four characters, dots for the unprintable ones. */
 static void
 xbt_dec_magic_text(uint32_t magic, char text[5])
@@ -152,16 +154,6 @@ xbt_dec_uuid_text(const uint8_t *u, char text[37])
 		 "%02x%02x%02x%02x%02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
 		 u[10], u[11], u[12], u[13], u[14], u[15]);
-}
-
-/* "null" for the all-ones pointer, else the number. */
-static void
-xbt_dec_ptr_text(uint64_t ptr, char text[24])
-{
-	if (ptr == XBT_NULLBLOCK)
-		snprintf(text, 24, "null");
-	else
-		snprintf(text, 24, "%llu", (unsigned long long)ptr);
 }
 
 static bool
@@ -281,9 +273,7 @@ xbt_dec_head(struct xbt_dec *d)
 			xbt_dec_warn(d, "nlevels %u is not a height (1..%u)",
 				     nlevels, XBT_MAXLEVELS);
 	}
-	if (xbt_dec_has(d, 8, 8))
-		xbt_dec_printf(d, "owner = %llu",
-			       (unsigned long long)get_be64(b + 8));
+	xbt_dec_u64(d, 8, "owner");
 	if (xbt_dec_has(d, 16, 8)) {
 		u = get_be64(b + 16);
 		xbt_dec_printf(d, "root = %llu", (unsigned long long)u);
@@ -312,12 +302,8 @@ xbt_dec_head(struct xbt_dec *d)
 			xbt_dec_warn(d, "blocksize %u, but the page is %zu bytes",
 				     v, d->len);
 	}
-	if (xbt_dec_has(d, 48, 8))
-		xbt_dec_printf(d, "nrecords = %llu",
-			       (unsigned long long)get_be64(b + 48));
-	if (xbt_dec_has(d, 56, 8))
-		xbt_dec_printf(d, "data_size = %llu",
-			       (unsigned long long)get_be64(b + 56));
+	xbt_dec_u64(d, 48, "nrecords");
+	xbt_dec_u64(d, 56, "data_size");
 	if (xbt_dec_has(d, 64, 8)) {
 		u = get_be64(b + 64);
 		xbt_dec_printf(d, "nblocks = %llu", (unsigned long long)u);
@@ -447,13 +433,13 @@ xbt_dec_btree_hdr(struct xbt_dec *d, const struct xbt_ops *ops,
 		*have_bno = xbt_dec_blkno(d, get_be64(b + 24), bnop);
 	if (xbt_dec_has(d, 8, 8)) {
 		left = get_be64(b + 8);
-		xbt_dec_ptr_text(left, ltext);
+		xbt_ptr_text(left, ltext);
 		xbt_dec_printf(d, "leftsib = %s", ltext);
 		xbt_dec_check_sib(d, "leftsib", left, *have_bno, *bnop);
 	}
 	if (xbt_dec_has(d, 16, 8)) {
 		right = get_be64(b + 16);
-		xbt_dec_ptr_text(right, rtext);
+		xbt_ptr_text(right, rtext);
 		xbt_dec_printf(d, "rightsib = %s", rtext);
 		xbt_dec_check_sib(d, "rightsib", right, *have_bno, *bnop);
 		if (left == right && left != XBT_NULLBLOCK)
@@ -560,7 +546,7 @@ xbt_dec_node(struct xbt_dec *d, const struct xbt_ops *ops,
 		key = d->buf + XBT_BLOCK_HDR_LEN + (size_t)i * g->keyslot;
 		ptr = get_be64(d->buf + g->ptr_off + (size_t)i * XBT_PTR_LEN);
 		xbt_print_key(ops, key, low, sizeof(low));
-		xbt_dec_ptr_text(ptr, ptext);
+		xbt_ptr_text(ptr, ptext);
 		if (g->overlapping) {
 			xbt_print_key(ops, key + ops->key_len, high,
 				      sizeof(high));

@@ -89,21 +89,13 @@ xbt_dot_printf(struct xbt_dot *dt, const char *fmt, ...)
 {
 	char		line[XBT_DOT_LINE];
 	va_list		ap;
-	int		n;
 
 	if (dt->error)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	dt->error = xbt_text_vline(dt->out, dt->priv, line, sizeof(line), fmt,
+				   ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line) - 1)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	dt->error = dt->out(line, n, dt->priv);
-	if (dt->error > 0)
-		dt->error = -EIO;	/* the contract says 0 or -errno */
 }
 
 /*
@@ -131,16 +123,6 @@ xbtree_dot_key(struct xbtree *bt, const void *key, char *dst, size_t len)
 
 	xbt_print_key(bt->ops, key, text, sizeof(text));
 	xbt_dot_escape(dst, len, text);
-}
-
-/* A block pointer as text: "null" for all ones. */
-static void
-xbt_dot_ptr_text(uint64_t ptr, char text[24])
-{
-	if (ptr == XBT_NULLBLOCK)
-		snprintf(text, 24, "null");
-	else
-		snprintf(text, 24, "%llu", (unsigned long long)ptr);
 }
 
 /* ---- block lists ------------------------------------------------------- */
@@ -239,14 +221,14 @@ xbt_dot_sib_text(const struct xbt_dot_list *l, size_t i, bool complete,
 	if (i + 1 < l->ents.len)
 		right = xbt_dot_ent(l, i + 1)->bno;
 	if (xbt_leftsib(e->block) != left) {
-		xbt_dot_ptr_text(xbt_leftsib(e->block), is);
-		xbt_dot_ptr_text(left, want);
+		xbt_ptr_text(xbt_leftsib(e->block), is);
+		xbt_ptr_text(left, want);
 		o += snprintf(buf + o, len - o,
 			      "\\nleftsib %s, expected %s", is, want);
 	}
 	if (xbt_rightsib(e->block) != right && o < len) {
-		xbt_dot_ptr_text(xbt_rightsib(e->block), is);
-		xbt_dot_ptr_text(right, want);
+		xbt_ptr_text(xbt_rightsib(e->block), is);
+		xbt_ptr_text(right, want);
 		snprintf(buf + o, len - o, "\\nrightsib %s, expected %s", is,
 			 want);
 	}

@@ -38,9 +38,17 @@
  * cancel never has to resurrect a block, and a block's log entries always
  * describe one life of it.
  *
- * Commit verifies the header of every dirty block that is still in use,
- * computes its checksum (bb_crc, or hb_crc for block 0), marks it
- * TRUSTED, and only then frees the deferred blocks.
+ * Commit first verifies the header of every dirty block that is still
+ * in use; if one fails (an engine bug), the transaction is cancelled and
+ * nothing is published.  Then it computes each block's checksum (bb_crc,
+ * or hb_crc for block 0), marks it TRUSTED, frees the deferred blocks,
+ * and adds the transaction's change counts to the tree's statistics
+ * (a cancelled transaction's changes are never counted).
+ *
+ * Every allocation a transaction makes (the transaction itself, its log
+ * and lists, new blocks and their pages) can fail; the operation then
+ * returns -ENOMEM or -ENOSPC and the caller cancels, which puts every
+ * byte back (tests/check_fault.c fails each one in turn).
  *
  * Memory: every operation first calls xbt_trans_reserve(), which makes
  * room for the worst case of one operation (three whole blocks per level
@@ -137,6 +145,7 @@ xbt_trans_reserve(struct xbt_trans *tp, unsigned int nlevels)
 	size_t		blocks = 3 * (nlevels + 2) + 2;
 	int		error;
 
+	XBT_ASSERT_TRANS(tp);
 	error = xmem_array_reserve(&tp->log,
 			blocks * (sizeof(struct xbt_undo) + bt->blksize) +
 			64 * sizeof(struct xbt_undo) +
@@ -155,6 +164,9 @@ xbt_trans_dirty(struct xbt_trans *tp, uint64_t bno)
 {
 	struct xbuf_targ	*targ = &tp->bt->targ;
 
+	/* Only blocks in use whose bytes we vouch for are changed. */
+	ASSERT(xbuf_is_allocated(targ, bno));
+	ASSERT(xbuf_state(targ, bno) & XBUF_TRUSTED);
 	if (xbuf_state(targ, bno) & XBT_BUF_DIRTY)
 		return;
 	xbuf_state_set(targ, bno, XBT_BUF_DIRTY);
@@ -251,12 +263,13 @@ xbt_trans_alloc_block(struct xbt_trans *tp, uint64_t *bnop)
 	uint64_t	bno;
 	int		error;
 
+	XBT_ASSERT_TRANS(tp);
 	error = xbuf_alloc(&bt->targ, &bno);
 	if (error)
 		return error;
 	xbt_undo_add(tp, bno, XBT_UNDO_ALLOC, 0, 0, 0, 0);
-	xbt_trans_dirty(tp, bno);
 	xbuf_state_set(&bt->targ, bno, XBUF_TRUSTED | XBT_BUF_LOGGED);
+	xbt_trans_dirty(tp, bno);
 
 	xbt_log_block(tp, XBT_HEAD_BLOCK);
 	bt->head->hb_nblocks = be64_store(xbt_head_nblocks(bt->head) + 1);
@@ -269,6 +282,7 @@ xbt_trans_free_block(struct xbt_trans *tp, uint64_t bno)
 {
 	struct xbtree	*bt = tp->bt;
 
+	ASSERT(bno != XBT_HEAD_BLOCK && xbuf_is_allocated(&bt->targ, bno));
 	ASSERT(!(xbuf_state(&bt->targ, bno) & XBT_BUF_FREEING));
 	*(uint64_t *)xmem_array_push_reserved(&tp->freed) = bno;
 	xbt_trans_dirty(tp, bno);
@@ -282,6 +296,8 @@ xbt_trans_set_root(struct xbt_trans *tp, uint64_t root, unsigned int nlevels)
 {
 	struct xbtree	*bt = tp->bt;
 
+	ASSERT(nlevels >= 1 && nlevels <= XBT_MAXLEVELS);
+	ASSERT(xbuf_is_allocated(&bt->targ, root));
 	xbt_log_block(tp, XBT_HEAD_BLOCK);
 	bt->head->hb_root = be64_store(root);
 	bt->head->hb_nlevels = be32_store(nlevels);
@@ -297,16 +313,19 @@ xbt_trans_mod_nrecords(struct xbt_trans *tp, int64_t delta)
 		be64_store(xbt_head_nrecords(bt->head) + delta);
 }
 
-void
+int
 xbt_trans_set_data_size(struct xbt_trans *tp, uint64_t size)
 {
 	struct xbtree	*bt = tp->bt;
+	int		error;
 
-	/* One block image per transaction at most: room is always there. */
-	if (xbt_trans_reserve(tp, 1) == 0) {
-		xbt_log_block(tp, XBT_HEAD_BLOCK);
-		bt->head->hb_data_size = be64_store(size);
-	}
+	XBT_ASSERT_TRANS(tp);
+	error = xbt_trans_reserve(tp, 1);
+	if (error)
+		return error;
+	xbt_log_block(tp, XBT_HEAD_BLOCK);
+	bt->head->hb_data_size = be64_store(size);
+	return 0;
 }
 
 /*
@@ -326,7 +345,7 @@ xbtree_block_crc(struct xbtree *bt, struct xbt_block *block)
 	uint32_t	crc;
 
 	if (n > xbtree_maxrecs(bt, level))
-		n = xbtree_maxrecs(bt, level);	/* the verifier said */
+		n = xbtree_maxrecs(bt, level);	/* never: verified first */
 	crc = xbt_crc32c(XBT_CRC_SEED, p, XBT_BLOCK_CRC_OFF);
 	crc = xbt_crc32c_zeros(crc, 4);
 	end = XBT_BLOCK_HDR_LEN + n * xbtree_entry_len(bt, level);
@@ -374,16 +393,56 @@ xbtree_prefetch_block(struct xbtree *bt, uint64_t bno)
 		__builtin_prefetch(p + off);
 }
 
+/* Add a committed transaction's change counts to the tree's. */
+static void
+xbt_stats_add(struct xbtree *bt, const struct xbt_change_stats *nr)
+{
+	const uint64_t	*from = (const uint64_t *)nr;
+	uint64_t	*to = (uint64_t *)&bt->nr;
+	size_t		i;
+
+	_Static_assert(sizeof(*nr) % sizeof(uint64_t) == 0,
+		       "struct xbt_change_stats is all uint64_t");
+	for (i = 0; i < sizeof(*nr) / sizeof(uint64_t); i++)
+		if (from[i])
+			__atomic_fetch_add(&to[i], from[i], __ATOMIC_RELAXED);
+}
+
 int
 xbt_trans_commit(struct xbt_trans *tp)
 {
 	struct xbtree		*bt = tp->bt;
 	struct xbuf_targ	*targ = &bt->targ;
 	const char		*why;
-	int			error = 0;
+	int			error;
 	size_t			i;
 	uint64_t		bno;
 	struct xbt_block	*block;
+
+	XBT_ASSERT_TRANS(tp);
+	/*
+	 * The write verifier, before anything is published: the header of
+	 * every dirty block that stays in use.  It catches engine bugs, not
+	 * users; a block that fails it is reported (the btree is marked
+	 * corrupt) and the whole transaction is cancelled, so no damaged
+	 * block ever gets a good checksum.
+	 */
+	for (i = 0; i < tp->dirty.len; i++) {
+		bno = xbt_bnos(&tp->dirty)[i];
+		ASSERT(xbuf_state(targ, bno) & XBT_BUF_DIRTY);
+		if (bno == XBT_HEAD_BLOCK ||
+		    (xbuf_state(targ, bno) & XBT_BUF_FREEING))
+			continue;
+		block = xbuf_addr(targ, bno);
+		why = xbtree_verify_block_hdr(bt, block, bno, -1);
+		if (!why)
+			why = xbtree_verify_block_hdr_rest(bt, block, bno);
+		if (why) {
+			error = XBT_CORRUPT(bt, bno, why);
+			xbt_trans_cancel(tp);
+			return error;
+		}
+	}
 
 	/*
 	 * Newest first: the blocks touched last are the likeliest to still
@@ -396,25 +455,16 @@ xbt_trans_commit(struct xbt_trans *tp)
 		if (xbuf_state(targ, bno) & XBT_BUF_FREEING)
 			continue;	/* xbuf_free() below resets its state */
 		xbuf_state_clear(targ, bno, XBT_BUF_DIRTY | XBT_BUF_LOGGED);
-		if (bno != XBT_HEAD_BLOCK) {
-			/* A write verifier: catches engine bugs, not users. */
-			block = xbuf_addr(targ, bno);
-			why = xbtree_verify_block_hdr(bt, block, bno, -1);
-			if (!why)
-				why = xbtree_verify_block_hdr_rest(bt, block,
-						bno);
-			if (why && !error)
-				error = XBT_CORRUPT(bt, bno, why);
-		}
 		xbtree_set_crc(bt, bno);
 		xbuf_state_set(targ, bno, XBUF_TRUSTED);
 	}
 	for (i = 0; i < tp->freed.len; i++)
 		xbuf_free(targ, xbt_bnos(&tp->freed)[i]);
 
+	xbt_stats_add(bt, &tp->nr);
 	XBT_STAT_INC(bt, nr_commits);
 	xbt_trans_free(tp);
-	return error;
+	return 0;
 }
 
 /* Undo one entry. */
@@ -457,6 +507,7 @@ xbt_trans_cancel(struct xbt_trans *tp)
 	uint64_t		bno;
 	size_t			i;
 
+	XBT_ASSERT_TRANS(tp);
 	while (pos) {
 		u = xmem_array_at(&tp->log, pos - 1);
 		xbtree_undo_one(bt, u);

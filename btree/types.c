@@ -12,11 +12,14 @@
  *
  * The table is const; no locks.
  */
+#include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "btree/btree_kv.h"
+#include "btree/btree_priv.h"
 #include "btree/btree_refcount.h"
 #include "btree/btree_rmap.h"
 #include "btree/xbtree.h"
@@ -76,4 +79,31 @@ xbt_print_rec(const struct xbt_ops *ops, const void *rec, char *buf,
 	if (ops->print_rec)
 		return ops->print_rec(rec, buf, len);
 	return xbt_print_hex(rec, ops->rec_len, buf, len);
+}
+
+/* ---- text helpers shared by dot.c and decode.c ------------------------ */
+
+void
+xbt_ptr_text(uint64_t ptr, char text[24])
+{
+	if (ptr == XBT_NULLBLOCK)
+		snprintf(text, 24, "null");
+	else
+		snprintf(text, 24, "%llu", (unsigned long long)ptr);
+}
+
+int
+xbt_text_vline(xbt_text_fn out, void *priv, char *line, size_t size,
+		const char *fmt, va_list ap)
+{
+	int		n, error;
+
+	n = vsnprintf(line, size - 1, fmt, ap);
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= size - 1)
+		n = size - 2;
+	line[n++] = '\n';
+	error = out(line, n, priv);
+	return error > 0 ? -EIO : error;	/* the contract: 0 or -errno */
 }

@@ -156,6 +156,12 @@ struct xbtree_stats {
 	unsigned int	maxrecs[2];	/* leaf, node */
 	unsigned int	minrecs[2];
 	bool		corrupt;
+	/*
+	 * Changes count when their transaction commits: a cancelled
+	 * transaction (a failed commit included) adds one to cancels and
+	 * nothing else.  lookups counts xbtree_get() and
+	 * xbtree_query_range() calls as they run.
+	 */
 	uint64_t	inserts, deletes, updates, lookups;
 	uint64_t	splits, merges, shifts, new_roots, root_kills;
 	uint64_t	commits, cancels;
@@ -187,7 +193,12 @@ void xbt_set_log_fn(xbt_log_fn fn);
 
 /* Begin a transaction.  One at a time per btree. */
 int xbt_trans_alloc(struct xbtree *bt, struct xbt_trans **tpp);
-/* Checksum and publish every change; frees @tp.  0 or -EUCLEAN. */
+/*
+ * Checksum and publish every change; frees @tp.  0, or -EUCLEAN if a
+ * changed block fails the write verifier (an engine bug): then nothing
+ * is published, the transaction is cancelled (every change undone), and
+ * the btree is marked corrupt.
+ */
 int xbt_trans_commit(struct xbt_trans *tp);
 /* Undo every change exactly; frees @tp. */
 void xbt_trans_cancel(struct xbt_trans *tp);
@@ -236,8 +247,12 @@ int xbt_update(struct xbt_trans *tp, const void *rec, int *stat);
  * failure in debug builds.
  */
 int xbt_cur_modify(struct xbt_cur *cur, unsigned int n, void **recs);
-/* Set the header's data_size field (the kv `data` file's size). */
-void xbt_trans_set_data_size(struct xbt_trans *tp, uint64_t size);
+/*
+ * Set the header's data_size field (the kv `data` file's size).  0, or
+ * -ENOMEM (nothing changed; the transaction can go on or be cancelled).
+ */
+int xbt_trans_set_data_size(struct xbt_trans *tp, uint64_t size)
+	__attribute__((warn_unused_result));
 uint64_t xbtree_data_size(const struct xbtree *bt);
 
 /* ---- reads --------------------------------------------------------- */

@@ -293,7 +293,11 @@ xfbfs_data_write(struct xfbfs_tree *tree, const char *buf, size_t size,
 		goto out_unlock;
 	}
 	if (slot_end > xbtree_data_size(tree->bt))
-		xbt_trans_set_data_size(tp, slot_end);
+		error = xbt_trans_set_data_size(tp, slot_end);
+	if (error) {
+		xbt_trans_cancel(tp);
+		goto out_unlock;
+	}
 	error = xbt_trans_commit(tp);
 	if (!error)
 		xfbfs_tree_touch(tree);
@@ -368,7 +372,11 @@ xfbfs_data_rebuild(struct xfbfs_tree *tree, uint64_t keep, uint64_t size,
 		error = xbt_trans_alloc(bt, &tp);
 		if (error)
 			goto out_destroy;
-		xbt_trans_set_data_size(tp, size);
+		error = xbt_trans_set_data_size(tp, size);
+		if (error) {
+			xbt_trans_cancel(tp);
+			goto out_destroy;
+		}
 		error = xbt_trans_commit(tp);
 		if (error)
 			goto out_destroy;
@@ -406,7 +414,9 @@ xfbfs_data_cut(struct xbtree *bt, uint64_t nkey, uint64_t n, uint64_t size)
 		if (error)
 			goto out_cancel;
 	}
-	xbt_trans_set_data_size(tp, size);
+	error = xbt_trans_set_data_size(tp, size);
+	if (error)
+		goto out_cancel;
 	return xbt_trans_commit(tp);
 out_cancel:
 	xbt_trans_cancel(tp);

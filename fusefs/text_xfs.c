@@ -120,27 +120,21 @@ static int
 rmap_parse_flags(const struct xfbfs_field *f, unsigned int *flags,
 		const char **why)
 {
-	static const struct {
-		const char	*name;
-		unsigned int	flag;
-	} names[] = {
-		{ "attr",	RMAPBT_F_ATTR },
-		{ "bmbt",	RMAPBT_F_BMBT },
-		{ "unwritten",	RMAPBT_F_UNWRITTEN },
-	};
-	struct xfbfs_field	one;
-	const char		*p = f->p, *end = f->p + f->len, *comma;
-	unsigned int		i;
+	const struct rmapbt_flag_name	*names = rmapbt_flag_names;
+	struct xfbfs_field		one;
+	const char			*p = f->p, *end = f->p + f->len;
+	const char			*comma;
+	unsigned int			i;
 
 	*flags = 0;
 	for (;;) {
 		comma = memchr(p, ',', end - p);
 		one.p = p;
 		one.len = (comma ? comma : end) - p;
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < RMAPBT_NR_FLAGS; i++)
 			if (xfbfs_field_is(&one, names[i].name))
 				break;
-		if (i == 3) {
+		if (i == RMAPBT_NR_FLAGS) {
 			if (one.len)
 				*why = "unknown flag (attr, bmbt, unwritten)";
 			else
@@ -243,6 +237,7 @@ rmap_format_rec(const void *rec, char *buf)
 {
 	struct rmapbt_irec	irec;
 	const char		*name, *sep = " ";
+	unsigned int		i;
 	size_t			n;
 
 	rmapbt_rec_get(rec, &irec);
@@ -257,20 +252,13 @@ rmap_format_rec(const void *rec, char *buf)
 		n += xfbfs_format_u64(buf + n, irec.owner);
 	buf[n++] = ' ';
 	n += xfbfs_format_u64(buf + n, irec.offset);
-	/* The canonical flag order: attr, bmbt, unwritten. */
-	if (irec.flags & RMAPBT_F_ATTR) {
+	/* The canonical flag order is the table's. */
+	for (i = 0; i < RMAPBT_NR_FLAGS; i++) {
+		if (!(irec.flags & rmapbt_flag_names[i].flag))
+			continue;
 		n += xfbfs_put_str(buf + n, sep);
-		n += xfbfs_put_str(buf + n, "attr");
+		n += xfbfs_put_str(buf + n, rmapbt_flag_names[i].name);
 		sep = ",";
-	}
-	if (irec.flags & RMAPBT_F_BMBT) {
-		n += xfbfs_put_str(buf + n, sep);
-		n += xfbfs_put_str(buf + n, "bmbt");
-		sep = ",";
-	}
-	if (irec.flags & RMAPBT_F_UNWRITTEN) {
-		n += xfbfs_put_str(buf + n, sep);
-		n += xfbfs_put_str(buf + n, "unwritten");
 	}
 	buf[n++] = '\n';
 	return n;

@@ -58,15 +58,9 @@ static const unsigned int blocksizes[] = { 512, 1024, 4096, 65536 };
 #define MAX_LOAD	400000ULL
 
 static void
-quiet(const char *msg)
-{
-	(void)msg;
-}
-
-static void
 setup(void)
 {
-	xbt_set_log_fn(quiet);
+	test_log_quiet();
 }
 
 static void
@@ -1434,7 +1428,7 @@ main(void)
 	TCase	*tl = tcase_create("load");
 	TCase	*tm = tcase_create("modify");
 
-	xbt_set_log_fn(quiet);
+	test_log_quiet();
 	tcase_add_checked_fixture(tg, setup, teardown);
 	tcase_add_loop_test(tg, test_geometry, 0, NR_RTYPES);
 	suite_add_tcase(s, tg);

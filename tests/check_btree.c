@@ -812,6 +812,46 @@ static const struct {
 	{ "selfsib",	dmg_selfsib,	true,	-EUCLEAN },
 };
 
+/*
+ * A commit whose write verifier fails (an engine bug, simulated by
+ * damaging a dirty leaf's header through the cursor) publishes nothing:
+ * -EUCLEAN, every change undone, the btree marked corrupt, and the
+ * statistics count a cancel, not the insert.
+ */
+START_TEST(test_commit_verifier_cancels)
+{
+	struct xbtree		*bt = bt_create(&kvbt_ops, 512);
+	struct xbtree_stats	before, st;
+	struct bt_snapshot	*snap;
+	struct xbt_trans	*tp;
+	struct xbt_cur		cur;
+	uint8_t			key[8];
+	int			stat;
+
+	fill(bt, 0, 200, 2);
+	snap = bt_snapshot_take(bt);
+	xbtree_get_stats(bt, &before);
+	tp = begin(bt);
+	ck_assert_int_eq(kv_insert(tp, 51, 1, &stat), 0);
+	ck_assert_int_eq(stat, 1);
+	xbt_cur_init(&cur, bt);
+	kvbt_key_init(key, 51);
+	ck_assert_int_eq(xbt_lookup(&cur, XBT_LOOKUP_EQ, key, &stat), 0);
+	ck_assert_int_eq(stat, 1);
+	/* White box: more records than a leaf holds. */
+	xbt_set_numrecs(cur.lv[0].block, 1000);
+	ck_assert_int_eq(xbt_trans_commit(tp), -EUCLEAN);
+	ck_assert(xbtree_is_corrupt(bt));
+	bt_snapshot_assert_same(snap, bt);
+	xbtree_get_stats(bt, &st);
+	ck_assert_uint_eq(st.inserts, before.inserts);
+	ck_assert_uint_eq(st.commits, before.commits);
+	ck_assert_uint_eq(st.cancels, before.cancels + 1);
+	bt_snapshot_free(snap);
+	xbtree_destroy(bt);
+}
+END_TEST
+
 START_TEST(test_verifiers)
 {
 	unsigned int		d = _i / 2;
@@ -936,6 +976,7 @@ btree_suite(void)
 	tcase_add_loop_test(tc, test_verifiers, 0,
 			    2 * sizeof(damages) / sizeof(damages[0]));
 	tcase_add_test(tc, test_damaged_header);
+	tcase_add_test(tc, test_commit_verifier_cancels);
 	tcase_add_test(tc, test_memory_cap);
 	tcase_add_test(tc, test_bad_params);
 	suite_add_tcase(s, tc);

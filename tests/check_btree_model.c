@@ -338,7 +338,7 @@ START_TEST(test_fault_injection)
 	uint64_t		bseed;
 	struct bt_snapshot	*snap;
 	struct xbt_trans	*tp;
-	unsigned int		round, n, failed = 0;
+	unsigned int		round, nrounds, n, failed = 0;
 	int			error;
 
 	/* Start from a tree of some height. */
@@ -347,7 +347,9 @@ START_TEST(test_fault_injection)
 	T_EQ(xbt_trans_commit(tp), 0);
 	g_array_set_size(log, 0);
 
-	for (round = 0; round < 6; round++) {
+	/* check_fault.c fails every point of every type: two rounds here. */
+	nrounds = (unsigned int)(2 * test_scale());
+	for (round = 0; round < nrounds; round++) {
 		bseed = seed;
 		for (n = 1;; n++) {
 			snap = bt_snapshot_take(bt);
@@ -469,19 +471,13 @@ START_TEST(test_overlapping_model)
 }
 END_TEST
 
-static void
-quiet(const char *msg)
-{
-	(void)msg;
-}
-
 int
 main(void)
 {
 	Suite	*s = suite_create("btree_model");
 	TCase	*tc = tcase_create("model");
 
-	xbt_set_log_fn(quiet);
+	test_log_quiet();
 	tcase_set_timeout(tc, 1200);
 	tcase_add_loop_test(tc, test_model, 0, 4);
 	tcase_add_loop_test(tc, test_fault_injection, 0, 2);

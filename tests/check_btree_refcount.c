@@ -30,6 +30,7 @@
 
 #include "btree/btree_refcount.h"
 #include "tests/lib/btree_test.h"
+#include "tests/lib/model.h"
 
 #define COW		(1U << 31)
 #define START_LIMIT	(1ULL << 31)	/* 31-bit start blocks */
@@ -144,11 +145,8 @@ static const struct verify_case verify_cases[] = {
 START_TEST(test_verify_rec)
 {
 	const struct verify_case	*c = &verify_cases[_i];
-	struct xbtree			*bt;
-	struct xbt_trans		*tp;
 	uint8_t				rec[12];
 	const char			*why;
-	int				stat;
 
 	put_be32(rec, c->start_enc);
 	put_be32(rec + 4, c->count);
@@ -157,14 +155,7 @@ START_TEST(test_verify_rec)
 	ck_assert_msg((why == NULL) == c->ok, "%s: %s", c->what,
 		      why ? why : "accepted");
 
-	bt = bt_create(&refcbt_ops, 512);
-	T_EQ(xbt_trans_alloc(bt, &tp), 0);
-	T_EQ(xbt_insert(tp, rec, &stat), c->ok ? 0 : -EINVAL);
-	T_EQ(stat, c->ok);
-	T_EQ(xbt_trans_commit(tp), 0);
-	T_EQ(xbtree_nrecords(bt), c->ok);
-	bt_assert_ok(bt);
-	xbtree_destroy(bt);
+	bt_assert_insert_verdict(&refcbt_ops, rec, c->ok);
 }
 END_TEST
 
@@ -193,12 +184,6 @@ START_TEST(test_high_key)
 }
 END_TEST
 
-static int
-sign(int x)
-{
-	return (x > 0) - (x < 0);
-}
-
 START_TEST(test_key_order)
 {
 	static const uint32_t	keys[] = {
@@ -213,10 +198,10 @@ START_TEST(test_key_order)
 		for (j = 0; j < n; j++) {
 			put_be32(a, keys[i]);
 			put_be32(b, keys[j]);
-			ck_assert_int_eq(sign(refcbt_ops.cmp_keys(a, b)),
+			ck_assert_int_eq(test_sign(refcbt_ops.cmp_keys(a, b)),
 					 (i > j) - (i < j));
 			/* XBT_OPS_KEY_PREFIX: memcmp must agree. */
-			ck_assert_int_eq(sign(memcmp(a, b, 4)),
+			ck_assert_int_eq(test_sign(memcmp(a, b, 4)),
 					 (i > j) - (i < j));
 		}
 	}
@@ -305,17 +290,9 @@ struct slot {
 	bool			live;
 };
 
-struct undo {
-	unsigned int	i;
-	struct slot	old;
-};
-
 struct model {
-	struct slot	*s;
-	unsigned int	n;
-	GTree		*t;		/* &slot.key -> slot index + 1 */
-	GArray		*log;
-	uint64_t	seed;
+	struct tmodel	tm;		/* keyed by &slot.key */
+	struct slot	*s;		/* tm.slots */
 	uint32_t	space;
 };
 
@@ -331,42 +308,13 @@ u32_cmp(gconstpointer a, gconstpointer b, gpointer unused)
 static uint64_t
 rnd(struct model *m, uint64_t n)
 {
-	return test_rand(&m->seed) % n;
-}
-
-static void
-model_set_slot(struct model *m, unsigned int i, const struct slot *ns,
-		bool log)
-{
-	struct slot	*s = &m->s[i];
-	struct undo	u = { .i = i, .old = *s };
-
-	if (log)
-		g_array_append_val(m->log, u);
-	if (s->live)
-		g_tree_remove(m->t, &s->key);
-	*s = *ns;
-	if (s->live)
-		g_tree_insert(m->t, &s->key, GUINT_TO_POINTER(i + 1));
-}
-
-static void
-model_forget(struct model *m)
-{
-	guint		i;
-	struct undo	*u;
-
-	for (i = m->log->len; i-- > 0;) {
-		u = &g_array_index(m->log, struct undo, i);
-		model_set_slot(m, u->i, &u->old, false);
-	}
-	g_array_set_size(m->log, 0);
+	return tmodel_rnd(&m->tm, n);
 }
 
 static const struct refcbt_irec *
 node_rec(struct model *m, GTreeNode *node)
 {
-	return &m->s[GPOINTER_TO_UINT(g_tree_node_value(node)) - 1].r;
+	return &m->s[tmodel_node_index(node)].r;
 }
 
 /*
@@ -382,9 +330,9 @@ model_overlaps(struct model *m, const struct refcbt_irec *r, int self)
 	const struct refcbt_irec	*o;
 	GTreeNode			*node, *prev;
 
-	node = g_tree_upper_bound(m->t, &k);	/* first key > k */
-	prev = node ? g_tree_node_previous(node) : g_tree_node_last(m->t);
-	if (prev && (int)(GPOINTER_TO_UINT(g_tree_node_value(prev)) - 1) ==
+	node = g_tree_upper_bound(m->tm.t, &k);	/* first key > k */
+	prev = node ? g_tree_node_previous(node) : g_tree_node_last(m->tm.t);
+	if (prev && (int)(tmodel_node_index(prev)) ==
 		    self)
 		prev = g_tree_node_previous(prev);
 	if (prev) {
@@ -419,6 +367,31 @@ gen_rec(struct model *m, struct refcbt_irec *r)
 }
 
 /*
+ * Insert @r into free slot @i and the tree: it goes in unless it has the
+ * key of a live extent or overlaps one of its domain.  Returns whether
+ * it went in.
+ */
+static bool
+model_insert(struct model *m, struct xbt_trans *tp, unsigned int i,
+		const struct refcbt_irec *r)
+{
+	struct slot	ns = { .r = *r, .key = enc(r->startblock, r->cow),
+			       .live = true };
+	uint8_t		rec[12];
+	bool		over;
+	int		stat;
+
+	over = g_tree_lookup(m->tm.t, &ns.key) ||
+	       model_overlaps(m, &ns.r, -1);
+	model_rec_bytes(&ns.r, rec);
+	T_EQ(xbt_insert(tp, rec, &stat), 0);
+	T_EQ(stat, !over);
+	if (stat)
+		tmodel_set(&m->tm, i, &ns, true);
+	return stat;
+}
+
+/*
  * One random batch in @tp.  Returns false if an update hit -EEXIST as
  * the model said it would; the batch must then be cancelled.
  */
@@ -433,7 +406,7 @@ model_batch(struct model *m, struct xbtree *bt, struct xbt_trans *tp,
 	bool		over;
 
 	for (op = 0; op < nops; op++) {
-		i = rnd(m, m->n);
+		i = rnd(m, m->tm.n);
 		pick = rnd(m, 10);
 		if (m->s[i].live && pick < 6) {
 			/* Delete: by key, by record, or a wrong record. */
@@ -452,7 +425,7 @@ model_batch(struct model *m, struct xbtree *bt, struct xbt_trans *tp,
 			T_ASSERT(memcmp(old, rec, 12) == 0);
 			ns = m->s[i];
 			ns.live = false;
-			model_set_slot(m, i, &ns, true);
+			tmodel_set(&m->tm, i, &ns, true);
 		} else if (m->s[i].live) {
 			/* Update in place: new count and refcount. */
 			ns = m->s[i];
@@ -474,32 +447,18 @@ model_batch(struct model *m, struct xbtree *bt, struct xbt_trans *tp,
 			}
 			T_EQ(error, 0);
 			T_EQ(stat, 1);
-			model_set_slot(m, i, &ns, true);
+			tmodel_set(&m->tm, i, &ns, true);
 		} else if (pick < 8) {
 			/* Insert, and perhaps the same blocks over there. */
 			gen_rec(m, &ns.r);
-			ns.key = enc(ns.r.startblock, ns.r.cow);
-			ns.live = true;
-			over = g_tree_lookup(m->t, &ns.key) ||
-			       model_overlaps(m, &ns.r, -1);
-			model_rec_bytes(&ns.r, rec);
-			T_EQ(xbt_insert(tp, rec, &stat), 0);
-			T_EQ(stat, !over);
-			if (stat)
-				model_set_slot(m, i, &ns, true);
-			i = rnd(m, m->n);
-			if (!stat || m->s[i].live || rnd(m, 3))
+			if (!model_insert(m, tp, i, &ns.r))
+				continue;
+			i = rnd(m, m->tm.n);
+			if (m->s[i].live || rnd(m, 3))
 				continue;
 			ns.r.cow = !ns.r.cow;
 			ns.r.refcount = ns.r.cow ? 1 : 2;
-			ns.key = enc(ns.r.startblock, ns.r.cow);
-			over = g_tree_lookup(m->t, &ns.key) ||
-			       model_overlaps(m, &ns.r, -1);
-			model_rec_bytes(&ns.r, rec);
-			T_EQ(xbt_insert(tp, rec, &stat), 0);
-			T_EQ(stat, !over);
-			if (stat)
-				model_set_slot(m, i, &ns, true);
+			model_insert(m, tp, i, &ns.r);
 		} else {
 			/* Delete of a random key: only if the model has it. */
 			struct refcbt_irec	r;
@@ -509,14 +468,14 @@ model_batch(struct model *m, struct xbtree *bt, struct xbt_trans *tp,
 			k = enc(r.startblock, r.cow);
 			put_be32(key, k);
 			T_EQ(xbt_delete(tp, key, NULL, NULL, &stat), 0);
-			T_EQ(stat, g_tree_lookup(m->t, &k) != NULL);
+			T_EQ(stat, g_tree_lookup(m->tm.t, &k) != NULL);
 			if (stat) {
 				unsigned int j = GPOINTER_TO_UINT(
-						g_tree_lookup(m->t, &k)) - 1;
+						g_tree_lookup(m->tm.t, &k)) - 1;
 
 				ns = m->s[j];
 				ns.live = false;
-				model_set_slot(m, j, &ns, true);
+				tmodel_set(&m->tm, j, &ns, true);
 			}
 		}
 	}
@@ -597,7 +556,7 @@ check_range(struct model *m, struct xbtree *bt, uint32_t lo, uint32_t hi,
 			      m, 0 };
 	uint8_t		lk[4], hk[4];
 
-	g_tree_foreach(m->t, expect_one, &e);
+	g_tree_foreach(m->tm.t, expect_one, &e);
 	if (domain >= 0) {
 		put_be32(lk, enc(lo, domain));
 		put_be32(hk, enc(hi, domain));
@@ -616,32 +575,20 @@ check_lookups(struct model *m, struct xbtree *bt, unsigned int n)
 {
 	struct refcbt_irec	r;
 	GTreeNode		*node;
-	uint8_t			key[4], rec[12], want[12];
+	uint8_t			key[4], want[12];
 	unsigned int		q;
 	uint32_t		k;
-	int			stat, dir;
+	int			dir;
 
 	for (q = 0; q < n; q++) {
 		gen_rec(m, &r);
 		k = enc(r.startblock, r.cow);
 		put_be32(key, k);
 		dir = rnd(m, 3);
-		if (dir == XBT_LOOKUP_GE) {
-			node = g_tree_lower_bound(m->t, &k);
-		} else {
-			node = g_tree_upper_bound(m->t, &k);
-			node = node ? g_tree_node_previous(node) :
-				      g_tree_node_last(m->t);
-			if (dir == XBT_LOOKUP_EQ && node &&
-			    *(uint32_t *)g_tree_node_key(node) != k)
-				node = NULL;
-		}
-		T_EQ(xbtree_get(bt, dir, key, rec, &stat), 0);
-		T_EQ(stat, node != NULL);
-		if (!node)
-			continue;
-		model_rec_bytes(node_rec(m, node), want);
-		T_ASSERT(memcmp(rec, want, 12) == 0);
+		node = tmodel_lookup(&m->tm, &k, dir);
+		if (node)
+			model_rec_bytes(node_rec(m, node), want);
+		bt_assert_get(bt, dir, key, node ? want : NULL);
 	}
 }
 
@@ -651,12 +598,7 @@ START_TEST(test_model)
 {
 	unsigned int		bs = model_sizes[_i];
 	struct xbtree		*bt = bt_create(&refcbt_ops, bs);
-	struct model		m = {
-		.n = bs == 512 ? 6000 : 40000,
-		.t = g_tree_new_full(u32_cmp, NULL, NULL, NULL),
-		.log = g_array_new(FALSE, FALSE, sizeof(struct undo)),
-		.seed = test_seed("refcount_model") ^ bs,
-	};
+	struct model		m = { 0 };
 	/* Ranges in the shared domain, the CoW domain, then both. */
 	static const int	domains[3] = { 0, 1, -1 };
 	struct disjoint_walk	dw = { .m = &m };
@@ -665,25 +607,21 @@ START_TEST(test_model)
 	uint32_t		lo, hi;
 	bool			whole;
 
-	m.s = calloc(m.n, sizeof(*m.s));
-	T_ASSERT(m.s != NULL);
+	tmodel_init(&m.tm, bs == 512 ? 6000 : 40000, sizeof(struct slot),
+		    offsetof(struct slot, key), offsetof(struct slot, live),
+		    u32_cmp, test_seed("refcount_model") ^ bs);
+	m.s = m.tm.slots;
 	nbatches = (unsigned int)(200 * test_scale());
 	for (batch = 0; batch < nbatches; batch++) {
 		/* Crowded (many refusals), then roomy. */
 		m.space = (batch / 30) % 2 ? 1000000 : 40000;
 		T_EQ(xbt_trans_alloc(bt, &tp), 0);
 		whole = model_batch(&m, bt, tp, 1 + rnd(&m, 2000));
-		if (!whole || rnd(&m, 6) == 0) {
-			xbt_trans_cancel(tp);
-			model_forget(&m);
-		} else {
-			T_EQ(xbt_trans_commit(tp), 0);
-			g_array_set_size(m.log, 0);
-		}
+		tmodel_end_batch(&m.tm, tp, !whole || rnd(&m, 6) == 0);
 		bt_assert_ok(bt);
-		T_EQ(xbtree_nrecords(bt), g_tree_nnodes(m.t));
+		T_EQ(xbtree_nrecords(bt), g_tree_nnodes(m.tm.t));
 		dw.have = false;
-		g_tree_foreach(m.t, disjoint_one, &dw);
+		g_tree_foreach(m.tm.t, disjoint_one, &dw);
 		check_lookups(&m, bt, 50);
 		for (q = 0; q < 12; q++) {
 			lo = rnd(&m, 4) ? rnd(&m, m.space + 100) :
@@ -697,18 +635,10 @@ START_TEST(test_model)
 	}
 	for (q = 0; q < 2; q++)
 		check_range(&m, bt, 0, START_LIMIT - 1, q);
-	free(m.s);
-	g_array_free(m.log, TRUE);
-	g_tree_destroy(m.t);
+	tmodel_release(&m.tm);
 	xbtree_destroy(bt);
 }
 END_TEST
-
-static void
-quiet(const char *msg)
-{
-	(void)msg;
-}
 
 int
 main(void)
@@ -716,7 +646,7 @@ main(void)
 	Suite	*s = suite_create("btree_refcount");
 	TCase	*tc = tcase_create("refcount");
 
-	xbt_set_log_fn(quiet);
+	test_log_quiet();
 	tcase_set_timeout(tc, 1200);
 	tcase_add_test(tc, test_layout);
 	tcase_add_loop_test(tc, test_verify_rec, 0,

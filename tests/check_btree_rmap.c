@@ -30,6 +30,7 @@
 
 #include "btree/btree_rmap.h"
 #include "tests/lib/btree_test.h"
+#include "tests/lib/model.h"
 
 #define BIT_ATTR	(1ULL << 63)
 #define BIT_BMBT	(1ULL << 62)
@@ -265,11 +266,8 @@ static const struct verify_case verify_cases[] = {
 START_TEST(test_verify_rec)
 {
 	const struct verify_case	*c = &verify_cases[_i];
-	struct xbtree			*bt;
-	struct xbt_trans		*tp;
 	uint8_t				rec[24];
 	const char			*why;
-	int				stat;
 
 	model_rec_bytes(&c->r, rec);
 	put_be64(rec + 16, get_be64(rec + 16) | c->extra);
@@ -280,14 +278,7 @@ START_TEST(test_verify_rec)
 		ck_assert(strlen(why) > 5);
 
 	/* The engine refuses what verify_rec refuses. */
-	bt = bt_create(&rmapbt_ops, 512);
-	T_EQ(xbt_trans_alloc(bt, &tp), 0);
-	T_EQ(xbt_insert(tp, rec, &stat), c->ok ? 0 : -EINVAL);
-	T_EQ(stat, c->ok);
-	T_EQ(xbt_trans_commit(tp), 0);
-	T_EQ(xbtree_nrecords(bt), c->ok);
-	bt_assert_ok(bt);
-	xbtree_destroy(bt);
+	bt_assert_insert_verdict(&rmapbt_ops, rec, c->ok);
 }
 END_TEST
 
@@ -338,12 +329,6 @@ START_TEST(test_high_key)
 }
 END_TEST
 
-static int
-sign(int x)
-{
-	return (x > 0) - (x < 0);
-}
-
 START_TEST(test_key_order)
 {
 	/* In increasing order. */
@@ -376,13 +361,13 @@ START_TEST(test_key_order)
 		for (j = 0; j < n; j++) {
 			mkey_bytes(&keys[i], a);
 			mkey_bytes(&keys[j], b);
-			ck_assert_msg(sign(rmapbt_ops.cmp_keys(a, b)) ==
+			ck_assert_msg(test_sign(rmapbt_ops.cmp_keys(a, b)) ==
 				      (i > j) - (i < j), "keys %u, %u", i, j);
-			ck_assert_int_eq(sign(rmapbt_ops.cmp_keys(a, b)),
-					 sign(mkey_cmp(&keys[i], &keys[j])));
+			ck_assert_int_eq(test_sign(rmapbt_ops.cmp_keys(a, b)),
+					 test_sign(mkey_cmp(&keys[i], &keys[j])));
 			/* The same as memcmp over the 20 bytes. */
-			ck_assert_int_eq(sign(rmapbt_ops.cmp_keys(a, b)),
-					 sign(memcmp(a, b, 20)));
+			ck_assert_int_eq(test_sign(rmapbt_ops.cmp_keys(a, b)),
+					 test_sign(memcmp(a, b, 20)));
 		}
 	}
 	/* Bit 61 is masked if a key ever carries it. */
@@ -462,17 +447,9 @@ struct slot {
 	bool			live;
 };
 
-struct undo {
-	unsigned int	i;
-	struct slot	old;
-};
-
 struct model {
-	struct slot	*s;
-	unsigned int	n;
-	GTree		*t;		/* &slot.k -> slot index + 1 */
-	GArray		*log;		/* struct undo, this batch */
-	uint64_t	seed;
+	struct tmodel	tm;		/* keyed by &slot.k */
+	struct slot	*s;		/* tm.slots */
 	uint32_t	space;		/* start blocks mostly below this */
 	bool		shrink;		/* mostly deletes: joins, kill_root */
 };
@@ -484,40 +461,10 @@ tree_cmp(gconstpointer a, gconstpointer b, gpointer unused)
 	return mkey_cmp(a, b);
 }
 
-static void
-model_set_slot(struct model *m, unsigned int i, const struct slot *ns,
-		bool log)
-{
-	struct slot	*s = &m->s[i];
-	struct undo	u = { .i = i, .old = *s };
-
-	if (log)
-		g_array_append_val(m->log, u);
-	if (s->live)
-		g_tree_remove(m->t, &s->k);
-	*s = *ns;
-	if (s->live)
-		g_tree_insert(m->t, &s->k, GUINT_TO_POINTER(i + 1));
-}
-
-/* Take back this batch's changes, newest first. */
-static void
-model_forget(struct model *m)
-{
-	guint		i;
-	struct undo	*u;
-
-	for (i = m->log->len; i-- > 0;) {
-		u = &g_array_index(m->log, struct undo, i);
-		model_set_slot(m, u->i, &u->old, false);
-	}
-	g_array_set_size(m->log, 0);
-}
-
 static uint64_t
 rnd(struct model *m, uint64_t n)
 {
-	return test_rand(&m->seed) % n;
+	return tmodel_rnd(&m->tm, n);
 }
 
 /*
@@ -593,7 +540,7 @@ model_batch(struct model *m, struct xbtree *bt, struct xbt_trans *tp,
 	int		stat;
 
 	for (op = 0; op < nops; op++) {
-		i = rnd(m, m->n);
+		i = rnd(m, m->tm.n);
 		if (m->s[i].live && rnd(m, 5)) {
 			struct rmapbt_irec	w = m->s[i].r;
 
@@ -618,23 +565,23 @@ model_batch(struct model *m, struct xbtree *bt, struct xbt_trans *tp,
 			ck_assert_mem_eq(old, rec, 24);
 			ns = m->s[i];
 			ns.live = false;
-			model_set_slot(m, i, &ns, true);
+			tmodel_set(&m->tm, i, &ns, true);
 			continue;
 		}
 		if (m->s[i].live || (m->shrink && rnd(m, 8)))
 			continue;
 		gen_rec(m, &ns.r);
-		j = rnd(m, m->n);
+		j = rnd(m, m->tm.n);
 		if (!rnd(m, 8) && m->s[j].live)
 			dup_rec(m, &m->s[j].r, &ns.r);
 		ns.k = model_low(&ns.r);
 		ns.live = true;
-		exists = g_tree_lookup(m->t, &ns.k) != NULL;
+		exists = g_tree_lookup(m->tm.t, &ns.k) != NULL;
 		model_rec_bytes(&ns.r, rec);
 		T_EQ(xbt_insert(tp, rec, &stat), 0);
 		T_EQ(stat, !exists);
 		if (stat)
-			model_set_slot(m, i, &ns, true);
+			tmodel_set(&m->tm, i, &ns, true);
 	}
 	(void)bt;
 }
@@ -687,7 +634,7 @@ check_query(struct model *m, struct xbtree *bt, const struct mkey *lo,
 			      0, m };
 	uint8_t		lk[20], hk[20];
 
-	g_tree_foreach(m->t, expect_one, &e);
+	g_tree_foreach(m->tm.t, expect_one, &e);
 	mkey_bytes(lo, lk);
 	mkey_bytes(hi, hk);
 	T_EQ(xbtree_query_range(bt, lk, hk, answer_one, &e), 0);
@@ -738,7 +685,7 @@ check_block_range(struct model *m, struct xbtree *bt, uint32_t lo,
 	mkey_bytes(&h, mh);
 	T_ASSERT(memcmp(lk, ml, 20) == 0 && memcmp(hk, mh, 20) == 0);
 
-	g_tree_foreach(m->t, block_expect_one, &b);
+	g_tree_foreach(m->tm.t, block_expect_one, &b);
 	e.want = b.want;
 	T_EQ(xbtree_query_range(bt, lk, hk, answer_one, &e), 0);
 	T_EQ(e.next, e.want->len);
@@ -792,9 +739,9 @@ compare_all(struct model *m, struct xbtree *bt)
 	xbt_cur_init(&w.cur, bt);
 	rmapbt_key_init(key, 0, 0, 0, 0);
 	T_EQ(xbt_lookup(&w.cur, XBT_LOOKUP_GE, key, &w.stat), 0);
-	g_tree_foreach(m->t, walk_one, &w);
+	g_tree_foreach(m->tm.t, walk_one, &w);
 	T_EQ(w.stat, 0);
-	T_EQ(w.n, (uint64_t)g_tree_nnodes(m->t));
+	T_EQ(w.n, (uint64_t)g_tree_nnodes(m->tm.t));
 	T_EQ(xbtree_nrecords(bt), w.n);
 }
 
@@ -802,35 +749,23 @@ compare_all(struct model *m, struct xbtree *bt)
 static void
 check_lookups(struct model *m, struct xbtree *bt, unsigned int n)
 {
-	struct mkey	k, *found;
+	struct mkey	k;
 	GTreeNode	*node;
-	uint8_t		key[20], rec[24], want[24];
+	uint8_t		key[20], want[24];
 	unsigned int	q, i;
-	int		stat, dir;
+	int		dir;
 
 	for (q = 0; q < n; q++) {
 		k = gen_key(m);
 		mkey_bytes(&k, key);
 		dir = rnd(m, 3);
-		if (dir == XBT_LOOKUP_GE) {
-			node = g_tree_lower_bound(m->t, &k);
-		} else {
-			node = g_tree_upper_bound(m->t, &k);
-			node = node ? g_tree_node_previous(node) :
-				      g_tree_node_last(m->t);
-			if (dir == XBT_LOOKUP_EQ && node &&
-			    mkey_cmp(g_tree_node_key(node), &k))
-				node = NULL;
+		node = tmodel_lookup(&m->tm, &k, dir);
+		if (node) {
+			i = tmodel_node_index(node);
+			T_ASSERT(g_tree_node_key(node) == &m->s[i].k);
+			model_rec_bytes(&m->s[i].r, want);
 		}
-		T_EQ(xbtree_get(bt, dir, key, rec, &stat), 0);
-		T_EQ(stat, node != NULL);
-		if (!node)
-			continue;
-		found = g_tree_node_key(node);
-		i = GPOINTER_TO_UINT(g_tree_node_value(node)) - 1;
-		T_ASSERT(found == &m->s[i].k);
-		model_rec_bytes(&m->s[i].r, want);
-		T_ASSERT(memcmp(rec, want, 24) == 0);
+		bt_assert_get(bt, dir, key, node ? want : NULL);
 	}
 }
 
@@ -840,20 +775,17 @@ START_TEST(test_model)
 {
 	unsigned int		bs = model_sizes[_i];
 	struct xbtree		*bt = bt_create(&rmapbt_ops, bs);
-	struct model		m = {
-		/* About half live: height 4 at 512, 3 at 4096. */
-		.n = bs == 512 ? 6000 : 32000,
-		.t = g_tree_new_full(tree_cmp, NULL, NULL, NULL),
-		.log = g_array_new(FALSE, FALSE, sizeof(struct undo)),
-		.seed = test_seed("rmap_model") ^ bs,
-	};
+	struct model		m = { 0 };
 	unsigned int		batch, nbatches, q, i;
 	struct xbt_trans	*tp;
 	uint32_t		lo, hi;
 	struct mkey		kl, kh, t;
 
-	m.s = calloc(m.n, sizeof(*m.s));
-	T_ASSERT(m.s != NULL);
+	/* About half live: height 4 at 512, 3 at 4096. */
+	tmodel_init(&m.tm, bs == 512 ? 6000 : 32000, sizeof(struct slot),
+		    offsetof(struct slot, k), offsetof(struct slot, live),
+		    tree_cmp, test_seed("rmap_model") ^ bs);
+	m.s = m.tm.slots;
 	nbatches = (unsigned int)(120 * test_scale());
 	for (batch = 0; batch < nbatches; batch++) {
 		/* Crowd in, spread out, crowd in: joins as well as splits. */
@@ -861,13 +793,7 @@ START_TEST(test_model)
 		m.shrink = batch % 40 >= 28;
 		T_EQ(xbt_trans_alloc(bt, &tp), 0);
 		model_batch(&m, bt, tp, 1 + rnd(&m, 1500));
-		if (rnd(&m, 6) == 0) {
-			xbt_trans_cancel(tp);
-			model_forget(&m);
-		} else {
-			T_EQ(xbt_trans_commit(tp), 0);
-			g_array_set_size(m.log, 0);
-		}
+		tmodel_end_batch(&m.tm, tp, rnd(&m, 6) == 0);
 		bt_assert_ok(bt);
 		if (batch % 5 == 0)
 			compare_all(&m, bt);
@@ -884,7 +810,7 @@ START_TEST(test_model)
 		for (q = 0; q < 30; q++) {
 			kl = gen_key(&m);
 			kh = gen_key(&m);
-			i = rnd(&m, m.n);
+			i = rnd(&m, m.tm.n);
 			if (q % 2 && m.s[i].live) {
 				/*
 				 * Start right at (or just past) a record's
@@ -911,18 +837,10 @@ START_TEST(test_model)
 		}
 	}
 	compare_all(&m, bt);
-	free(m.s);
-	g_array_free(m.log, TRUE);
-	g_tree_destroy(m.t);
+	tmodel_release(&m.tm);
 	xbtree_destroy(bt);
 }
 END_TEST
-
-static void
-quiet(const char *msg)
-{
-	(void)msg;
-}
 
 int
 main(void)
@@ -930,7 +848,7 @@ main(void)
 	Suite	*s = suite_create("btree_rmap");
 	TCase	*tc = tcase_create("rmap");
 
-	xbt_set_log_fn(quiet);
+	test_log_quiet();
 	tcase_set_timeout(tc, 1200);
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_owners);

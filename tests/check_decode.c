@@ -991,12 +991,6 @@ START_TEST(test_out_errors)
 }
 END_TEST
 
-static void
-quiet(const char *msg)
-{
-	(void)msg;
-}
-
 int
 main(void)
 {
@@ -1004,7 +998,7 @@ main(void)
 	TCase	*tc = tcase_create("decode");
 
 	seed = test_seed("decode");
-	xbt_set_log_fn(quiet);
+	test_log_quiet();
 	tcase_set_timeout(tc, 1200);
 	tcase_add_test(tc, test_print_ops);
 	tcase_add_loop_test(tc, test_decode_sound, 0, 2 * T_NR);

@@ -129,6 +129,7 @@ xbuf_free(struct xbuf_targ *targ, uint64_t bno)
 	unsigned int	page_shift = targ->xf->page_shift;
 	uint64_t	pos;
 
+	ASSERT(xbuf_is_allocated(targ, bno));
 	targ->map[bno / 64] &= ~(1ULL << (bno % 64));
 	targ->state[bno] = 0;
 	targ->nallocated--;

@@ -47,6 +47,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xfile/xassert.h"
 #include "xfile/xfile.h"
 
 #define XBUF_TRUSTED		(1U << 0)	/* bytes known good */
@@ -94,12 +95,14 @@ xbuf_state(const struct xbuf_targ *targ, uint64_t bno)
 static inline void
 xbuf_state_set(struct xbuf_targ *targ, uint64_t bno, unsigned int bits)
 {
+	ASSERT(bno < targ->nbits);
 	__atomic_fetch_or(&targ->state[bno], bits, __ATOMIC_RELAXED);
 }
 
 static inline void
 xbuf_state_clear(struct xbuf_targ *targ, uint64_t bno, unsigned int bits)
 {
+	ASSERT(bno < targ->nbits);
 	__atomic_fetch_and(&targ->state[bno], (uint8_t)~bits, __ATOMIC_RELAXED);
 }
 

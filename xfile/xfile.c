@@ -217,6 +217,20 @@ xfile_unreserve(uint64_t bytes)
 }
 
 /*
+ * The new length of a table of @have entries that must hold @want: twice
+ * @have (amortised growth), but no more than @max and no less than @want.
+ */
+static uint64_t
+xfile_grown(uint64_t have, uint64_t want, uint64_t max)
+{
+	uint64_t	n = have * 2;
+
+	if (n > max)
+		n = max;
+	return n < want ? want : n;
+}
+
+/*
  * Make the bitmap cover the first @pages pages.  New words are zero.
  * Returns 0 or -ENOMEM (the bitmap is unchanged then).
  */
@@ -230,11 +244,7 @@ xfile_grow_bitmap(struct xfile *xf, uint64_t pages)
 
 	if (want <= xf->held_words)
 		return 0;
-	n = xf->held_words * 2;
-	if (n > max)
-		n = max;
-	if (n < want)
-		n = want;
+	n = xfile_grown(xf->held_words, want, max);
 	held = xmem_zalloc(n * sizeof(*held));
 	if (!held)
 		return -ENOMEM;
@@ -258,11 +268,7 @@ xfile_grow_segs(struct xfile *xf, uint64_t nseg)
 
 	if (nseg <= xf->nseg)
 		return 0;
-	n = xf->nseg * 2;
-	if (n > XFILE_MAX_SEGS)
-		n = XFILE_MAX_SEGS;
-	if (n < nseg)
-		n = nseg;
+	n = xfile_grown(xf->nseg, nseg, XFILE_MAX_SEGS);
 	seg = xmem_realloc(xf->seg, n, sizeof(*seg));
 	if (!seg)
 		return -ENOMEM;

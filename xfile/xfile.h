@@ -53,6 +53,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "xfile/xassert.h"
+
 #define XFILE_SEG_SHIFT		26			/* 64 MiB segments */
 #define XFILE_SEG_SIZE		(1ULL << XFILE_SEG_SHIFT)
 #define XFILE_MAX_SIZE		(1ULL << 46)		/* 64 TiB of range */
@@ -121,11 +123,12 @@ xfile_page_is_held(const struct xfile *xf, uint64_t pos)
 
 /*
  * Address of byte @pos.  The range the caller is about to touch must be
- * held (xfile_prealloc()); this is not checked outside debug builds.
+ * held (xfile_prealloc()); debug builds check the page of @pos.
  */
 static inline void *
 xfile_addr(const struct xfile *xf, uint64_t pos)
 {
+	ASSERT(xfile_page_is_held(xf, pos));
 	return xf->seg[pos >> XFILE_SEG_SHIFT] + (pos & (XFILE_SEG_SIZE - 1));
 }
 

@@ -197,9 +197,15 @@ struct fo_state {
 	bool			wide;		/* bigger key space */
 	bool			fault_armed;	/* ENOSPC may come */
 	unsigned int		step;
-	/* What the statistics must say. */
+	/*
+	 * What the statistics must say: changes count when their
+	 * transaction commits, so the open one's wait in pend.
+	 */
 	uint64_t		inserts, deletes, updates, lookups;
 	uint64_t		commits, cancels;
+	struct {
+		uint64_t	inserts, deletes, updates;
+	}			pend;
 };
 
 /* ---- records and keys from the input -------------------------------- */
@@ -360,6 +366,10 @@ fo_commit(struct fo_state *s)
 	FUZZ_ASSERT_EQ(xbt_trans_commit(s->tp), 0);
 	s->tp = NULL;
 	s->commits++;
+	s->inserts += s->pend.inserts;
+	s->deletes += s->pend.deletes;
+	s->updates += s->pend.updates;
+	memset(&s->pend, 0, sizeof(s->pend));
 	fo_disarm(s);
 }
 
@@ -372,6 +382,7 @@ fo_cancel(struct fo_state *s)
 	xbt_trans_cancel(s->tp);
 	s->tp = NULL;
 	s->cancels++;
+	memset(&s->pend, 0, sizeof(s->pend));
 	fo_disarm(s);
 	m_copy(&s->m, &s->saved);
 	fo_check(s->bt);
@@ -427,7 +438,7 @@ fo_insert(struct fo_state *s)
 		FUZZ_ASSERT_EQ(stat, want);
 		if (stat) {
 			m_insert_at(&s->m, pos, rec);
-			s->inserts++;
+			s->pend.inserts++;
 		}
 	}
 	fo_change_end(s, own, error, 0);
@@ -467,7 +478,7 @@ fo_delete(struct fo_state *s, bool by_rec)
 			FUZZ_ASSERT(!memcmp(old, m_rec(&s->m, pos),
 					    ops->rec_len));
 			m_remove_at(&s->m, pos);
-			s->deletes++;
+			s->pend.deletes++;
 		}
 	}
 	fo_change_end(s, own, error, 0);
@@ -530,7 +541,7 @@ fo_update(struct fo_state *s)
 		FUZZ_ASSERT_EQ(stat, found);
 		if (stat) {
 			memcpy(m_rec(&s->m, pos), rec, ops->rec_len);
-			s->updates++;
+			s->pend.updates++;
 		}
 	}
 	fo_change_end(s, own, error, -EEXIST);
@@ -567,7 +578,7 @@ fo_cur_modify(struct fo_state *s)
 		error = xbt_cur_modify(&cur, n, &p);
 		if (!error) {
 			/* Counted as n updates. */
-			s->updates += n;
+			s->pend.updates += n;
 			recs = p;
 			for (i = 0; i < n; i++) {
 				uint8_t	*r = recs + i * KVBT_REC_LEN;
@@ -591,10 +602,12 @@ fo_data_size(struct fo_state *s)
 {
 	uint64_t	v = fuzz_u32(&s->in);
 	bool		own = fo_change_begin(s);
+	int		error;
 
-	xbt_trans_set_data_size(s->tp, v);
-	s->m.data_size = v;
-	fo_change_end(s, own, 0, 0);
+	error = xbt_trans_set_data_size(s->tp, v);
+	if (!error)
+		s->m.data_size = v;
+	fo_change_end(s, own, error, 0);
 }
 
 /* The model's answer to a lookup: index, or -1 for none. */

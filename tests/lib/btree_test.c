@@ -3,6 +3,7 @@
  * btree_test.c: helpers shared by the btree unit suites (btree_test.h).
  */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,48 @@ test_run_suite(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static void
+test_log_drop(const char *msg)
+{
+	(void)msg;
+}
+
+void
+test_log_quiet(void)
+{
+	xbt_set_log_fn(test_log_drop);
+}
+
+void
+bt_assert_insert_verdict(const struct xbt_ops *ops, const void *rec,
+		bool ok)
+{
+	struct xbtree		*bt = bt_create(ops, 512);
+	struct xbt_trans	*tp;
+	int			stat;
+
+	T_EQ(xbt_trans_alloc(bt, &tp), 0);
+	T_EQ(xbt_insert(tp, rec, &stat), ok ? 0 : -EINVAL);
+	T_EQ(stat, ok);
+	T_EQ(xbt_trans_commit(tp), 0);
+	T_EQ(xbtree_nrecords(bt), ok);
+	bt_assert_ok(bt);
+	xbtree_destroy(bt);
+}
+
+void
+bt_assert_get(struct xbtree *bt, enum xbt_lookup dir, const void *key,
+		const void *want)
+{
+	uint8_t		rec[XBT_REC_MAX];
+	int		stat;
+
+	T_EQ(xbtree_get(bt, dir, key, rec, &stat), 0);
+	T_EQ(stat, want != NULL);
+	if (want)
+		T_ASSERT(!memcmp(rec, want, xbtree_ops(bt)->rec_len));
 }
 
 /* ---- randomness ---------------------------------------------------- */

@@ -19,6 +19,7 @@
 #define TESTS_LIB_BTREE_TEST_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "btree/btree_kv.h"
@@ -51,6 +52,30 @@ extern const struct xbt_ops ivlbt_disjoint_ops;
 
 void ivlbt_rec_init(void *rec, uint32_t start, uint32_t len, uint64_t id);
 void ivlbt_key_init(void *key, uint32_t start, uint64_t id);
+
+/* -1, 0 or 1: the sign of a comparison's result. */
+static inline int
+test_sign(int x)
+{
+	return (x > 0) - (x < 0);
+}
+
+/* Silence the library's corruption messages (tests that cause them). */
+void test_log_quiet(void);
+
+/*
+ * Insert @rec into a new btree of type @ops in one transaction: it goes
+ * in if @ok, else -EINVAL and nothing changes; the tree checks sound.
+ */
+void bt_assert_insert_verdict(const struct xbt_ops *ops, const void *rec,
+		bool ok);
+
+/*
+ * Look @key up in @bt in direction @dir: the record found must be @want,
+ * or there must be none if @want is NULL.
+ */
+void bt_assert_get(struct xbtree *bt, enum xbt_lookup dir, const void *key,
+		const void *want);
 
 /* Create a btree or fail the test. */
 struct xbtree *bt_create(const struct xbt_ops *ops, unsigned int blocksize);
