@@ -64,8 +64,14 @@ key_in[refcount]="160"
 del_in[refcount]="160"
 
 _mount
-max_write=$(sed -n 's/.*mounted: max_write \([0-9]*\).*/\1/p' "$_XFBT_LOG" |
-	tail -n 1)
+# The daemon logs max_write when the kernel's INIT reaches it, which may
+# be a moment after the mount shows in /proc/mounts.
+for ((i = 0; i < 100; i++)); do
+	max_write=$(sed -n 's/.*mounted: max_write \([0-9]*\).*/\1/p' \
+		"$_XFBT_LOG" | tail -n 1)
+	[ -z "$max_write" ] || break
+	sleep 0.1
+done
 [ -n "$max_write" ] || _fail "no max_write in the daemon log"
 
 for t in kv rmap refcount; do
