@@ -164,11 +164,14 @@ int xmem_array_push(struct xmem_array *a, const void *elem);
  */
 int xmem_array_resize(struct xmem_array *a, size_t len);
 
-/* Element @i (< cap). */
+/*
+ * Element @i (< cap), or for @i == cap the end of the room (an address
+ * to compute with, e.g. for a memmove of zero bytes, never to use).
+ */
 static inline void *
 xmem_array_at(const struct xmem_array *a, size_t i)
 {
-	ASSERT(i < a->cap);
+	ASSERT(i <= a->cap);
 	return (char *)a->data + i * a->elsize;
 }
 

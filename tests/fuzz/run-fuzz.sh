@@ -24,8 +24,9 @@ if setarch "$(uname -m)" -R true 2>/dev/null; then
 	norand="setarch $(uname -m) -R"
 fi
 status=0
+# A finding exits 1: libFuzzer's own error code, 77, is meson's "skipped".
 $norand "$target" -seed=1 -runs="$runs" -reload=0 -use_cmp=0 \
-	-print_final_stats=1 -artifact_prefix="$scratch/" \
+	-error_exitcode=1 -print_final_stats=1 -artifact_prefix="$scratch/" \
 	"$scratch" "$corpus" || status=$?
 if [ "$status" -ne 0 ]; then
 	for f in "$scratch"/crash-* "$scratch"/leak-* "$scratch"/timeout-* \
