@@ -237,8 +237,8 @@ xfbfs_ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	/* The data is the handle's: reply before anyone else may use it. */
 	if (error)
 		xfbfs_reply_err(req, error);
-	else
-		fuse_reply_buf(req, data, size);
+	else if (fuse_reply_buf(req, data, size) && h->ops->unread)
+		h->ops->unread(h);	/* not delivered: not read */
 	xfbfs_mutex_unlock(&h->lock);
 }
 

@@ -324,6 +324,14 @@ struct xfbfs_file_ops {
 	 */
 	int	(*read)(struct xfbfs_handle *h, off_t off, size_t *sizep,
 			const void **datap);
+	/*
+	 * The reply of the read just served failed (its process was killed
+	 * mid-request, say): the reader never got those bytes, so a kind
+	 * that counts what was read must not count them.  Kinds whose reads
+	 * go by the offset alone (records, snapshots) need none: the
+	 * kernel's offset did not move.  NULL: nothing to undo.
+	 */
+	void	(*unread)(struct xfbfs_handle *h);
 	/* Take all @size bytes, or none and -errno.  NULL: EBADF. */
 	int	(*write)(struct xfbfs_handle *h, const char *buf, size_t size,
 			 off_t off);
