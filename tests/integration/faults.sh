@@ -6,7 +6,8 @@
 # only; skipped in a release build) arms the library's fault injector:
 # "N" fails the N-th xmem allocation from now on, of any kind, with
 # ENOMEM.  For each operation that changes a btree (insert, delete, a
-# lookup query, load, type, a data write and truncate, mkdir) the walk
+# lookup query, load, type, a data write and truncate, a write of
+# pages/N under pages_writable, mkdir) the walk
 # goes N = 1, 2, 3, ... until the operation succeeds with no fault fired.
 # After each injected failure:
 #   - the operation failed with exactly ENOMEM (at the call that hit
@@ -22,7 +23,7 @@
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
-_mount
+_mount pages_writable
 F=$MNT/.fault
 [ -e "$F" ] || _notrun "no .fault: a release build"
 
@@ -134,6 +135,11 @@ walk data-write "$MNT/d" open "$MNT/d/data" w writefile "$_XFBT_TMP/bytes" close
 cmp "$_XFBT_TMP/bytes" "$MNT/d/data" || _fail "data: bytes differ"
 walk data-truncate "$MNT/d" truncate "$MNT/d/data" 5000
 [ "$(stat -c %s "$MNT/d/data")" = 5000 ] || _fail "data: size"
+
+# A page written back as it is (the write path, its buffer, the commit).
+cp "$B/pages/1" "$_XFBT_TMP/page1"
+walk pages-write "$B" open "$B/pages/1" w writefile "$_XFBT_TMP/page1" close
+cmp "$_XFBT_TMP/page1" "$B/pages/1" || _fail "pages: block 1 changed"
 
 walk mkdir "$B" mkdir "$MNT/new"
 [ -d "$MNT/new" ] || _fail "mkdir: no new btree"
