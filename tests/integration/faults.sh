@@ -48,6 +48,7 @@ state()
 }
 
 TOTAL_POINTS=0
+TX=0		# failures the last walk counted in failed_transactions
 TOTAL_OPS=0
 
 # walk NAME DIR STEP...: run the probe STEPs with the N-th allocation
@@ -55,9 +56,10 @@ TOTAL_OPS=0
 walk()
 {
 	local name=$1 d=$2 n before after got fired failed0 failed1 tok
-	local seen_enomem tx=0
+	local seen_enomem
 
 	shift 2
+	TX=0
 	for ((n = 1; ; n++)); do
 		[ "$n" -le 2000 ] || _fail "$name: still failing at N = $n"
 		before=$(state "$d")
@@ -93,12 +95,12 @@ walk()
 		failed1=$(_stat "$d" failed_transactions)
 		case $((failed1 - failed0)) in
 		0) ;;
-		1) tx=$((tx + 1)) ;;
+		1) TX=$((TX + 1)) ;;
 		*) _fail "$name N=$n: failed_transactions $failed0 -> $failed1" ;;
 		esac
 	done
 	echo "$name: $((n - 1)) allocation points failed" \
-		"($tx inside a transaction)"
+		"($TX counted in failed_transactions)"
 	TOTAL_POINTS=$((TOTAL_POINTS + n - 1))
 	TOTAL_OPS=$((TOTAL_OPS + 1))
 }
@@ -114,10 +116,12 @@ _ok open "$B/insert" w writefile "$_XFBT_TMP/recs" close
 seq 1 300 | awk '{ print $1 * 10 + 5, $1 }' >"$_XFBT_TMP/batch"
 walk insert "$B" open "$B/insert" w writefile "$_XFBT_TMP/batch" close
 [ "$(_stat "$B" records)" = $((NREC + 300)) ] || _fail "insert: records"
+[ "$TX" -gt 0 ] || _fail "insert: no failure counted in failed_transactions"
 
 seq 1 300 | awk '{ print $1 * 10 + 5 }' >"$_XFBT_TMP/dels"
 walk delete "$B" open "$B/delete" w writefile "$_XFBT_TMP/dels" close
 [ "$(_stat "$B" records)" = "$NREC" ] || _fail "delete: records"
+[ "$TX" -gt 0 ] || _fail "delete: no failure counted in failed_transactions"
 
 walk lookup "$B" open "$B/lookup" rw write $'eq 50\nrange 100 2000\n' read
 
