@@ -28,6 +28,8 @@
  * remembered for reads.
  *
  * Errors: a bad write is EINVAL and changes nothing.
+ *
+ * Related: xfile/xmem.h (the injector), tests/integration/faults.sh.
  */
 #include <errno.h>
 #include <stdatomic.h>
