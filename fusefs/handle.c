@@ -82,6 +82,11 @@ xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, pid_t pid,
 
 	if (ino == XFBFS_ROOT_INO || (kind && S_ISDIR(kind->mode)))
 		return -EISDIR;
+	if (xfbfs_fault_ino(ino)) {
+		fi->direct_io = 1;
+		fi->fh = 0;	/* no handle: see fault.c */
+		return 0;
+	}
 	if (!kind)
 		return -ENOENT;
 	error = xfbfs_tree_get_locked(fs, ino, false, &tree);
@@ -130,6 +135,8 @@ out_put:
 void
 xfbfs_do_release(struct fuse_file_info *fi)
 {
+	if (!fi->fh)
+		return;		/* .fault */
 	xfbfs_handle_free(xfbfs_fh(fi));
 }
 
@@ -219,13 +226,19 @@ xfbfs_ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	int			error;
 
 	(void)ino;
+#ifdef XFB_DEBUG
+	if (!h) {
+		xfbfs_fault_ll_read(req, size, off);
+		return;
+	}
+#endif
 	xfbfs_handle_begin(h, fuse_req_ctx(req)->pid);
 	error = xfbfs_do_read(h, off, &size, &data);
 	/* The data is the handle's: reply before anyone else may use it. */
 	if (error)
 		xfbfs_reply_err(req, error);
-	else
-		fuse_reply_buf(req, data, size);
+	else if (fuse_reply_buf(req, data, size) && h->ops->unread)
+		h->ops->unread(h);	/* not delivered: not read */
 	xfbfs_mutex_unlock(&h->lock);
 }
 
@@ -237,6 +250,13 @@ xfbfs_ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	int			error = -EBADF;
 
 	(void)ino;
+#ifdef XFB_DEBUG
+	if (!h) {
+		(void)off;
+		xfbfs_fault_ll_write(req, buf, size);
+		return;
+	}
+#endif
 	xfbfs_handle_begin(h, fuse_req_ctx(req)->pid);
 	if (h->ops->write)
 		error = h->ops->write(h, buf, size, off);
@@ -254,6 +274,10 @@ xfbfs_ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int			error = 0;
 
 	(void)ino;
+	if (!h) {			/* .fault: nothing to flush */
+		xfbfs_reply_err(req, 0);
+		return;
+	}
 	xfbfs_handle_begin(h, fuse_req_ctx(req)->pid);
 	if (h->ops->flush)
 		error = h->ops->flush(h);
@@ -269,6 +293,10 @@ xfbfs_ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	int			error = 0;
 
 	(void)ino, (void)datasync;
+	if (!h) {			/* .fault */
+		xfbfs_reply_err(req, 0);
+		return;
+	}
 	xfbfs_handle_begin(h, fuse_req_ctx(req)->pid);
 	if (h->ops->fsync)
 		error = h->ops->fsync(h);
@@ -287,7 +315,7 @@ xfbfs_do_lseek(struct xfbfs *fs, pid_t pid, fuse_ino_t ino,
 	struct stat	st;
 	int		error;
 
-	if (off < 0 || (whence != SEEK_DATA && whence != SEEK_HOLE))
+	if (off < 0 || (whence != SEEK_DATA && whence != SEEK_HOLE) || !h)
 		return -EINVAL;
 	if (h->ops->lseek) {
 		xfbfs_handle_begin(h, pid);

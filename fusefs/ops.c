@@ -62,6 +62,11 @@ xfbfs_do_getattr(struct xfbfs *fs, fuse_ino_t ino, struct stat *st)
 		st->st_nlink = 2 + xfbfs_tree_count(fs);
 		return 0;
 	}
+	if (xfbfs_fault_ino(ino)) {
+		xfbfs_stat_init(fs, st, ino, S_IFREG | 0600);
+		xfbfs_fault_stat(st);
+		return 0;
+	}
 	if (!kind)
 		return -ENOENT;
 	error = xfbfs_tree_get_locked(fs, ino, false, &tree);
@@ -92,7 +97,11 @@ xfbfs_do_lookup(struct xfbfs *fs, fuse_ino_t parent, const char *name,
 	/* The kernel passes FUSE up to 1024 bytes; statfs says 255. */
 	if (strlen(name) > XFBFS_NAME_MAX)
 		return -ENAMETOOLONG;
-	if (parent == XFBFS_ROOT_INO) {
+	if (parent == XFBFS_ROOT_INO && xfbfs_fault_ino(XFBFS_FAULT_INO) &&
+	    !strcmp(name, XFBFS_FAULT_NAME)) {
+		e->ino = XFBFS_FAULT_INO;
+		e->entry_timeout = 0;
+	} else if (parent == XFBFS_ROOT_INO) {
 		tree = xfbfs_tree_get_name(fs, name);
 		if (!tree)
 			return -ENOENT;
@@ -149,6 +158,8 @@ xfbfs_do_truncate(struct xfbfs *fs, fuse_ino_t ino, off_t size, pid_t pid,
 
 	if (S_ISDIR(st->st_mode))
 		return -EISDIR;
+	if (xfbfs_fault_ino(ino))
+		return 0;	/* no size: an O_TRUNC open before a write */
 	if (!kind || !kind->truncate)
 		return -EPERM;
 	if (size < 0)
@@ -235,6 +246,8 @@ xfbfs_do_mkdir(struct xfbfs *fs, fuse_ino_t parent, const char *name,
 
 	if (parent != XFBFS_ROOT_INO)
 		return -EPERM;
+	if (xfbfs_fault_ino(XFBFS_FAULT_INO) && !strcmp(name, XFBFS_FAULT_NAME))
+		return -EEXIST;
 	error = xfbfs_tree_create(fs, name, &tree);
 	if (error)
 		return error;

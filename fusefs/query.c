@@ -12,7 +12,9 @@
  * one fails the write and leaves an empty answer.  A write with queries
  * replaces the answer; reads take it from its start, whatever offset the
  * kernel passes, and each read drops what the one before it returned, so
- * the answer is read once, like a pipe.
+ * the answer is read once, like a pipe.  A read whose reply failed (the
+ * reader killed mid-request) drops nothing: .unread forgets its length,
+ * so a process sharing the open file gets those bytes next.
  *
  * The answer is a stream (out.c), made as it is read: eq, le, ge and
  * path are one lookup each; a range is walked a chunk at a time from the last key
@@ -368,6 +370,13 @@ xfbfs_query_read(struct xfbfs_handle *h, off_t off, size_t *sizep,
 	return error;
 }
 
+/* The last read's reply failed: its bytes are the next read's again. */
+static void
+xfbfs_query_unread(struct xfbfs_handle *h)
+{
+	xfbfs_query_handle(h)->read_len = 0;
+}
+
 static int
 xfbfs_query_open(struct xfbfs_handle *h, int flags)
 {
@@ -396,6 +405,7 @@ const struct xfbfs_file_ops xfbfs_kind_lookup = {
 	.open		= xfbfs_query_open,
 	.release	= xfbfs_query_release,
 	.read		= xfbfs_query_read,
+	.unread		= xfbfs_query_unread,
 	.write		= xfbfs_query_write,
 	.flush		= xfbfs_query_flush,
 };

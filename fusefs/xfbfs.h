@@ -32,7 +32,8 @@
  *	data.c      data (a kv btree as a sparse file)
  *	page.c      pages/ and pages/N
  *	html.c      tree.html (a page kept per btree version, true size)
- * with the pieces they share: lines.c (line assembly and record lines),
+ * and, in debug builds only, fault.c (`.fault` at the root, the fault
+ * injector's test hook), with the pieces they share: lines.c (line assembly and record lines),
  * out.c (the output window text is read from), handle.c (open files).
  *
  * Adding a kind, e.g. `trace`:
@@ -323,6 +324,14 @@ struct xfbfs_file_ops {
 	 */
 	int	(*read)(struct xfbfs_handle *h, off_t off, size_t *sizep,
 			const void **datap);
+	/*
+	 * The reply of the read just served failed (its process was killed
+	 * mid-request, say): the reader never got those bytes, so a kind
+	 * that counts what was read must not count them.  Kinds whose reads
+	 * go by the offset alone (records, snapshots) need none: the
+	 * kernel's offset did not move.  NULL: nothing to undo.
+	 */
+	void	(*unread)(struct xfbfs_handle *h);
 	/* Take all @size bytes, or none and -errno.  NULL: EBADF. */
 	int	(*write)(struct xfbfs_handle *h, const char *buf, size_t size,
 			 off_t off);
@@ -420,6 +429,36 @@ void xfbfs_ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		struct fuse_file_info *fi);
 void xfbfs_ll_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		struct fuse_file_info *fi);
+
+/* ---- the fault injector's file, debug builds only (fault.c) ------------ */
+
+#define XFBFS_FAULT_NAME	".fault"
+#define XFBFS_FAULT_INO		2ULL	/* id 0: no tree's */
+
+#ifdef XFB_DEBUG
+static inline bool
+xfbfs_fault_ino(fuse_ino_t ino)
+{
+	return ino == XFBFS_FAULT_INO;
+}
+/* Its attributes over those xfbfs_stat_init() set. */
+void xfbfs_fault_stat(struct stat *st);
+/* Read its state line / arm or disarm the injector; each replies once. */
+void xfbfs_fault_ll_read(fuse_req_t req, size_t size, off_t off);
+void xfbfs_fault_ll_write(fuse_req_t req, const char *buf, size_t size);
+#else
+static inline bool
+xfbfs_fault_ino(fuse_ino_t ino)
+{
+	(void)ino;
+	return false;
+}
+static inline void
+xfbfs_fault_stat(struct stat *st)
+{
+	(void)st;
+}
+#endif
 
 /* The lowlevel ops table (ops.c). */
 extern const struct fuse_lowlevel_ops xfbfs_ll_ops;

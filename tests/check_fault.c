@@ -355,7 +355,9 @@ START_TEST(test_batch_every_failure)
 {
 	const struct xbt_ops	*ops = types[_i % NR_TYPES];
 	unsigned int		bs = _i / NR_TYPES ? 4096 : 512;
-	uint64_t		scale = (uint64_t)test_scale();
+	/* Never below 1: a smaller batch would not split the root leaf. */
+	uint64_t		scale = test_scale() < 1 ? 1 :
+					(uint64_t)test_scale();
 	/*
 	 * At 512 bytes, enough blocks that the block map grows too; at
 	 * 4096, a few leaves: the root leaf splits, and joins back.
