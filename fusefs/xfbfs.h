@@ -36,15 +36,16 @@
  * with the pieces they share: lines.c (line assembly and record lines),
  * out.c (the output window text is read from), handle.c (open files).
  *
- * Adding a kind, e.g. `trace`:
+ * Adding a kind, e.g. `foo` (trace.c, a snapshot kind with a write op,
+ * was added so):
  *	1. a new file with its ops table and handle struct:
- *		struct xfbfs_trace_handle {
+ *		struct xfbfs_foo_handle {
  *			struct xfbfs_handle	h;	// first
  *			struct xmem_str		text;	// what the kind needs
  *		};
- *		const struct xfbfs_file_ops xfbfs_kind_trace = {
- *			.name = "trace", .mode = S_IFREG | 0644,
- *			.handle_size = sizeof(struct xfbfs_trace_handle),
+ *		const struct xfbfs_file_ops xfbfs_kind_foo = {
+ *			.name = "foo", .mode = S_IFREG | 0644,
+ *			.handle_size = sizeof(struct xfbfs_foo_handle),
  *			.truncate = xfbfs_truncate_nothing,
  *			.read = ..., .write = ..., .release = ...,
  *		};
