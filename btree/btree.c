@@ -570,6 +570,36 @@ xbtree_blocksize(const struct xbtree *bt)
 	return bt->blksize;
 }
 
+void
+xbtree_trace_emit(struct xbtree *bt, enum xbt_event_type type,
+		unsigned int level, uint64_t a, uint64_t b, uint64_t c)
+{
+	struct xbt_event	ev = {
+		.type = type, .level = level, .a = a, .b = b, .c = c,
+	};
+
+	bt->trace_fn(&ev, bt->trace_priv);
+}
+
+/* The xfile's hook: its grows and punches as the btree's events. */
+static void
+xbtree_trace_xfile(void *priv, bool grow, uint64_t off, uint64_t bytes)
+{
+	struct xbtree	*bt = priv;
+
+	XBT_TRACE(bt, grow ? XBT_EV_XFILE_GROW : XBT_EV_XFILE_PUNCH, 0, off,
+		  bytes, 0);
+}
+
+void
+xbtree_set_trace(struct xbtree *bt, xbtree_trace_fn fn, void *priv)
+{
+	ASSERT(bt->trans == NULL);
+	bt->trace_fn = fn;
+	bt->trace_priv = priv;
+	xfile_set_trace(bt->xf, fn ? xbtree_trace_xfile : NULL, bt);
+}
+
 #define XBT_STAT(bt, f)	__atomic_load_n(&(bt)->f, __ATOMIC_RELAXED)
 
 void

@@ -85,6 +85,10 @@ struct xbtree {
 	 */
 	uint64_t		version;
 
+	/* xbtree_set_trace(): events go here, writer only */
+	xbtree_trace_fn		trace_fn;
+	void			*trace_priv;
+
 	bool			corrupt;	/* atomic; sticky */
 	pthread_mutex_t		err_lock;	/* protects last_error */
 	char			last_error[256];
@@ -96,6 +100,17 @@ struct xbtree {
 
 /* Count @n changes of kind @field in transaction @tp (writer only). */
 #define XBT_TRANS_COUNT(tp, field, n)	((tp)->nr.field += (n))
+
+/* Report an event of @bt if someone listens (xbtree_set_trace()). */
+#define XBT_TRACE(bt, evtype, lvl, va, vb, vc)				\
+	do {								\
+		if (__builtin_expect((bt)->trace_fn != NULL, 0))	\
+			xbtree_trace_emit((bt), (evtype), (lvl), (va),	\
+					  (vb), (vc));			\
+	} while (0)
+
+void xbtree_trace_emit(struct xbtree *bt, enum xbt_event_type type,
+		unsigned int level, uint64_t a, uint64_t b, uint64_t c);
 
 #define XBT_STAT_INC(bt, field) \
 	__atomic_fetch_add(&(bt)->field, 1, __ATOMIC_RELAXED)

@@ -338,6 +338,7 @@ xbt_new_root(struct xbt_cur *cur)
 	error = xbt_trans_alloc_block(cur->tp, &bno);
 	if (error)
 		return error;
+	XBT_TRACE(bt, XBT_EV_ALLOC_BLOCK, level + 1, bno, 0, 0);
 	root->bno = bno;
 	root->block = xbuf_addr(&bt->targ, bno);
 	root->slot = 0;
@@ -348,6 +349,7 @@ xbt_new_root(struct xbt_cur *cur)
 	cur->nlevels++;
 	xbtree_shape_changed(bt);
 	XBT_TRANS_COUNT(cur->tp, new_roots, 1);
+	XBT_TRACE(bt, XBT_EV_NEW_ROOT, level + 1, bno, cur->nlevels, 0);
 	return 0;
 }
 
@@ -372,9 +374,11 @@ xbt_shift_begin(struct xbt_cur *cur, unsigned int level, uint64_t sbno,
  */
 static void
 xbt_shift_end(struct xbt_cur *cur, unsigned int level, uint64_t sbno,
-		struct xbt_block *sib, int pslot)
+		struct xbt_block *sib, int pslot, unsigned int k)
 {
 	XBT_TRANS_COUNT(cur->tp, shifts, 1);
+	XBT_TRACE(cur->bt, XBT_EV_SHIFT, level, cur->lv[level].bno, sbno,
+		  k);
 	xbt_fix_keys(cur, level);
 	xbt_fix_sibling_keys(cur, level, sbno, sib, pslot);
 }
@@ -405,7 +409,7 @@ xbt_shift_right(struct xbt_cur *cur, unsigned int level, uint64_t rbno,
 		xbtree_arr_close(bt, block, level, n - k, k);
 		xbtree_arr_insert(bt, block, level, s, entry, ptr);
 	}
-	xbt_shift_end(cur, level, rbno, right, cur->lv[level + 1].slot + 1);
+	xbt_shift_end(cur, level, rbno, right, cur->lv[level + 1].slot + 1, k);
 }
 
 /* Case 2: the first k entries of C go to the end of the left sibling. */
@@ -432,7 +436,7 @@ xbt_shift_left(struct xbt_cur *cur, unsigned int level, uint64_t lbno,
 		xbtree_arr_close(bt, block, level, 0, k);
 		xbtree_arr_insert(bt, block, level, s - k, entry, ptr);
 	}
-	xbt_shift_end(cur, level, lbno, left, cur->lv[level + 1].slot - 1);
+	xbt_shift_end(cur, level, lbno, left, cur->lv[level + 1].slot - 1, k);
 }
 
 /* Case 3: split into a new right sibling and insert it in the parent. */
@@ -456,6 +460,7 @@ xbt_split(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 	error = xbt_trans_alloc_block(cur->tp, &nbno);
 	if (error)
 		return error;
+	XBT_TRACE(bt, XBT_EV_ALLOC_BLOCK, level, nbno, 0, 0);
 	error = xbt_relink_left(cur, level, rsib, nbno);
 	if (error)
 		return error;
@@ -480,6 +485,8 @@ xbt_split(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 		xbtree_arr_close(bt, block, level, m, n - m);
 	}
 	XBT_TRANS_COUNT(cur->tp, splits, 1);
+	XBT_TRACE(bt, XBT_EV_SPLIT, level, lv->bno, nbno,
+		  s < m ? n - m + 1 : n - m);
 	xbt_fix_keys(cur, level);
 
 	/* The new block goes into the parent right after this one. */
@@ -831,8 +838,11 @@ xbt_kill_root(struct xbt_cur *cur)
 	xbtree_shape_changed(bt);
 	xbt_trans_set_root(cur->tp, child, cur->nlevels - 1);
 	xbt_trans_free_block(cur->tp, root->bno);
+	XBT_TRACE(bt, XBT_EV_FREE_BLOCK, cur->nlevels - 1, root->bno, 0, 0);
 	cur->nlevels--;
 	XBT_TRANS_COUNT(cur->tp, root_kills, 1);
+	XBT_TRACE(bt, XBT_EV_ROOT_KILL, cur->nlevels - 1, child, cur->nlevels,
+		  0);
 	return 0;
 }
 
@@ -858,6 +868,8 @@ xbt_join(struct xbt_cur *cur, unsigned int level, uint64_t dbno,
 	xbt_set_rightsib(dst, xbt_rightsib(src));
 	xbt_trans_free_block(cur->tp, sbno);
 	XBT_TRANS_COUNT(cur->tp, merges, 1);
+	XBT_TRACE(bt, XBT_EV_FREE_BLOCK, level, sbno, 0, 0);
+	XBT_TRACE(bt, XBT_EV_MERGE, level, sbno, dbno, 0);
 	return 0;
 }
 
@@ -890,6 +902,7 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 			xbtree_arr_copy(bt, level, lv->block, n, right, 0, k);
 			xbtree_arr_close(bt, right, level, 0, k);
 			XBT_TRANS_COUNT(cur->tp, shifts, 1);
+			XBT_TRACE(bt, XBT_EV_SHIFT, level, rbno, lv->bno, k);
 			xbt_fix_keys(cur, level);
 			xbt_fix_sibling_keys(cur, level, rbno, right, p + 1);
 			return 0;
@@ -912,6 +925,7 @@ xbt_rebalance(struct xbt_cur *cur, unsigned int level)
 					k);
 			xbtree_arr_close(bt, left, level, ln - k, k);
 			XBT_TRANS_COUNT(cur->tp, shifts, 1);
+			XBT_TRACE(bt, XBT_EV_SHIFT, level, lbno, lv->bno, k);
 			xbt_fix_keys(cur, level);
 			xbt_fix_sibling_keys(cur, level, lbno, left, p - 1);
 			return 0;

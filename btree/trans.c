@@ -461,6 +461,8 @@ xbt_trans_commit(struct xbt_trans *tp)
 	for (i = 0; i < tp->freed.len; i++)
 		xbuf_free(targ, xbt_bnos(&tp->freed)[i]);
 
+	XBT_TRACE(bt, XBT_EV_COMMIT, 0, tp->dirty.len - tp->freed.len,
+		  tp->log.len, 0);
 	xbt_stats_add(bt, &tp->nr);
 	XBT_STAT_INC(bt, nr_commits);
 	xbtree_bump_version(bt);
@@ -522,5 +524,6 @@ xbt_trans_cancel(struct xbt_trans *tp)
 					 XBT_BUF_LOGGED | XBT_BUF_FREEING);
 	}
 	XBT_STAT_INC(bt, nr_cancels);
+	XBT_TRACE(bt, XBT_EV_CANCEL, 0, tp->dirty.len, 0, 0);
 	xbt_trans_free(tp);
 }

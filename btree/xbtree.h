@@ -192,6 +192,62 @@ uint64_t xbtree_version(const struct xbtree *bt);
 void xbtree_last_error(struct xbtree *bt, char *buf, size_t len);
 
 /*
+ * Tracing: the engine's events as they happen, for a caller that wants
+ * to watch its btree change (the daemon's `trace` file).  The library
+ * makes no text: an event is a type and up to four numbers, named per
+ * type below ("block" and the like are block numbers).
+ *
+ *	type			level	a		b	c
+ *	XBT_EV_ALLOC_BLOCK	level	block
+ *	XBT_EV_FREE_BLOCK	level	block
+ *	XBT_EV_SPLIT		level	block		new	moved
+ *	XBT_EV_SHIFT		level	from		to	count
+ *	XBT_EV_MERGE		level	block (freed)	into
+ *	XBT_EV_NEW_ROOT			block		height (after)
+ *	XBT_EV_ROOT_KILL		block (new root) height (after)
+ *	XBT_EV_COMMIT			blocks (checksummed) logged (undo bytes)
+ *	XBT_EV_CANCEL			blocks (restored)
+ *	XBT_EV_LOAD			records		blocks	height
+ *	XBT_EV_XFILE_GROW		offset		bytes
+ *	XBT_EV_XFILE_PUNCH		offset		bytes
+ *
+ * Events come from the writer (inside a transaction, at its commit or
+ * cancel); a cancelled transaction's events were reported as they
+ * happened and its CANCEL follows them.  The engine never makes a LOAD:
+ * it is for a caller that bulk loads to report in the same stream.
+ */
+enum xbt_event_type {
+	XBT_EV_ALLOC_BLOCK,
+	XBT_EV_FREE_BLOCK,
+	XBT_EV_SPLIT,
+	XBT_EV_SHIFT,
+	XBT_EV_MERGE,
+	XBT_EV_NEW_ROOT,
+	XBT_EV_ROOT_KILL,
+	XBT_EV_COMMIT,
+	XBT_EV_CANCEL,
+	XBT_EV_LOAD,
+	XBT_EV_XFILE_GROW,
+	XBT_EV_XFILE_PUNCH,
+	XBT_EV_NR		/* how many types */
+};
+
+struct xbt_event {
+	enum xbt_event_type	type;
+	unsigned int		level;
+	uint64_t		a, b, c;
+};
+
+typedef void (*xbtree_trace_fn)(const struct xbt_event *ev, void *priv);
+
+/*
+ * Report @bt's events to @fn (with @priv) from now on; @fn NULL stops
+ * them (the default: then each event point costs one predictable
+ * branch).  Called by the writer, with no transaction open.
+ */
+void xbtree_set_trace(struct xbtree *bt, xbtree_trace_fn fn, void *priv);
+
+/*
  * Corruption messages go to this function (default: stderr).  It may be
  * called from any thread that uses the library.
  */

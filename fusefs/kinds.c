@@ -32,6 +32,7 @@ extern const struct xfbfs_file_ops xfbfs_kind_load;		/* load.c */
 extern const struct xfbfs_file_ops xfbfs_kind_data;		/* data.c */
 extern const struct xfbfs_file_ops xfbfs_kind_page;		/* page.c */
 extern const struct xfbfs_file_ops xfbfs_kind_treehtml;		/* html.c */
+extern const struct xfbfs_file_ops xfbfs_kind_trace;		/* trace.c */
 
 static const struct xfbfs_file_ops *const xfbfs_kinds[] = {
 	&xfbfs_kind_dir,	/* 0: the btree directory */
@@ -48,6 +49,7 @@ static const struct xfbfs_file_ops *const xfbfs_kinds[] = {
 	&xfbfs_kind_load,
 	&xfbfs_kind_data,
 	&xfbfs_kind_treehtml,
+	&xfbfs_kind_trace,
 	/* new kinds here, at the end */
 };
 

@@ -266,6 +266,7 @@ xfbfs_load_commit(struct xfbfs_tree *tree, struct xfbfs_load *l)
 		error = -EINVAL;
 	} else {
 		xfbfs_tree_swap(tree, bt, &old);
+		xfbfs_trace_load(tree);
 		bt = NULL;
 	}
 	xfbfs_rwlock_unlock(&tree->lock);

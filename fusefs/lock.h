@@ -13,6 +13,7 @@
  *	XFBFS_RANK_ERRORS    tree->err_lock  one btree's error ring
  *	XFBFS_RANK_LIST      list->lock      a list of open files
  *	XFBFS_RANK_HTML      tree->html_lock one btree's kept tree.html page
+ *	XFBFS_RANK_TRACE     tree->trace_lock one btree's trace ring
  *
  * A thread takes locks in increasing rank only, and never one it holds
  * already: not even a read lock twice, since a tree lock prefers writers
@@ -51,6 +52,7 @@ enum xfbfs_lock_rank {
 	XFBFS_RANK_ERRORS,
 	XFBFS_RANK_LIST,
 	XFBFS_RANK_HTML,
+	XFBFS_RANK_TRACE,
 };
 
 struct xfbfs_rwlock {

@@ -43,9 +43,11 @@ xfbfs_tree_free(struct xfbfs_tree *tree)
 {
 	xfbfs_html_drop(tree);
 	xbtree_destroy(tree->bt);
+	xfbfs_trace_free(tree);
 	xfbfs_rwlock_destroy(&tree->lock);
 	xfbfs_mutex_destroy(&tree->html_lock);
 	xfbfs_mutex_destroy(&tree->err_lock);
+	xfbfs_mutex_destroy(&tree->trace_lock);
 	xmem_free(tree->name);
 	xmem_free(tree);
 	/*
@@ -160,6 +162,7 @@ xfbfs_tree_create(struct xfbfs *fs, const char *name,
 	xfbfs_rwlock_init(&tree->lock, XFBFS_RANK_TREE, true);
 	xfbfs_mutex_init(&tree->html_lock, XFBFS_RANK_HTML);
 	xfbfs_mutex_init(&tree->err_lock, XFBFS_RANK_ERRORS);
+	xfbfs_mutex_init(&tree->trace_lock, XFBFS_RANK_TRACE);
 	tree->fs = fs;
 	tree->type = &xfbfs_type_kv;
 	tree->refs = 1;
@@ -192,6 +195,7 @@ out_unlock:
 	xfbfs_rwlock_destroy(&tree->lock);
 	xfbfs_mutex_destroy(&tree->html_lock);
 	xfbfs_mutex_destroy(&tree->err_lock);
+	xfbfs_mutex_destroy(&tree->trace_lock);
 out_free:
 	xmem_free(tree->name);
 	xmem_free(tree);
@@ -402,6 +406,7 @@ xfbfs_tree_set_type(struct xfbfs_tree *tree, const struct xfbfs_type *type)
 	if (error)
 		return error;
 	xbtree_destroy(tree->bt);
+	xfbfs_trace_attach(tree, bt);
 	tree->bt = bt;
 	__atomic_store_n(&tree->type, type, __ATOMIC_RELEASE);
 	xfbfs_tree_touch(tree);
@@ -468,6 +473,9 @@ xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
 {
 	ASSERT(xfbfs_rwlock_is_wrlocked(&tree->lock));
 	*oldp = tree->bt;
+	/* The old one is destroyed unlocked: it reports nothing more. */
+	xbtree_set_trace(tree->bt, NULL, NULL);
+	xfbfs_trace_attach(tree, bt);
 	tree->bt = bt;
 	xfbfs_tree_touch(tree);
 }

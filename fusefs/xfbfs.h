@@ -32,19 +32,22 @@
  *	data.c      data (a kv btree as a sparse file)
  *	page.c      pages/ and pages/N
  *	html.c      tree.html (a page kept per btree version, true size)
+ *	trace.c     trace (the engine's events, a ring; on/off/clear)
  * and, in debug builds only, fault.c (`.fault` at the root, the fault
- * injector's test hook), with the pieces they share: lines.c (line assembly and record lines),
+ * injector's test hook), with the pieces they share: lines.c (line
+ * assembly and record lines),
  * out.c (the output window text is read from), handle.c (open files).
  *
- * Adding a kind, e.g. `trace`:
+ * Adding a kind, e.g. `foo` (trace.c, a snapshot kind with a write op,
+ * was added so):
  *	1. a new file with its ops table and handle struct:
- *		struct xfbfs_trace_handle {
+ *		struct xfbfs_foo_handle {
  *			struct xfbfs_handle	h;	// first
  *			struct xmem_str		text;	// what the kind needs
  *		};
- *		const struct xfbfs_file_ops xfbfs_kind_trace = {
- *			.name = "trace", .mode = S_IFREG | 0644,
- *			.handle_size = sizeof(struct xfbfs_trace_handle),
+ *		const struct xfbfs_file_ops xfbfs_kind_foo = {
+ *			.name = "foo", .mode = S_IFREG | 0644,
+ *			.handle_size = sizeof(struct xfbfs_foo_handle),
  *			.truncate = xfbfs_truncate_nothing,
  *			.read = ..., .write = ..., .release = ...,
  *		};
@@ -73,6 +76,9 @@
  *	list->lock        (mutex) a list of open files or directories
  *	tree->html_lock   (mutex) tree->html; taken under tree->lock or
  *	                  alone, and nothing is taken under it
+ *	tree->trace_lock  (mutex) the trace ring and trace_on; taken under
+ *	                  tree->lock (the engine's callback) or alone, and
+ *	                  nothing is taken under it
  * No tree lock is held while replying to the kernel (a read replies from
  * its handle's memory under h->lock).  tree->refs is atomic.
  *
@@ -103,6 +109,7 @@
 #define XFBFS_ID_END		(1U << 23)	/* ids 1..END-1, never reused */
 #define XFBFS_NAME_MAX		255
 #define XFBFS_ERRORS_MAX	64	/* entries kept in `errors` */
+#define XFBFS_TRACE_MAX		131072	/* events kept in `trace` */
 #define XFBFS_DATA_KEYS		(1ULL << 60)	/* kv keys `data` reaches */
 #define XFBFS_DATA_MAX		(8 * XFBFS_DATA_KEYS)	/* largest data size */
 
@@ -175,6 +182,12 @@ struct xfbfs_error {
 	char		text[320];
 };
 
+/* One event in the trace ring (trace.c). */
+struct xfbfs_trace_rec {
+	struct timespec		when;
+	struct xbt_event	ev;
+};
+
 struct xfbfs;
 
 struct xfbfs_tree {
@@ -200,6 +213,13 @@ struct xfbfs_tree {
 	/* tree.html (html.c): the page of the btree's current version */
 	struct xfbfs_mutex	html_lock;
 	struct xfbfs_html	*html;		/* html_lock */
+
+	/* trace (trace.c): NULL until the first `on` */
+	struct xfbfs_mutex	trace_lock;
+	struct xfbfs_trace_rec	*trace;		/* trace_lock */
+	unsigned int		trace_next;	/* trace_lock */
+	unsigned int		trace_count;	/* trace_lock */
+	bool			trace_on;	/* trace_lock */
 
 	struct xfbfs_mutex	err_lock;
 	struct xfbfs_error	errors[XFBFS_ERRORS_MAX];	/* err_lock */
@@ -544,6 +564,18 @@ void xfbfs_tree_swap(struct xfbfs_tree *tree, struct xbtree *bt,
  * alone).
  */
 void xfbfs_html_drop(struct xfbfs_tree *tree);
+
+/* ---- trace (trace.c) ---------------------------------------------------- */
+
+/*
+ * Give @bt, which is becoming (or is) @tree's btree, the tree's trace
+ * callback if tracing is on, none if off (tree->lock held for writing).
+ */
+void xfbfs_trace_attach(struct xfbfs_tree *tree, struct xbtree *bt);
+/* Record a `load` of tree->bt, just swapped in (tree->lock for writing). */
+void xfbfs_trace_load(struct xfbfs_tree *tree);
+/* Free the ring (the tree is being freed). */
+void xfbfs_trace_free(struct xfbfs_tree *tree);
 
 /* ---- the data file of kv btrees (data.c) -------------------------------- */
 

@@ -459,6 +459,13 @@ xfile_destroy(struct xfile *xf)
 	xmem_free(xf);
 }
 
+void
+xfile_set_trace(struct xfile *xf, xfile_trace_fn fn, void *priv)
+{
+	xf->trace_fn = fn;
+	xf->trace_priv = priv;
+}
+
 int
 xfile_prealloc(struct xfile *xf, uint64_t pos, uint64_t len)
 {
@@ -504,6 +511,9 @@ xfile_prealloc(struct xfile *xf, uint64_t pos, uint64_t len)
 	xfile_mark_pages(xf, first, end, true);
 	xf->held_pages += new_pages;
 	xmem_free(new_segs);
+	if (xf->trace_fn)
+		xf->trace_fn(xf->trace_priv, true, first << xf->page_shift,
+			     new_pages << xf->page_shift);
 	return 0;
 
 out_punch:
@@ -556,6 +566,10 @@ xfile_discard(struct xfile *xf, uint64_t pos, uint64_t len)
 		xfile_mark_pages(xf, start, pg, false);
 		xf->held_pages -= n;
 		xfile_unreserve(n << xf->page_shift);
+		if (xf->trace_fn)
+			xf->trace_fn(xf->trace_priv, false,
+				     start << xf->page_shift,
+				     n << xf->page_shift);
 	}
 	return error;
 }

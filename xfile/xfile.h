@@ -59,6 +59,10 @@
 #define XFILE_SEG_SIZE		(1ULL << XFILE_SEG_SHIFT)
 #define XFILE_MAX_SIZE		(1ULL << 46)		/* 64 TiB of range */
 
+/* A grow or punch of an xfile's pages (xfile_set_trace()). */
+typedef void (*xfile_trace_fn)(void *priv, bool grow, uint64_t off,
+			       uint64_t bytes);
+
 struct xfile {
 	int		fd;		/* memfd or O_TMPFILE file */
 	unsigned int	page_shift;	/* log2 of the system page size */
@@ -69,7 +73,18 @@ struct xfile {
 	uint64_t	held_pages;	/* bits set in @held */
 	uint64_t	size;		/* file size: end of the last segment */
 	char		*descr;		/* for messages */
+	/* xfile_set_trace(): told of every grow and punch, or NULL */
+	xfile_trace_fn	trace_fn;
+	void		*trace_priv;
 };
+
+/*
+ * Tell @fn of every change in the pages held: xfile_prealloc() growing
+ * them (@grow true) and xfile_discard() punching them out, as the byte
+ * range [@off, @off + @bytes) of whole pages.  @fn NULL: nobody (the
+ * default; then the cost is one branch).  Same thread rules as the rest.
+ */
+void xfile_set_trace(struct xfile *xf, xfile_trace_fn fn, void *priv);
 
 /*
  * Create an empty xfile.  @descr names it in messages (and in the memfd's
