@@ -11,9 +11,14 @@
  *	    exit 0 if every answer was right, 1 if not (a miss), 2 on a
  *	    usage or system error.
  *	xfbt_ranges dump DIR OUTDIR [RECORD]
- *	    keep DIR's check, stats, records and pages in OUTDIR (the
- *	    pages around RECORD if the btree is large): what scripts/
- *	    stress.sh keeps when one of its own lookups misses.
+ *	    keep DIR's check, stats, records, errors and pages in OUTDIR
+ *	    (if the btree is large, the nodes and the leaves around
+ *	    RECORD's key); any type: what scripts/stress.sh keeps when one
+ *	    of its own lookups goes wrong.
+ *
+ * The last lines of a run, one per btree, are for scripts to add up:
+ *	xfbt_ranges: totals TYPE answers N records N required N windows N
+ *	    reads N writes N misses N
  *
  * The records: a btree's records belong to "slots", each owned by one
  * writer thread.  A slot holds at most one record at a time, and every
@@ -110,7 +115,8 @@
 #define RMAP_UNWRITTEN	(1ULL << 61)
 #define RMAP_OFF_MASK	((1ULL << 54) - 1)
 
-enum bt_type { T_RMAP, T_REFC };
+/* kv only for `dump`: its key goes in rec.owner, its value in rec.off. */
+enum bt_type { T_RMAP, T_REFC, T_KV };
 
 /* rmap slot kinds */
 enum { SK_DATA, SK_ATTR, SK_BMBT, SK_SPECIAL };
@@ -438,6 +444,9 @@ rec_parse(enum bt_type type, const char *p, const char *end, struct rec *r)
 	unsigned int	i;
 
 	memset(r, 0, sizeof(*r));
+	if (type == T_KV)
+		return parse_u64(&p, end, &r->owner) && parse_sep(&p, end) &&
+		       parse_u64(&p, end, &r->off) && p == end;
 	if (!parse_u64(&p, end, &v) || v > UINT32_MAX)
 		return false;
 	r->start = v;
@@ -506,6 +515,8 @@ rec_cmp_key(enum bt_type type, const struct rec *a, const struct rec *b)
 {
 	int	c;
 
+	if (type == T_KV)
+		return cmp_u64(a->owner, b->owner);
 	if (type == T_REFC) {
 		c = cmp_u64(a->cow, b->cow);
 		return c ? c : cmp_u64(a->start, b->start);
@@ -818,6 +829,10 @@ leaf_key(enum bt_type type, const uint8_t *blk, unsigned int i,
 		struct rec *k)
 {
 	memset(k, 0, sizeof(*k));
+	if (type == T_KV) {
+		k->owner = be64(blk + 72 + i * 16);
+		return;
+	}
 	if (type == T_REFC) {
 		uint32_t	s = be32(blk + 72 + i * 12);
 
@@ -882,7 +897,8 @@ keep_pages(enum bt_type type, const char *dir, const char *out,
 			if (bnos[i] == 0 || level > 0)
 				want = true;
 			if (pass == 0 && bnos[i] && level == 0 && nrecs &&
-			    72 + nrecs * (type == T_REFC ? 12 : 24) <= len) {
+			    72 + nrecs * (type == T_REFC ? 12 :
+					  type == T_KV ? 16 : 24) <= len) {
 				struct rec	first;
 
 				leaf_key(type, b, 0, &first);
@@ -1832,18 +1848,22 @@ dump_main(int argc, char **argv)
 	struct rec	key = { 0 };
 	enum bt_type	type;
 	unsigned int	pages;
+	int		error;
 
 	if (argc < 4 || argc > 5)
 		die("usage: xfbt_ranges dump DIR OUTDIR [RECORD]");
 	snprintf(path, sizeof(path), "%s/type", argv[2]);
-	if (slurp(path, &buf, &len))
-		die("reading %s: %s", path, strerror(errno));
-	if (!strcmp(buf, "rmap\n"))
+	error = slurp(path, &buf, &len);
+	if (error)
+		die("reading %s: %s", path, strerror(-error));
+	if (!strcmp(buf, "kv\n"))
+		type = T_KV;
+	else if (!strcmp(buf, "rmap\n"))
 		type = T_RMAP;
 	else if (!strcmp(buf, "refcount\n"))
 		type = T_REFC;
 	else
-		die("%s is not an rmap or refcount btree", argv[2]);
+		die("%s: unknown btree type %s", argv[2], buf);
 	free(buf);
 	if (argc == 5 && !rec_parse(type, argv[4], argv[4] + strlen(argv[4]),
 				    &key))
@@ -1944,6 +1964,16 @@ main(int argc, char **argv)
 		summary(&trees[i], (now_ns() - start) / 1e9);
 		if (!nmisses && !final_check(&trees[i]))
 			ok = false;
+	}
+	for (i = 0; i < ntrees; i++) {
+		struct counters	*c = &trees[i].c;
+
+		printf("xfbt_ranges: totals %s answers %" PRIu64 " records %"
+		       PRIu64 " required %" PRIu64 " windows %" PRIu64
+		       " reads %" PRIu64 " writes %" PRIu64 " misses %u\n",
+		       trees[i].type == T_RMAP ? "rmap" : "refcount",
+		       c->answers, c->records, c->required, c->windows,
+		       c->reads, c->writes, nmisses);
 	}
 	if (nmisses) {
 		printf("xfbt_ranges: %u wrong answer(s)%s%s\n", nmisses,
