@@ -434,7 +434,7 @@ answer_right()
 # decoded.  Prints what the second try and check said, and where.
 keep_miss()
 {
-	local d=$1 q=$2 got=$3 want=$4 how=$5 out again p
+	local d=$1 q=$2 got=$3 want=$4 how=$5 out again
 
 	out=$(mktemp -d "$TMP/miss.XXXXXX")
 	printf '%s\n' "$q" >"$out/query.txt"
@@ -444,17 +444,42 @@ keep_miss()
 	printf '%s\n' "$again" >"$out/again.txt"
 	"$RANGES" dump "$d" "$out" ${want:+"$(head -n 1 <<<"$want")"} \
 		>"$out/dump.log" 2>&1
-	if [ -n "$DECODE" ]; then
-		for p in "$out"/pages/*; do
-			[ -f "$p" ] && "$DECODE" "$p" >"$p.txt" 2>&1
-		done
-	fi
+	decode_pages "$out/pages"
 	if answer_right "$again" "$want" "$how"; then
 		echo -n "asked again: right this time"
 	else
 		echo -n "asked again: wrong again"
 	fi
 	echo -n "; check now: $(head -n 3 "$out/check.txt" | tr '\n' '|'); kept in $out"
+}
+
+# decode_pages DIR...: xfbt-decode's text beside every page kept in DIRs.
+decode_pages()
+{
+	local d p
+
+	[ -n "$DECODE" ] || return 0
+	for d in "$@"; do
+		for p in "$d"/*; do
+			[ -f "$p" ] && [[ $p != *.txt ]] &&
+				"$DECODE" "$p" >"$p.txt" 2>&1
+		done
+	done
+	return 0
+}
+
+# run_child NAME CMD...: run CMD where stop_workers can stop it (by PID);
+# its exit status.
+run_child()
+{
+	local name=$1 rc=0
+
+	shift
+	"$@" &
+	echo $! >"$TMP/child.$name"
+	wait $! || rc=$?
+	rm -f "$TMP/child.$name"
+	return "$rc"
 }
 
 # counters NAME KEY=VALUE...: what a worker did so far (for the summary).
@@ -475,13 +500,10 @@ fio_loop()
 	WHO="fio $name"
 	shift 2
 	while running; do
-		env "$@" XFB_SIZE="$SIZE" fio --output-format=terse \
-			--output="$out.out" "$src/scripts/fio/$job" \
-			>"$out.err" 2>&1 &
-		echo $! >"$TMP/child.$name"
 		rc=0
-		wait $! || rc=$?
-		rm -f "$TMP/child.$name"
+		run_child "$name" env "$@" XFB_SIZE="$SIZE" fio \
+			--output-format=terse --output="$out.out" \
+			"$src/scripts/fio/$job" >"$out.err" 2>&1 || rc=$?
 		[ ! -e "$STOP" ] || [ "$rc" -eq 0 ] || break
 		if [ "$rc" -ne 0 ]; then
 			cp "$out.out" "$TMP/fio-failed.$name.out" 2>/dev/null
@@ -873,7 +895,7 @@ checker()
 # NR readers per btree, until the time is up; their totals added up.
 ranges_loop()
 {
-	local per=$1 slots=$2 nw=$3 nr=$4 n=0 left rc out keep d p line
+	local per=$1 slots=$2 nw=$3 nr=$4 n=0 left rc out keep d line
 	local -A tot=()
 	WHO="ranges"
 	while running; do
@@ -885,20 +907,13 @@ ranges_loop()
 		keep=$TMP/ranges-miss.$n
 		out=$TMP/ranges.$n.out
 		mkdir "$d.rmap" "$d.refcount" || fail "mkdir ranges$n.*"
-		"$RANGES" -t "$left" -n "$slots" -w "$nw" -r "$nr" \
-			-s "$((SEED + n))" -k "$keep" "rmap:$d.rmap" \
-			"refcount:$d.refcount" >"$out" 2>&1 &
-		echo $! >"$TMP/child.ranges"
 		rc=0
-		wait $! || rc=$?
-		rm -f "$TMP/child.ranges"
+		run_child ranges "$RANGES" -t "$left" -n "$slots" -w "$nw" \
+			-r "$nr" -s "$((SEED + n))" -k "$keep" "rmap:$d.rmap" \
+			"refcount:$d.refcount" >"$out" 2>&1 || rc=$?
 		[ ! -e "$STOP" ] || [ "$rc" -eq 0 ] || break
 		if [ "$rc" -ne 0 ]; then
-			if [ -n "$DECODE" ]; then
-				for p in "$keep"/miss.*/pages/*; do
-					[ -f "$p" ] && "$DECODE" "$p" >"$p.txt" 2>&1
-				done
-			fi
+			decode_pages "$keep"/miss.*/pages
 			fail "xfbt_ranges run $n exited $rc: $(grep -m 4 -e MISS -e differ -e 'check says' -e 'xfbt_ranges: [a-z]' "$out" | cut -c1-300 | tr '\n' '|') (all of it in $out; kept in $keep)"
 		fi
 		# "xfbt_ranges: totals TYPE answers N records N ...": add up.

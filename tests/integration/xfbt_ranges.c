@@ -1062,6 +1062,28 @@ answer_has(struct tree *t, const char *buf, size_t len, const struct rec *r)
 }
 
 /*
+ * After a wrong answer: ask range lo..hi again with @q, keep the answer
+ * in @dir/@name, and say in @buf whether record @r (if any) is in it.
+ * Returns the length of what it wrote in @buf.
+ */
+static size_t
+ask_again(struct qstate *q, uint32_t lo, uint32_t hi, const struct rec *r,
+		const char *dir, const char *name, const char *when, char *buf,
+		size_t cap)
+{
+	uint64_t	t0, t1;
+	int		error = ask(q, lo, hi, -1, &t0, &t1);
+	int		n;
+
+	spit(dir, name, q->buf, error ? 0 : q->len);
+	n = snprintf(buf, cap, "asked again %s: %s%s\n", when,
+		     error ? strerror(-error) : "answered",
+		     error || !r ? "" : answer_has(q->t, q->buf, q->len, r) ?
+		     ", the record is there" : ", the record is missing");
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
+}
+
+/*
  * A wrong answer: keep everything that may explain it (see the file
  * header) and stop the run.  @slot is the slot of the record concerned
  * (-1 if none); @r the record (NULL if none).
@@ -1074,10 +1096,8 @@ miss(struct qstate *q, uint32_t lo, uint32_t hi, uint64_t t0, uint64_t t1,
 	char		dir[4096], *rep, line[LINE_MAX_LEN] = "";
 	size_t		cap = 1 << 16, len = 0;
 	struct qstate	again = { .t = t, .rng = q->rng, .fd = -1 };
-	uint64_t	a0, a1;
 	unsigned int	n, i, pages;
 	va_list		ap;
-	int		error;
 
 	pthread_mutex_lock(&miss_lock);
 	n = ++nmisses;
@@ -1112,26 +1132,16 @@ miss(struct qstate *q, uint32_t lo, uint32_t hi, uint64_t t0, uint64_t t1,
 	spit(dir, "answer.txt", q->buf, q->len);
 
 	/* At once, while the writers go on. */
-	error = ask(&again, lo, hi, -1, &a0, &a1);
-	spit(dir, "again.txt", again.buf, error ? 0 : again.len);
-	len += snprintf(rep + len, cap - len,
-			"asked again at once: %s%s\n",
-			error ? strerror(-error) : "answered",
-			error || !r ? "" : answer_has(t, again.buf, again.len, r) ?
-			", the record is there" : ", the record is missing");
+	len += ask_again(&again, lo, hi, r, dir, "again.txt", "at once",
+			 rep + len, cap - len);
 
 	/* Stop the writers (but us), then ask again on a still btree. */
 	__atomic_store_n(&stop_all, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < 3000 && __atomic_load_n(&writers_running,
 				__ATOMIC_ACQUIRE) > (q->is_writer ? 1 : 0); i++)
 		usleep(10000);
-	error = ask(&again, lo, hi, -1, &a0, &a1);
-	spit(dir, "quiet.txt", again.buf, error ? 0 : again.len);
-	len += snprintf(rep + len, cap - len,
-			"asked with the writers stopped: %s%s\n",
-			error ? strerror(-error) : "answered",
-			error || !r ? "" : answer_has(t, again.buf, again.len, r) ?
-			", the record is there" : ", the record is missing");
+	len += ask_again(&again, lo, hi, r, dir, "quiet.txt",
+			 "with the writers stopped", rep + len, cap - len);
 	if (again.fd >= 0)
 		close(again.fd);
 	free(again.buf);
@@ -1420,11 +1430,13 @@ writer_fail(struct writer *w, const char *what, int err)
 }
 
 /*
- * Insert new records into @n absent slots (one write); then maybe ask for
- * one of them, as stress.sh does.  False on a failure (reported).
+ * One write for @n slots: new records into absent slots (@ins), or the
+ * present records out; after an insert, maybe ask for one of the new
+ * records at once, as stress.sh does.  False on a failure (reported).
  */
 static bool
-do_insert(struct writer *w, uint32_t *slots, size_t n, bool self_check)
+do_batch(struct writer *w, const uint32_t *slots, size_t n, bool ins,
+		bool self_check)
 {
 	struct tree	*t = w->t;
 	struct rec	recs[64] = { { 0 } };
@@ -1433,42 +1445,28 @@ do_insert(struct writer *w, uint32_t *slots, size_t n, bool self_check)
 	int		err;
 
 	for (i = 0; i < n; i++) {
-		slot_variant(t, &t->slots[slots[i]], &w->q.rng, &recs[i]);
-		len += rec_format(t->type, &recs[i], buf + len);
+		if (ins) {
+			slot_variant(t, &t->slots[slots[i]], &w->q.rng,
+				     &recs[i]);
+			len += rec_format(t->type, &recs[i], buf + len);
+		} else {
+			recs[i] = t->slots[slots[i]].cur;
+			len += delete_line(w, &recs[i], buf + len);
+		}
 	}
-	err = logged_write(w, w->ins_fd, true, buf, len, slots, recs, n);
+	err = logged_write(w, ins ? w->ins_fd : w->del_fd, ins, buf, len,
+			   slots, recs, n);
 	if (err) {
-		writer_fail(w, "an insert write", err);
+		writer_fail(w, ins ? "an insert write" : "a delete write", err);
 		return false;
 	}
-	if (self_check && n) {
+	if (ins && self_check && n) {
 		const struct rec *r = &recs[rnd_below(&w->q.rng, n)];
 		uint32_t	b = rnd_below(&w->q.rng, 2) ? r->start :
 				    r->start + r->len - 1;
 
 		cnt_add(&t->c.self_checks, 1);
 		return query_check(&w->q, b, b);
-	}
-	return true;
-}
-
-static bool
-do_delete(struct writer *w, uint32_t *slots, size_t n)
-{
-	struct tree	*t = w->t;
-	struct rec	recs[64] = { { 0 } };
-	char		buf[64 * LINE_MAX_LEN] = "";
-	size_t		len = 0, i;
-	int		err;
-
-	for (i = 0; i < n; i++) {
-		recs[i] = t->slots[slots[i]].cur;
-		len += delete_line(w, &recs[i], buf + len);
-	}
-	err = logged_write(w, w->del_fd, false, buf, len, slots, recs, n);
-	if (err) {
-		writer_fail(w, "a delete write", err);
-		return false;
 	}
 	return true;
 }
@@ -1552,16 +1550,16 @@ writer_main(void *arg)
 		if (op < 55 || op >= 87) {
 			n = pick(w, false, 1 + rnd_below(&w->q.rng, max), slots);
 			if (n)
-				ok = do_insert(w, slots, n,
-					       rnd_below(&w->q.rng, 4) == 0);
+				ok = do_batch(w, slots, n, true,
+					      rnd_below(&w->q.rng, 4) == 0);
 			n = pick(w, true, 1 + rnd_below(&w->q.rng, max), slots);
 			if (ok && n)
-				ok = do_delete(w, slots, n);
+				ok = do_batch(w, slots, n, false, false);
 		} else if (op < 75) {
 			n = pick(w, true, 1 + rnd_below(&w->q.rng, max), slots);
 			if (n)
-				ok = do_delete(w, slots, n) &&
-				     do_insert(w, slots, n, false);
+				ok = do_batch(w, slots, n, false, false) &&
+				     do_batch(w, slots, n, true, false);
 		} else {
 			ok = do_refused(w, op < 82);
 		}
