@@ -69,6 +69,11 @@
  * A slot whose ring has lost events from inside the window is counted
  * as "uncertain" (its records may appear, none is required).
  *
+ * One query in eight of the readers puts a second range in the same
+ * write, below the first and farther from it than the longest extent,
+ * so that no record overlaps both: the answer must be the first range's
+ * records, then the second's, each part checked as above.
+ *
  * At the end, after the threads stop, `records` must equal exactly the
  * records the slots hold, and `check` must say ok.
  *
@@ -156,7 +161,7 @@ struct slot {
 struct counters {
 	uint64_t	answers, records, required, bytes, reads, windows;
 	uint64_t	self_checks, writes, inserted, deleted, refused;
-	uint64_t	uncertain, reopen, abandoned;
+	uint64_t	uncertain, reopen, abandoned, doubles;
 };
 
 struct tree;
@@ -170,8 +175,11 @@ struct qstate {
 	unsigned int	fd_uses;
 	char		*buf;		/* the answer */
 	size_t		len, cap;
+	char		query[96];	/* one or two range lines */
 	struct rec	*recs;		/* parsed */
 	size_t		nrecs, recs_cap;
+	struct rec	*part;		/* the records of one range */
+	size_t		npart;
 	uint32_t	sizes[64];	/* the first read sizes */
 	unsigned int	nsizes;
 	uint64_t	nreads;		/* of the last answer */
@@ -972,17 +980,15 @@ read_size(struct qstate *q, unsigned int mode, size_t done)
 }
 
 /*
- * Ask `range lo hi` and read the whole answer into q->buf, in reads of
- * the sizes @mode picks (-1: plain 64 KiB reads).  Sets *@t0 (before the
+ * Write q->query and read the whole answer into q->buf, in reads of the
+ * sizes @mode picks (-1: plain 64 KiB reads).  Sets *@t0 (before the
  * query is written) and *@t1 (after the read that returned 0).  0 or
  * -errno.
  */
 static int
-ask(struct qstate *q, uint32_t lo, uint32_t hi, int mode, uint64_t *t0,
-		uint64_t *t1)
+ask(struct qstate *q, int mode, uint64_t *t0, uint64_t *t1)
 {
-	char	query[64];
-	size_t	qlen = snprintf(query, sizeof(query), "range %u %u\n", lo, hi);
+	size_t	qlen = strlen(q->query);
 	ssize_t	r;
 
 	if (q->fd >= 0 && q->fd_uses >= 1 + rnd_below(&q->rng, 200)) {
@@ -1014,10 +1020,11 @@ ask(struct qstate *q, uint32_t lo, uint32_t hi, int mode, uint64_t *t0,
 		cnt_add(&q->t->c.abandoned, 1);
 	}
 	q->len = 0;
+	q->nrecs = 0;
 	q->nsizes = 0;
 	q->nreads = 0;
 	*t0 = now_ns();
-	r = write(q->fd, query, qlen);
+	r = write(q->fd, q->query, qlen);
 	if (r != (ssize_t)qlen)
 		return r < 0 ? -errno : -EIO;
 	for (;;) {
@@ -1062,17 +1069,16 @@ answer_has(struct tree *t, const char *buf, size_t len, const struct rec *r)
 }
 
 /*
- * After a wrong answer: ask range lo..hi again with @q, keep the answer
- * in @dir/@name, and say in @buf whether record @r (if any) is in it.
+ * After a wrong answer: ask q->query again, keep the answer in
+ * @dir/@name, and say in @buf whether record @r (if any) is in it.
  * Returns the length of what it wrote in @buf.
  */
 static size_t
-ask_again(struct qstate *q, uint32_t lo, uint32_t hi, const struct rec *r,
-		const char *dir, const char *name, const char *when, char *buf,
-		size_t cap)
+ask_again(struct qstate *q, const struct rec *r, const char *dir,
+		const char *name, const char *when, char *buf, size_t cap)
 {
 	uint64_t	t0, t1;
-	int		error = ask(q, lo, hi, -1, &t0, &t1);
+	int		error = ask(q, -1, &t0, &t1);
 	int		n;
 
 	spit(dir, name, q->buf, error ? 0 : q->len);
@@ -1088,14 +1094,15 @@ ask_again(struct qstate *q, uint32_t lo, uint32_t hi, const struct rec *r,
  * header) and stop the run.  @slot is the slot of the record concerned
  * (-1 if none); @r the record (NULL if none).
  */
-static void __attribute__((format(printf, 8, 9)))
-miss(struct qstate *q, uint32_t lo, uint32_t hi, uint64_t t0, uint64_t t1,
-		long slot, const struct rec *r, const char *fmt, ...)
+static void __attribute__((format(printf, 6, 7)))
+miss(struct qstate *q, uint64_t t0, uint64_t t1, long slot,
+		const struct rec *r, const char *fmt, ...)
 {
 	struct tree	*t = q->t;
 	char		dir[4096], *rep, line[LINE_MAX_LEN] = "";
 	size_t		cap = 1 << 16, len = 0;
 	struct qstate	again = { .t = t, .rng = q->rng, .fd = -1 };
+	size_t		qlen = strcspn(q->query, "\n");
 	unsigned int	n, i, pages;
 	va_list		ap;
 
@@ -1120,27 +1127,30 @@ miss(struct qstate *q, uint32_t lo, uint32_t hi, uint64_t t0, uint64_t t1,
 	if (r)
 		rec_format(t->type, r, line);
 	len += snprintf(rep + len, cap - len,
-			"\nbtree %s (%s), query: range %u %u, asked by %s\n"
+			"\nbtree %s (%s), query: '%.*s%s', asked by %s\n"
 			"read took %.1f us; answer %zu bytes, %zu records, "
 			"%" PRIu64 " reads; first read sizes:",
-			t->dir, t->type == T_RMAP ? "rmap" : "refcount", lo, hi,
-			q->who, (double)(t1 - t0) / 1000, q->len, q->nrecs,
+			t->dir, t->type == T_RMAP ? "rmap" : "refcount",
+			(int)qlen, q->query,
+			q->query[qlen + 1] ? " and the next line" : "", q->who, (double)(t1 - t0) / 1000, q->len, q->nrecs,
 			q->nreads);
 	for (i = 0; i < q->nsizes; i++)
 		len += snprintf(rep + len, cap - len, " %u", q->sizes[i]);
 	len += snprintf(rep + len, cap - len, "\nrecord: %s", r ? line : "-\n");
 	spit(dir, "answer.txt", q->buf, q->len);
+	spit(dir, "query.txt", q->query, strlen(q->query));
 
 	/* At once, while the writers go on. */
-	len += ask_again(&again, lo, hi, r, dir, "again.txt", "at once",
-			 rep + len, cap - len);
+	memcpy(again.query, q->query, sizeof(again.query));
+	len += ask_again(&again, r, dir, "again.txt", "at once", rep + len,
+			 cap - len);
 
 	/* Stop the writers (but us), then ask again on a still btree. */
 	__atomic_store_n(&stop_all, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < 3000 && __atomic_load_n(&writers_running,
 				__ATOMIC_ACQUIRE) > (q->is_writer ? 1 : 0); i++)
 		usleep(10000);
-	len += ask_again(&again, lo, hi, r, dir, "quiet.txt",
+	len += ask_again(&again, r, dir, "quiet.txt",
 			 "with the writers stopped", rep + len, cap - len);
 	if (again.fd >= 0)
 		close(again.fd);
@@ -1164,18 +1174,18 @@ miss(struct qstate *q, uint32_t lo, uint32_t hi, uint64_t t0, uint64_t t1,
 	free(rep);
 }
 
-/* Binary search of the parsed answer for a record with @r's key. */
+/* Binary search of the part checked for a record with @r's key. */
 static const struct rec *
 answer_find(struct qstate *q, const struct rec *r)
 {
-	size_t	lo = 0, hi = q->nrecs;
+	size_t	lo = 0, hi = q->npart;
 
 	while (lo < hi) {
 		size_t	mid = (lo + hi) / 2;
-		int	c = rec_cmp_key(q->t->type, &q->recs[mid], r);
+		int	c = rec_cmp_key(q->t->type, &q->part[mid], r);
 
 		if (!c)
-			return &q->recs[mid];
+			return &q->part[mid];
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -1215,87 +1225,47 @@ check_required_slot(struct qstate *q, size_t i, uint32_t lo, uint32_t hi,
 
 		rec_format(t->type, got, l);
 		l[strlen(l) - 1] = '\0';
-		miss(q, lo, hi, t0, t1, i, &r,
+		miss(q, t0, t1, i, &r,
 		     "range %u %u: a record there throughout the read came "
 		     "back changed, as '%s'", lo, hi, l);
 	} else {
-		miss(q, lo, hi, t0, t1, i, &r,
+		miss(q, t0, t1, i, &r,
 		     "range %u %u: a record there throughout the read is "
 		     "missing", lo, hi);
 	}
 }
 
 /*
- * Ask range lo..hi and check the answer (see the file header).  True if
- * it was right.
+ * Check the records q->part[0..npart) of the answer to `range lo hi`
+ * read in [@t0, @t1] (see the file header).  True if right.
  */
 static bool
-query_check(struct qstate *q, uint32_t lo, uint32_t hi)
+check_part(struct qstate *q, uint32_t lo, uint32_t hi, uint64_t t0,
+		uint64_t t1)
 {
 	struct tree	*t = q->t;
-	uint64_t	t0, t1;
-	const char	*p, *end;
-	int		mode = rnd_below(&q->rng, 100), error;
 	bool		failed = false;
 	size_t		i;
 
-	mode = mode < 50 ? 0 : mode < 65 ? 1 : mode < 80 ? 2 :
-	       mode < 90 ? 3 : 4;
-	error = ask(q, lo, hi, mode, &t0, &t1);
-	if (error) {
-		miss(q, lo, hi, 0, 0, -1, NULL, "range %u %u: %s", lo, hi,
-		     strerror(-error));
-		return false;
-	}
-	cnt_add(&t->c.answers, 1);
-	cnt_add(&t->c.reads, q->nreads);
-	cnt_add(&t->c.bytes, q->len);
-	cnt_add(&t->c.windows, q->len / ANSWER_CHUNK);
-
-	/* Every line a record in range, in key order, one that could be
-	 * there. */
-	q->nrecs = 0;
-	p = q->buf;
-	end = q->buf + q->len;
-	while (p < end) {
-		const char	*nl = memchr(p, '\n', end - p);
-		struct rec	*r;
-		long		slot;
+	/* Each one in range, above the one before, one that could be. */
+	for (i = 0; i < q->npart; i++) {
+		const struct rec *r = &q->part[i];
+		long		slot = slot_of(t, r);
 		bool		ok, unsure;
 
-		if (q->nrecs == q->recs_cap) {
-			q->recs_cap = q->recs_cap ? 2 * q->recs_cap : 1024;
-			q->recs = xrealloc(q->recs,
-					   q->recs_cap * sizeof(*q->recs));
-		}
-		r = &q->recs[q->nrecs];
-		if (!nl || !rec_parse(t->type, p, nl, r)) {
-			miss(q, lo, hi, t0, t1, -1, NULL,
-			     "range %u %u: line %zu is not a record: '%.*s'",
-			     lo, hi, q->nrecs + 1,
-			     (int)((nl ? nl : end) - p > 100 ? 100 :
-				   (nl ? nl : end) - p), p);
-			return false;
-		}
-		p = nl + 1;
-		q->nrecs++;
-		if (q->nrecs > 1 && rec_cmp_key(t->type, r - 1, r) >= 0) {
-			miss(q, lo, hi, t0, t1, slot_of(t, r), r,
-			     "range %u %u: record %zu is not above the one "
-			     "before it", lo, hi, q->nrecs);
+		if (i > 0 && rec_cmp_key(t->type, r - 1, r) >= 0) {
+			miss(q, t0, t1, slot, r, "range %u %u: record %zu is "
+			     "not above the one before it", lo, hi, i + 1);
 			return false;
 		}
 		if (!rec_overlaps(r, lo, hi)) {
-			miss(q, lo, hi, t0, t1, slot_of(t, r), r,
-			     "range %u %u: record %zu does not overlap the "
-			     "range", lo, hi, q->nrecs);
+			miss(q, t0, t1, slot, r, "range %u %u: record %zu "
+			     "does not overlap the range", lo, hi, i + 1);
 			return false;
 		}
-		slot = slot_of(t, r);
 		if (slot < 0) {
-			miss(q, lo, hi, t0, t1, -1, r,
-			     "range %u %u: record %zu was never written", lo,
-			     hi, q->nrecs);
+			miss(q, t0, t1, -1, r, "range %u %u: record %zu was "
+			     "never written", lo, hi, i + 1);
 			return false;
 		}
 		pthread_mutex_lock(&t->writers[t->slots[slot].writer].lock);
@@ -1304,13 +1274,13 @@ query_check(struct qstate *q, uint32_t lo, uint32_t hi)
 		if (unsure)
 			cnt_add(&t->c.uncertain, 1);
 		if (!ok) {
-			miss(q, lo, hi, t0, t1, slot, r,
-			     "range %u %u: record %zu was not in the btree "
-			     "at any time during the read", lo, hi, q->nrecs);
+			miss(q, t0, t1, slot, r, "range %u %u: record %zu was "
+			     "not in the btree at any time during the read",
+			     lo, hi, i + 1);
 			return false;
 		}
 	}
-	cnt_add(&t->c.records, q->nrecs);
+	cnt_add(&t->c.records, q->npart);
 
 	/* Every record there throughout, if it overlaps, is in it. */
 	if (t->type == T_REFC) {
@@ -1347,6 +1317,87 @@ query_check(struct qstate *q, uint32_t lo, uint32_t hi)
 					    &failed);
 	}
 	return !failed;
+}
+
+/*
+ * Ask range lo..hi and check the answer.  Now and then (not for writers)
+ * a second range goes in the same write, below the first and at least
+ * the longest extent away from it, so that no record overlaps both: the
+ * answer must then be the first range's records, then the second's.
+ * True if right.
+ */
+static bool
+query_check(struct qstate *q, uint32_t lo, uint32_t hi)
+{
+	struct tree	*t = q->t;
+	uint32_t	gap = t->type == T_REFC ? REFC_REGION : RMAP_MAXLEN;
+	uint32_t	lo2 = 0, hi2 = 0;
+	uint64_t	t0, t1;
+	const char	*p, *end;
+	int		mode = rnd_below(&q->rng, 100), error;
+	size_t		split;
+	bool		two = false;
+
+	mode = mode < 50 ? 0 : mode < 65 ? 1 : mode < 80 ? 2 :
+	       mode < 90 ? 3 : 4;
+	if (!q->is_writer && lo > 2 * gap && rnd_below(&q->rng, 8) == 0) {
+		hi2 = lo - gap - 1 - rnd_below(&q->rng, lo - 2 * gap);
+		lo2 = hi2 - rnd_below(&q->rng, hi2 < 4096 ? hi2 + 1 : 4096);
+		two = true;
+	}
+	snprintf(q->query, sizeof(q->query), two ? "range %u %u\nrange %u %u\n" :
+		 "range %u %u\n", lo, hi, lo2, hi2);
+	error = ask(q, mode, &t0, &t1);
+	if (error) {
+		miss(q, 0, 0, -1, NULL, "%.*s: %s",
+		     (int)strcspn(q->query, "\n"), q->query, strerror(-error));
+		return false;
+	}
+	cnt_add(&t->c.answers, 1);
+	cnt_add(&t->c.reads, q->nreads);
+	cnt_add(&t->c.bytes, q->len);
+	cnt_add(&t->c.windows, q->len / ANSWER_CHUNK);
+
+	/* Every line a record. */
+	q->nrecs = 0;
+	p = q->buf;
+	end = q->buf + q->len;
+	while (p < end) {
+		const char	*nl = memchr(p, '\n', end - p);
+
+		if (q->nrecs == q->recs_cap) {
+			q->recs_cap = q->recs_cap ? 2 * q->recs_cap : 1024;
+			q->recs = xrealloc(q->recs,
+					   q->recs_cap * sizeof(*q->recs));
+		}
+		if (!nl || !rec_parse(t->type, p, nl, &q->recs[q->nrecs])) {
+			miss(q, t0, t1, -1, NULL,
+			     "%.*s: line %zu is not a record: '%.*s'",
+			     (int)strcspn(q->query, "\n"), q->query,
+			     q->nrecs + 1, (int)((nl ? nl : end) - p > 100 ?
+				   100 : (nl ? nl : end) - p), p);
+			return false;
+		}
+		p = nl + 1;
+		q->nrecs++;
+	}
+
+	/* The first range's part ends at the first record outside it. */
+	for (split = 0; two && split < q->nrecs &&
+	     rec_overlaps(&q->recs[split], lo, hi); split++)
+		;
+	if (!two)
+		split = q->nrecs;
+	q->part = q->recs;
+	q->npart = split;
+	if (!check_part(q, lo, hi, t0, t1))
+		return false;
+	if (!two)
+		return true;
+	cnt_add(&t->c.doubles, 1);
+	q->part = q->recs + split;
+	q->npart = q->nrecs - split;
+	return check_part(q, lo2, hi2, t0, t1);
 }
 
 /* ---- writers --------------------------------------------------------------- */
@@ -1425,7 +1476,7 @@ writer_fail(struct writer *w, const char *what, int err)
 {
 	struct qstate	*q = &w->q;
 
-	miss(q, 0, 0, 0, 0, -1, NULL, "%s: %s", what,
+	miss(q, 0, 0, -1, NULL, "%s: %s", what,
 	     err ? strerror(err) : "succeeded");
 }
 
@@ -1822,7 +1873,8 @@ summary(struct tree *t, double secs)
 	struct counters	*c = &t->c;
 
 	printf("%s (%s): %" PRIu64 " answers checked (%" PRIu64
-	       " by writers right after an insert), %" PRIu64
+	       " by writers right after an insert, %" PRIu64
+	       " to two ranges), %" PRIu64
 	       " records in them checked, %" PRIu64
 	       " of them required (there throughout the read) and found; "
 	       "%.1f MiB read in %" PRIu64 " reads, %" PRIu64
@@ -1832,7 +1884,7 @@ summary(struct tree *t, double secs)
 	       "replaced, %" PRIu64 " reopens; %" PRIu64
 	       " uncertain records; %.0f s\n",
 	       t->dir, t->type == T_RMAP ? "rmap" : "refcount", c->answers,
-	       c->self_checks, c->records, c->required,
+	       c->self_checks, c->doubles, c->records, c->required,
 	       (double)c->bytes / 1048576,
 	       c->reads, c->windows, c->writes, c->inserted, c->deleted,
 	       c->refused, c->abandoned, c->reopen, c->uncertain, secs);
