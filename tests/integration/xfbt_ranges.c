@@ -340,6 +340,22 @@ spit(const char *dir, const char *name, const char *buf, size_t len)
 	fclose(f);
 }
 
+/* Append to a report of @cap bytes holding *@len; it never overflows. */
+static void __attribute__((format(printf, 4, 5)))
+rep_add(char *buf, size_t *len, size_t cap, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	if (*len + 1 >= cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len += (size_t)n < cap - *len ? (size_t)n : cap - *len - 1;
+}
+
 /* Copy a file of the mount into @dir (its error text if it fails). */
 static void
 keep_file(const char *dir, const char *name, const char *src)
@@ -790,31 +806,27 @@ ev_required(const struct slot *s, uint64_t t0, uint64_t t1, struct rec *r)
 	return false;
 }
 
-/* The slot's events for a report, times relative to @t0 in µs. */
-static size_t
-ev_describe(struct tree *t, const struct slot *s, uint64_t t0, char *buf,
-		size_t cap)
+/* Add the slot's events to a report, times relative to @t0 in µs. */
+static void
+ev_describe(struct tree *t, const struct slot *s, uint64_t t0, char *rep,
+		size_t *len, size_t cap)
 {
 	uint64_t	n = s->nev, first = n > SLOT_EVENTS ? n - SLOT_EVENTS : 0;
-	size_t		len = 0;
 	char		line[LINE_MAX_LEN];
 
-	len += snprintf(buf + len, cap - len,
-			"  slot events (%" PRIu64 " in all, last %" PRIu64
-			" kept; times in us from t0):\n", n, n - first);
-	for (uint64_t k = first; k < n && len < cap; k++) {
+	rep_add(rep, len, cap, "slot events (%" PRIu64 " in all, the last %"
+		PRIu64 " kept; times in us from t0):\n", n, n - first);
+	for (uint64_t k = first; k < n; k++) {
 		const struct event	*e = &s->ring[k % SLOT_EVENTS];
 
 		rec_format(t->type, &e->rec, line);
-		len += snprintf(buf + len, cap - len,
-				"    %s begin %+.1f end %s%+.1f: %s",
-				e->ins ? "insert" : "delete",
-				((double)e->begin - (double)t0) / 1000,
-				e->end == UINT64_MAX ? "(in flight) " : "",
-				e->end == UINT64_MAX ? 0.0 :
-				((double)e->end - (double)t0) / 1000, line);
+		rep_add(rep, len, cap, "  %s begin %+.1f end %s%+.1f: %s",
+			e->ins ? "insert" : "delete",
+			((double)e->begin - (double)t0) / 1000,
+			e->end == UINT64_MAX ? "(in flight) " : "",
+			e->end == UINT64_MAX ? 0.0 :
+			((double)e->end - (double)t0) / 1000, line);
 	}
-	return len < cap ? len : cap;
 }
 
 /* ---- dumps ------------------------------------------------------------- */
@@ -1070,23 +1082,22 @@ answer_has(struct tree *t, const char *buf, size_t len, const struct rec *r)
 
 /*
  * After a wrong answer: ask q->query again, keep the answer in
- * @dir/@name, and say in @buf whether record @r (if any) is in it.
- * Returns the length of what it wrote in @buf.
+ * @dir/@name, and add to the report (@rep, *@len, @cap) whether record
+ * @r (if any) is in it.
  */
-static size_t
+static void
 ask_again(struct qstate *q, const struct rec *r, const char *dir,
-		const char *name, const char *when, char *buf, size_t cap)
+		const char *name, const char *when, char *rep, size_t *len,
+		size_t cap)
 {
 	uint64_t	t0, t1;
 	int		error = ask(q, -1, &t0, &t1);
-	int		n;
 
 	spit(dir, name, q->buf, error ? 0 : q->len);
-	n = snprintf(buf, cap, "asked again %s: %s%s\n", when,
-		     error ? strerror(-error) : "answered",
-		     error || !r ? "" : answer_has(q->t, q->buf, q->len, r) ?
-		     ", the record is there" : ", the record is missing");
-	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
+	rep_add(rep, len, cap, "asked again %s: %s%s\n", when,
+		error ? strerror(-error) : "answered",
+		error || !r ? "" : answer_has(q->t, q->buf, q->len, r) ?
+		", the record is there" : ", the record is missing");
 }
 
 /*
@@ -1110,8 +1121,9 @@ miss(struct qstate *q, uint64_t t0, uint64_t t1, long slot,
 	n = ++nmisses;
 	rep = xrealloc(NULL, cap);
 	va_start(ap, fmt);
-	len += vsnprintf(rep + len, cap - len, fmt, ap);
+	len = vsnprintf(rep, cap, fmt, ap);
 	va_end(ap);
+	len = len < cap ? len : cap - 1;
 	fprintf(stderr, "xfbt_ranges: MISS %u (%s, %s): %s\n", n, q->who,
 		t->dir, rep);
 	if (n > 1 || !keepdir) {
@@ -1126,32 +1138,38 @@ miss(struct qstate *q, uint64_t t0, uint64_t t1, long slot,
 	mkdir(dir, 0755);
 	if (r)
 		rec_format(t->type, r, line);
-	len += snprintf(rep + len, cap - len,
-			"\nbtree %s (%s), query: '%.*s%s', asked by %s\n"
-			"read took %.1f us; answer %zu bytes, %zu records, "
-			"%" PRIu64 " reads; first read sizes:",
-			t->dir, t->type == T_RMAP ? "rmap" : "refcount",
+	rep_add(rep, &len, cap, "\nbtree %s (%s), asked by %s\n",
+		t->dir, t->type == T_RMAP ? "rmap" : "refcount", q->who);
+	if (q->query[0]) {
+		rep_add(rep, &len, cap, "query: '%.*s'%s; read in %.1f us: "
+			"%zu bytes, %zu records, %" PRIu64 " reads of sizes",
 			(int)qlen, q->query,
-			q->query[qlen + 1] ? " and the next line" : "", q->who, (double)(t1 - t0) / 1000, q->len, q->nrecs,
-			q->nreads);
-	for (i = 0; i < q->nsizes; i++)
-		len += snprintf(rep + len, cap - len, " %u", q->sizes[i]);
-	len += snprintf(rep + len, cap - len, "\nrecord: %s", r ? line : "-\n");
+			q->query[qlen + 1] ? " and a second range" : "",
+			t1 > t0 ? (double)(t1 - t0) / 1000 : 0.0, q->len,
+			q->nrecs, q->nreads);
+		for (i = 0; i < q->nsizes; i++)
+			rep_add(rep, &len, cap, " %u", q->sizes[i]);
+		rep_add(rep, &len, cap, "%s\n",
+			q->nreads > q->nsizes ? " ..." : "");
+	}
+	rep_add(rep, &len, cap, "record: %s", r ? line : "-\n");
 	spit(dir, "answer.txt", q->buf, q->len);
 	spit(dir, "query.txt", q->query, strlen(q->query));
 
 	/* At once, while the writers go on. */
 	memcpy(again.query, q->query, sizeof(again.query));
-	len += ask_again(&again, r, dir, "again.txt", "at once", rep + len,
-			 cap - len);
+	if (q->query[0])
+		ask_again(&again, r, dir, "again.txt", "at once", rep, &len,
+			  cap);
 
 	/* Stop the writers (but us), then ask again on a still btree. */
 	__atomic_store_n(&stop_all, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < 3000 && __atomic_load_n(&writers_running,
 				__ATOMIC_ACQUIRE) > (q->is_writer ? 1 : 0); i++)
 		usleep(10000);
-	len += ask_again(&again, r, dir, "quiet.txt",
-			 "with the writers stopped", rep + len, cap - len);
+	if (q->query[0])
+		ask_again(&again, r, dir, "quiet.txt",
+			  "with the writers stopped", rep, &len, cap);
 	if (again.fd >= 0)
 		close(again.fd);
 	free(again.buf);
@@ -1160,14 +1178,13 @@ miss(struct qstate *q, uint64_t t0, uint64_t t1, long slot,
 		struct slot	*s = &t->slots[slot];
 
 		pthread_mutex_lock(&t->writers[s->writer].lock);
-		len += ev_describe(t, s, t0, rep + len, cap - len);
+		ev_describe(t, s, t0, rep, &len, cap);
 		pthread_mutex_unlock(&t->writers[s->writer].lock);
 	}
 	pages = keep_btree(t->type, t->dir, dir, r ? r : &(struct rec){ 0 });
-	len += snprintf(rep + len, cap - len,
-			"kept: answer.txt, again.txt, quiet.txt, check.txt, "
-			"stats.txt, records.txt, errors.txt, %u pages in pages/\n",
-			pages);
+	rep_add(rep, &len, cap, "kept: query.txt, answer.txt, again.txt, "
+		"quiet.txt, check.txt, stats.txt, records.txt, errors.txt, "
+		"%u pages in pages/\n", pages);
 	spit(dir, "report.txt", rep, len);
 	fprintf(stderr, "xfbt_ranges: miss %u kept in %s\n", n, dir);
 	pthread_mutex_unlock(&miss_lock);
@@ -1476,6 +1493,8 @@ writer_fail(struct writer *w, const char *what, int err)
 {
 	struct qstate	*q = &w->q;
 
+	q->query[0] = '\0';	/* no query to ask again */
+	q->len = 0;
 	miss(q, 0, 0, -1, NULL, "%s: %s", what,
 	     err ? strerror(err) : "succeeded");
 }
