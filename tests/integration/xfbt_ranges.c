@@ -1646,7 +1646,7 @@ pick_range(struct qstate *q, uint32_t *lo, uint32_t *hi)
 {
 	struct tree	*t = q->t;
 	unsigned int	k = rnd_below(&q->rng, 100);
-	uint64_t	a, w, span;
+	uint64_t	a, w, span, unit, back;
 	const struct slot *s = &t->slots[rnd_below(&q->rng, t->nslots)];
 
 	span = t->type == T_REFC ? (uint64_t)t->nshared * REFC_REGION :
@@ -1663,8 +1663,8 @@ pick_range(struct qstate *q, uint32_t *lo, uint32_t *hi)
 		w = 1ULL << rnd_below(&q->rng, bits + 1);
 		w = w / 2 + rnd_below(&q->rng, w / 2 + 1);
 		a = t->base + rnd_below(&q->rng, span + RMAP_MAXLEN);
-		w = rnd_below(&q->rng, w + 1);
-		a = a > w ? a - w : 0;
+		back = rnd_below(&q->rng, w + 1);
+		a = a > back ? a - back : 0;
 	} else if (k < 75) {
 		/* Near a slot: a few blocks around its start. */
 		a = s->key.start + rnd_below(&q->rng, 48);
@@ -1675,9 +1675,19 @@ pick_range(struct qstate *q, uint32_t *lo, uint32_t *hi)
 		a = s->key.start + rnd_below(&q->rng, REFC_REGION + 8);
 		w = 0;
 	} else {
-		/* Region or group edges, ending at the top of the space. */
-		a = s->key.start - s->key.start % 16 +
-		    (rnd_below(&q->rng, 2) ? 0 : 15);
+		/*
+		 * The first or last block of a refcount region or an rmap
+		 * group's span, or the one before or after; to there or to
+		 * the top of the space.
+		 */
+		unit = t->type == T_REFC ? REFC_REGION : RMAP_SPAN;
+		a = s->key.start - (s->key.start - t->base) % unit;
+		switch (rnd_below(&q->rng, 4)) {
+		case 0: a = a ? a - 1 : 0; break;
+		case 1: break;
+		case 2: a += unit - 1; break;
+		default: a += unit; break;
+		}
 		w = rnd_below(&q->rng, 2) ? 0 : t->maxblock;
 	}
 	if (a > t->maxblock)
