@@ -51,7 +51,8 @@
 #   checker    reads `check` of every btree every 3 s: exactly "ok";
 #   ranges     xfbt_ranges on an rmap and a refcount btree of their own:
 #              writers churn overlapping extents and log when each write
-#              began and ended, readers read `range` answers in small
+#              began and ended, a reloader bulk loads what they hold
+#              every few seconds, readers read `range` answers in small
 #              reads (so each answer resumes many times), and every
 #              answer must hold exactly what was there throughout the
 #              read, in key order, and nothing that was never there
@@ -928,7 +929,7 @@ ranges_loop()
 		counters ranges "runs=$n" "answers=${tot[answers]:-0}" \
 			"records=${tot[records]:-0}" "required=${tot[required]:-0}" \
 			"windows=${tot[windows]:-0}" "reads=${tot[reads]:-0}" \
-			"writes=${tot[writes]:-0}"
+			"writes=${tot[writes]:-0}" "loads=${tot[loads]:-0}"
 	done
 }
 
@@ -1161,7 +1162,7 @@ echo
 echo "==== stress summary ===="
 echo "duration: ${ELAPSED} s ($DURATION s asked), seed $SEED, fio size $SIZE"
 if [ -e "$TMP/count.ranges" ]; then
-	echo "ranges: $(val ranges runs) run(s) of xfbt_ranges, $(val ranges answers) range answers checked ($(val ranges windows) answer windows resumed, $(val ranges reads) reads), $(val ranges records) records in them checked, $(val ranges required) of them there throughout their read and found; $(val ranges writes) writes"
+	echo "ranges: $(val ranges runs) run(s) of xfbt_ranges, $(val ranges answers) range answers checked ($(val ranges windows) answer windows resumed, $(val ranges reads) reads), $(val ranges records) records in them checked, $(val ranges required) of them there throughout their read and found; $(val ranges writes) writes, $(val ranges loads) bulk loads"
 fi
 if $RANGES_ONLY; then
 	:

@@ -46,7 +46,11 @@
  * ones: ENOENT).  Before each write the writer logs, under its mutex, an
  * event per slot with the time (CLOCK_MONOTONIC) the write began; when
  * write() returns, the time it ended.  A failing write logs nothing.
- * A slot keeps its last SLOT_EVENTS events in a ring:
+ * Every 0.2 to 3 s a reloader pauses the writers and bulk loads what
+ * the slots hold through `load`, one slot in twenty changed, logged the
+ * same way (the new btree replaces the old under the readers, who go on
+ * from their resume key).  A slot keeps its last SLOT_EVENTS events in a
+ * ring:
  *
  *	slot: ring [ INS r1 (b1,e1) | DEL r1 (b2,e2) | INS r2 (b3,e3) | ... ]
  *
@@ -88,8 +92,10 @@
  *
  * Locking: a writer's mutex guards the event rings of its slots; slot
  * geometry is immutable once the threads start; `present` and `cur` are
- * the owning writer's alone (read by main after the threads are joined).
- * Counters are atomic.  One process, real system calls on the mount.
+ * the owning writer's, under the tree's pause lock held for reading
+ * (the reloader changes them holding it for writing; main reads them
+ * after the threads are joined).  Counters are atomic.  One process,
+ * real system calls on the mount.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -161,7 +167,8 @@ struct slot {
 struct counters {
 	uint64_t	answers, records, required, bytes, reads, windows;
 	uint64_t	self_checks, writes, inserted, deleted, refused;
-	uint64_t	uncertain, reopen, abandoned, doubles;
+	uint64_t	uncertain, reopen, abandoned, doubles, loads;
+	uint64_t	load_changes;
 };
 
 struct tree;
@@ -219,6 +226,9 @@ struct tree {
 	unsigned int	nwriters;
 	struct reader	*readers;
 	unsigned int	nreaders;
+	pthread_rwlock_t pause;		/* writers read, the reloader writes */
+	pthread_t	reloader;
+	uint64_t	seed;
 	struct counters	c;
 };
 
@@ -1488,25 +1498,20 @@ pick(struct writer *w, bool present, size_t n, uint32_t *out)
 	return got;
 }
 
-static void
-writer_fail(struct writer *w, const char *what, int err)
-{
-	struct qstate	*q = &w->q;
-
-	q->query[0] = '\0';	/* no query to ask again */
-	q->len = 0;
-	miss(q, 0, 0, -1, NULL, "%s: %s", what,
-	     err ? strerror(err) : "succeeded");
-}
+/* Why a writer stops: what went wrong (NULL: nothing) and the errno. */
+struct wfail {
+	const char	*what;
+	int		err;		/* 0: the write succeeded */
+};
 
 /*
  * One write for @n slots: new records into absent slots (@ins), or the
- * present records out; after an insert, maybe ask for one of the new
- * records at once, as stress.sh does.  False on a failure (reported).
+ * present records out.  After an insert, *@check (if given) is one of
+ * the new records, picked at random.  False on a failure (in *@f).
  */
 static bool
 do_batch(struct writer *w, const uint32_t *slots, size_t n, bool ins,
-		bool self_check)
+		struct rec *check, struct wfail *f)
 {
 	struct tree	*t = w->t;
 	struct rec	recs[64] = { { 0 } };
@@ -1527,27 +1532,23 @@ do_batch(struct writer *w, const uint32_t *slots, size_t n, bool ins,
 	err = logged_write(w, ins ? w->ins_fd : w->del_fd, ins, buf, len,
 			   slots, recs, n);
 	if (err) {
-		writer_fail(w, ins ? "an insert write" : "a delete write", err);
+		f->what = ins ? "an insert write" : "a delete write";
+		f->err = err;
 		return false;
 	}
-	if (ins && self_check && n) {
-		const struct rec *r = &recs[rnd_below(&w->q.rng, n)];
-		uint32_t	b = rnd_below(&w->q.rng, 2) ? r->start :
-				    r->start + r->len - 1;
-
-		cnt_add(&t->c.self_checks, 1);
-		return query_check(&w->q, b, b);
-	}
+	if (check && n)
+		*check = recs[rnd_below(&w->q.rng, n)];
 	return true;
 }
 
 /*
  * A write that must fail and change nothing: new records for absent
  * slots with a duplicate of a present one among them (EEXIST), or
- * present records to delete with one that is not there (ENOENT).
+ * present records to delete with one that is not there (ENOENT).  False
+ * if it did not fail so (in *@f).
  */
 static bool
-do_refused(struct writer *w, bool ins)
+do_refused(struct writer *w, bool ins, struct wfail *f)
 {
 	struct tree	*t = w->t;
 	uint32_t	slots[16], bad;
@@ -1587,25 +1588,33 @@ do_refused(struct writer *w, bool ins)
 	}
 	got = write(ins ? w->ins_fd : w->del_fd, buf, len);
 	if (got >= 0 || errno != want) {
-		char	what[128];
-
-		snprintf(what, sizeof(what), "a %s write that must fail with "
-			 "%s", ins ? "insert" : "delete", strerror(want));
-		writer_fail(w, what, got >= 0 ? 0 : errno);
+		f->what = ins ? "an insert write that must fail with EEXIST" :
+			  "a delete write that must fail with ENOENT";
+		f->err = got >= 0 ? 0 : errno;
 		return false;
 	}
 	cnt_add(&t->c.refused, 1);
 	return true;
 }
 
+/*
+ * One writer: random operations on its slots until the run stops.  Each
+ * operation holds the tree's pause lock for reading (the reloader takes
+ * it for writing, so that no write of ours is under way during a load).
+ * After a quarter of its inserts it asks for one of the new records at
+ * once, as stress.sh does: it must be there.
+ */
 static void *
 writer_main(void *arg)
 {
 	struct writer	*w = arg;
+	struct tree	*t = w->t;
 	uint32_t	slots[64];
+	struct rec	check;
+	struct wfail	f = { NULL, 0 };
 	size_t		n, max;
 	unsigned int	op;
-	bool		ok = true;
+	bool		ok = true, ask_it;
 
 	while (ok && !stopping()) {
 		/*
@@ -1617,24 +1626,147 @@ writer_main(void *arg)
 		 */
 		op = rnd_below(&w->q.rng, 100);
 		max = op >= 87 ? 1 : rnd_below(&w->q.rng, 3) ? 8 : 64;
+		ask_it = false;
+		pthread_rwlock_rdlock(&t->pause);
 		if (op < 55 || op >= 87) {
 			n = pick(w, false, 1 + rnd_below(&w->q.rng, max), slots);
+			ask_it = n && rnd_below(&w->q.rng, 4) == 0;
 			if (n)
-				ok = do_batch(w, slots, n, true,
-					      rnd_below(&w->q.rng, 4) == 0);
+				ok = do_batch(w, slots, n, true, &check, &f);
 			n = pick(w, true, 1 + rnd_below(&w->q.rng, max), slots);
 			if (ok && n)
-				ok = do_batch(w, slots, n, false, false);
+				ok = do_batch(w, slots, n, false, NULL, &f);
 		} else if (op < 75) {
 			n = pick(w, true, 1 + rnd_below(&w->q.rng, max), slots);
 			if (n)
-				ok = do_batch(w, slots, n, false, false) &&
-				     do_batch(w, slots, n, true, false);
+				ok = do_batch(w, slots, n, false, NULL, &f) &&
+				     do_batch(w, slots, n, true, NULL, &f);
 		} else {
-			ok = do_refused(w, op < 82);
+			ok = do_refused(w, op < 82, &f);
+		}
+		pthread_rwlock_unlock(&t->pause);
+		if (ok && ask_it) {
+			uint32_t	b = rnd_below(&w->q.rng, 2) ? check.start :
+					    check.start + check.len - 1;
+
+			cnt_add(&t->c.self_checks, 1);
+			ok = query_check(&w->q, b, b);
 		}
 	}
+	if (f.what) {
+		w->q.query[0] = '\0';	/* no query to ask again */
+		w->q.len = 0;
+		miss(&w->q, 0, 0, -1, NULL, "%s: %s", f.what,
+		     f.err ? strerror(f.err) : "succeeded");
+	}
 	__atomic_fetch_sub(&writers_running, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* ---- the reloader ------------------------------------------------------ */
+
+/*
+ * Every 0.2 to 3 s, with the writers paused: a bulk load of what the
+ * slots hold, one slot in twenty changed (a new record, one removed, one
+ * added), logged like a write of every changed slot.  The daemon swaps
+ * the new btree in at the close; readers in the middle of an answer go
+ * on in the new btree from their resume key.
+ */
+static void *
+reloader_main(void *arg)
+{
+	struct tree	*t = arg;
+	uint64_t	rng = t->seed ^ 0x5e10adULL, begin, end;
+	size_t		cap = t->nslots * LINE_MAX_LEN, len, i, nch;
+	char		*buf = xrealloc(NULL, cap + 16);
+	uint32_t	*changed = xrealloc(NULL, t->nslots * sizeof(uint32_t));
+	struct rec	*old = xrealloc(NULL, t->nslots * sizeof(struct rec));
+	bool		*was = xrealloc(NULL, t->nslots * sizeof(bool));
+	const char	*what = NULL;
+	int		fd, err = 0;
+
+	while (!stopping()) {
+		uint64_t	wait = 200 + rnd_below(&rng, 2800);
+
+		for (; wait && !stopping(); wait -= wait < 50 ? wait : 50)
+			usleep(50000);
+		if (stopping())
+			break;
+		pthread_rwlock_wrlock(&t->pause);
+		len = nch = 0;
+		for (i = 0; i < t->nslots; i++) {
+			struct slot	*s = &t->slots[i];
+
+			if (rnd_below(&rng, 20) == 0) {
+				changed[nch] = i;
+				old[nch] = s->cur;
+				was[nch++] = s->present;
+				if (s->present && rnd_below(&rng, 3) == 0) {
+					s->present = false;
+				} else {
+					slot_variant(t, s, &rng, &s->cur);
+					s->present = true;
+				}
+			}
+			if (s->present)
+				len += rec_format(t->type, &s->cur, buf + len);
+		}
+		if (!len)	/* a load of nothing must still empty it */
+			len = sprintf(buf, "# no records\n");
+		begin = now_ns();
+		/* Events first, as a writer logs before its write. */
+		for (i = 0; i < nch; i++) {
+			struct slot	*s = &t->slots[changed[i]];
+			struct writer	*w = &t->writers[s->writer];
+
+			pthread_mutex_lock(&w->lock);
+			if (was[i])
+				ev_push(s, false, &old[i], begin);
+			if (s->present)
+				ev_push(s, true, &s->cur, begin);
+			pthread_mutex_unlock(&w->lock);
+		}
+		fd = open(t->path_load, O_WRONLY);
+		if (fd < 0) {
+			what = "open load";
+			err = errno;
+		} else {
+			if (write(fd, buf, len) != (ssize_t)len) {
+				what = "a write to load";
+				err = errno;
+			}
+			if (close(fd) && !what) {
+				what = "closing load (the bulk load)";
+				err = errno;
+			}
+		}
+		end = now_ns();
+		for (i = 0; i < nch && !what; i++) {
+			struct slot	*s = &t->slots[changed[i]];
+			struct writer	*w = &t->writers[s->writer];
+			uint64_t	k;
+
+			pthread_mutex_lock(&w->lock);
+			for (k = s->nev - (was[i] && s->present ? 2 : 1);
+			     k < s->nev; k++)
+				s->ring[k % SLOT_EVENTS].end = end;
+			pthread_mutex_unlock(&w->lock);
+		}
+		pthread_rwlock_unlock(&t->pause);
+		if (what) {
+			struct qstate	q = { .t = t, .who = "reloader",
+					      .fd = -1 };
+
+			miss(&q, 0, 0, -1, NULL, "%s: %s", what, strerror(err));
+			break;
+		}
+		cnt_add(&t->c.loads, 1);
+		cnt_add(&t->c.load_changes, nch);
+	}
+	free(was);
+	free(old);
+	free(changed);
+	free(buf);
 	return NULL;
 }
 
@@ -1855,6 +1987,17 @@ tree_setup(struct tree *t, unsigned int nw, unsigned int nr, uint64_t *rng)
 		die("setting %s to %s: %s", path, tname, strerror(-error));
 	t->nwriters = nw;
 	t->nreaders = nr;
+	t->seed = rnd(rng);
+	{
+		pthread_rwlockattr_t	attr;
+
+		/* The reloader must get its turn between the writers. */
+		pthread_rwlockattr_init(&attr);
+		pthread_rwlockattr_setkind_np(&attr,
+				PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&t->pause, &attr);
+		pthread_rwlockattr_destroy(&attr);
+	}
 	slots_init(t, rng);
 	t->writers = calloc(nw, sizeof(*t->writers));
 	t->readers = calloc(nr, sizeof(*t->readers));
@@ -1911,12 +2054,14 @@ summary(struct tree *t, double secs)
 	       " records inserted, %" PRIu64 " deleted), %" PRIu64
 	       " refused as they must be; %" PRIu64 " half-read answers "
 	       "replaced, %" PRIu64 " reopens; %" PRIu64
-	       " uncertain records; %.0f s\n",
+	       " uncertain records; %" PRIu64 " bulk loads (%" PRIu64
+	       " slots changed by them); %.0f s\n",
 	       t->dir, t->type == T_RMAP ? "rmap" : "refcount", c->answers,
 	       c->self_checks, c->doubles, c->records, c->required,
 	       (double)c->bytes / 1048576,
 	       c->reads, c->windows, c->writes, c->inserted, c->deleted,
-	       c->refused, c->abandoned, c->reopen, c->uncertain, secs);
+	       c->refused, c->abandoned, c->reopen, c->uncertain, c->loads,
+	       c->load_changes, secs);
 }
 
 static int
@@ -2029,6 +2174,9 @@ main(int argc, char **argv)
 			if (pthread_create(&trees[i].readers[j].thread, NULL,
 					   reader_main, &trees[i].readers[j]))
 				die("pthread_create failed");
+		if (pthread_create(&trees[i].reloader, NULL, reloader_main,
+				   &trees[i]))
+			die("pthread_create failed");
 	}
 	while (!stopping() && now_ns() - start < secs * 1e9)
 		usleep(50000);
@@ -2038,6 +2186,7 @@ main(int argc, char **argv)
 			pthread_join(trees[i].writers[j].thread, NULL);
 		for (j = 0; j < nr; j++)
 			pthread_join(trees[i].readers[j].thread, NULL);
+		pthread_join(trees[i].reloader, NULL);
 	}
 	for (i = 0; i < ntrees; i++) {
 		summary(&trees[i], (now_ns() - start) / 1e9);
@@ -2049,10 +2198,11 @@ main(int argc, char **argv)
 
 		printf("xfbt_ranges: totals %s answers %" PRIu64 " records %"
 		       PRIu64 " required %" PRIu64 " windows %" PRIu64
-		       " reads %" PRIu64 " writes %" PRIu64 " misses %u\n",
+		       " reads %" PRIu64 " writes %" PRIu64 " loads %" PRIu64
+		       " misses %u\n",
 		       trees[i].type == T_RMAP ? "rmap" : "refcount",
 		       c->answers, c->records, c->required, c->windows,
-		       c->reads, c->writes, nmisses);
+		       c->reads, c->writes, c->loads, nmisses);
 	}
 	if (nmisses) {
 		printf("xfbt_ranges: %u wrong answer(s)%s%s\n", nmisses,
