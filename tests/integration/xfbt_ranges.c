@@ -1442,21 +1442,21 @@ logged_write(struct writer *w, int fd, bool ins, const char *buf,
 	struct tree	*t = w->t;
 	struct event	*evs[64];
 	ssize_t		r;
-	uint64_t	end;
+	uint64_t	now;
 	size_t		i;
 
 	pthread_mutex_lock(&w->lock);
-	end = now_ns();		/* the begin time */
+	now = now_ns();
 	for (i = 0; i < n; i++)
-		evs[i] = ev_push(&t->slots[slots[i]], ins, &recs[i], end);
+		evs[i] = ev_push(&t->slots[slots[i]], ins, &recs[i], now);
 	pthread_mutex_unlock(&w->lock);
 	r = write(fd, buf, len);
 	if (r != (ssize_t)len)
 		return r < 0 ? errno : EIO;
 	pthread_mutex_lock(&w->lock);
-	end = now_ns();
+	now = now_ns();
 	for (i = 0; i < n; i++)
-		evs[i]->end = end;
+		evs[i]->end = now;
 	pthread_mutex_unlock(&w->lock);
 	cnt_add(&t->c.writes, 1);
 	cnt_add(ins ? &t->c.inserted : &t->c.deleted, n);
