@@ -168,7 +168,8 @@ RANGES=${XFBT_RANGES:-$(dirname "$XFBTREEFS")/../tests/integration/xfbt_ranges}
 if [ ! -x "$RANGES" ]; then
 	RANGES=$TMP/xfbt_ranges
 	"${CC:-cc}" -O2 -g -pthread -Wall -o "$RANGES" \
-		"$src/tests/integration/xfbt_ranges.c" ||
+		"$src/tests/integration/xfbt_ranges.c" \
+		"$src/tests/integration/xfbt_ranges_rec.c" ||
 		{ echo "stress.sh: cannot build xfbt_ranges" >&2; rm -rf "$TMP"; exit 1; }
 fi
 LOG=$TMP/daemon.log
