@@ -3,17 +3,24 @@
 #
 # stress.sh: a bounded stress run against a mount of its own.
 #
-# Usage: scripts/stress.sh [-t SECONDS] [-s SIZE] [-n RECORDS] [-m MOUNTPOINT] [--soak]
+# Usage: scripts/stress.sh [-t SECONDS] [-s SIZE] [-n RECORDS] [-b BLOCKSIZE]
+#                          [-m MOUNTPOINT] [--soak | --ranges]
 #   -t SECONDS   how long to run (default 60)
 #   -s SIZE      fio's file size per job, as fio takes it (default 8m)
 #   -n RECORDS   the largest bulk load (default 100000)
+#   -b BLOCKSIZE the mount's block size (default: the page size; 512
+#                with --ranges)
 #   -m MOUNTPOINT  mount there, an empty directory (default: a new
 #                directory under $TMPDIR or /tmp)
 #   --soak       the memory soak instead (described below)
+#   --ranges     only the range-answer checker, for long runs (below)
 # Environment:
 #   XFBTREEFS    the daemon to run (default: build it in build-stress)
 #   XFBT_DECODE  xfbt-decode, to decode the pages read (default: next to
 #                the daemon's build tree, if there)
+#   XFBT_RANGES  the range-answer checker, tests/integration/xfbt_ranges
+#                (default: next to the daemon's build tree, else built
+#                here with cc)
 #   XFB_STRESS_SEED  seed of the generated records (default: random)
 #
 # The stress run mounts xfbtreefs with a daemon of its own and, in
@@ -41,7 +48,15 @@
 #              with EEXIST and change nothing); after each, `records` must
 #              equal the sorted input; a reader checks meanwhile that the
 #              records every input shares are always there;
-#   checker    reads `check` of every btree every 3 s: exactly "ok".
+#   checker    reads `check` of every btree every 3 s: exactly "ok";
+#   ranges     xfbt_ranges on an rmap and a refcount btree of their own:
+#              writers churn overlapping extents and log when each write
+#              began and ended, a reloader bulk loads what they hold
+#              every few seconds, readers read `range` answers in small
+#              reads (so each answer resumes many times), and every
+#              answer must hold exactly what was there throughout the
+#              read, in key order, and nothing that was never there
+#              (the checker's header comment says it all).
 #
 # Every second it checks that the daemon is alive and mounted; it samples
 # the daemon's VmRSS.  At the end the writers' btrees must hold exactly the
@@ -51,7 +66,18 @@
 # that died or hung, a daemon exit status other than 0 after the unmount,
 # or a sanitizer report in its log.  After a failure it checks every
 # btree once more and keeps its temporary directory (the daemon's log, the
-# workers' last batches, a wrong lookup answer) and says where.
+# workers' last batches) and says where.  A wrong lookup answer also
+# keeps, in a miss.* directory there: the query, the answer, the same
+# query asked again at once, check, stats, records, errors and the
+# pages (every page of a small btree, else the nodes and the leaves
+# around the record that was missed), decoded with xfbt-decode;
+# xfbt_ranges keeps the same in ranges-miss.N/.
+#
+# --ranges: only the ranges worker, with more records (40,000 slots per
+# btree, three writers and three readers each), on a mount of 512-byte
+# blocks by default (deep trees, many splits and joins), a new pair of
+# btrees every 10 minutes: long runs to catch a rare miss.  The summary
+# says how many answers and records were checked.
 #
 # --soak: for the time given, rounds of: make four btrees, bulk load them
 # (RECORDS records each), write one's `data` with fio, insert into
@@ -87,13 +113,17 @@ SIZE=8m
 NREC=100000
 MNT=
 SOAK=false
+RANGES_ONLY=false
+BLOCKSIZE=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-t) DURATION=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
 	-s) SIZE=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
 	-n) NREC=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+	-b) BLOCKSIZE=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
 	-m) MNT=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
 	--soak) SOAK=true; shift ;;
+	--ranges) RANGES_ONLY=true; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "stress.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
 	esac
@@ -104,6 +134,11 @@ done
 	{ echo "stress.sh: -s takes a size such as 8m" >&2; exit 2; }
 { [[ $NREC =~ ^[0-9]+$ ]] && [ "$NREC" -ge 1000 ]; } ||
 	{ echo "stress.sh: -n takes a number of records, at least 1000" >&2; exit 2; }
+! $SOAK || ! $RANGES_ONLY ||
+	{ echo "stress.sh: --soak or --ranges, not both" >&2; exit 2; }
+! $RANGES_ONLY || BLOCKSIZE=${BLOCKSIZE:-512}
+[ -z "$BLOCKSIZE" ] || [[ $BLOCKSIZE =~ ^[0-9]+$ ]] ||
+	{ echo "stress.sh: -b takes a block size in bytes" >&2; exit 2; }
 
 # ---- the daemon ---------------------------------------------------------
 
@@ -128,6 +163,15 @@ DECODE=${XFBT_DECODE:-$(dirname "$XFBTREEFS")/../tools/xfbt-decode}
 SEED=${XFB_STRESS_SEED:-$((RANDOM * 32768 + RANDOM))}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/xfbt-stress.XXXXXX") || exit 1
+# The range-answer checker: given, next to the daemon, or built here.
+RANGES=${XFBT_RANGES:-$(dirname "$XFBTREEFS")/../tests/integration/xfbt_ranges}
+if [ ! -x "$RANGES" ]; then
+	RANGES=$TMP/xfbt_ranges
+	"${CC:-cc}" -O2 -g -pthread -Wall -o "$RANGES" \
+		"$src/tests/integration/xfbt_ranges.c" \
+		"$src/tests/integration/xfbt_ranges_rec.c" ||
+		{ echo "stress.sh: cannot build xfbt_ranges" >&2; rm -rf "$TMP"; exit 1; }
+fi
 LOG=$TMP/daemon.log
 STOP=$TMP/stop
 FAILS=$TMP/failures
@@ -284,7 +328,8 @@ cleanup()
 	if grep -q " $TMP/" /proc/mounts; then
 		echo "stress.sh: leaving $TMP: still mounted" >&2
 	elif [ "$status" -ne 0 ] && [ "$status" -ne 130 ] && [ "$status" -ne 143 ]; then
-		rm -f "$TMP"/load.* "$TMP"/kv.* "$TMP"/rmap.* "$TMP"/refc.*
+		rm -f "$TMP"/load.* "$TMP"/kv.* "$TMP"/rmap.* "$TMP"/refc.* \
+			"$TMP"/xfbt_ranges
 		echo "stress.sh: the daemon's log and the workers' files are in $TMP" >&2
 	else
 		rm -rf --one-file-system "$TMP"
@@ -298,10 +343,11 @@ trap 'exit 143' TERM
 mountpoint -q "$MNT" 2>/dev/null && { echo "stress.sh: $MNT is a mount point already" >&2; exit 1; }
 [ -z "$(ls -A "$MNT")" ] || { echo "stress.sh: $MNT is not empty" >&2; exit 1; }
 : >"$FAILS"
-"$XFBTREEFS" -f "$MNT" >>"$LOG" 2>&1 &
+"$XFBTREEFS" -f ${BLOCKSIZE:+-o "blocksize=$BLOCKSIZE"} "$MNT" >>"$LOG" 2>&1 &
 DPID=$!
 echo "stress.sh: $XFBTREEFS (PID $DPID) on $MNT, $DURATION s, fio size $SIZE," \
-	"loads up to $NREC records, seed $SEED$($SOAK && echo ", soak")"
+	"loads up to $NREC records, seed $SEED${BLOCKSIZE:+, blocksize $BLOCKSIZE}$(
+	$SOAK && echo ", soak"; $RANGES_ONLY && echo ", ranges only")"
 for ((i = 0; i < 100; i++)); do
 	is_mounted && break
 	kill -0 "$DPID" 2>/dev/null || { wait "$DPID"; DPID=; fail "the daemon exited before mounting"; }
@@ -368,22 +414,74 @@ expect_lookup()
 
 	got=$(lookup "$1" "$2") || exit 1
 	[ "$got" = "$3" ] ||
-		fail "lookup '$2' on ${1#"$MNT"/}: got '$(head -c 200 <<<"$got" | tr '\n' '|')', expected '$(head -c 200 <<<"$3" | tr '\n' '|')'; $(again "$1" "$2" "$3")"
+		fail "lookup '$2' on ${1#"$MNT"/}: got '$(head -c 200 <<<"$got" | tr '\n' '|')', expected '$(head -c 200 <<<"$3" | tr '\n' '|')'; $(keep_miss "$1" "$2" "$got" "$3" exact)"
 }
 
-# again DIR QUERY WANT: after a wrong answer, ask again and check the
-# btree at once, to tell a passing race from lasting damage.
-again()
+# answer_right GOT WANT exact|has: GOT is WANT, or GOT holds WANT's line.
+answer_right()
 {
-	local got
+	if [ "$3" = exact ]; then
+		[ "$1" = "$2" ]
+	else
+		grep -qxF "$2" <<<"$1"
+	fi
+}
 
-	got=$(lookup "$1" "$2")
-	if [ "$got" = "$3" ]; then
+# keep_miss DIR QUERY GOT WANT exact|has: after a wrong answer GOT (WANT
+# was expected, or a line WANT in it), ask again and check the btree at
+# once, to tell a passing race from lasting damage, and keep in a new
+# $TMP/miss.* what may explain it: the query, the answer, the second
+# try, check, stats, records, errors and the pages (all of a small
+# btree, else the nodes and the leaves around WANT's first record),
+# decoded.  Prints what the second try and check said, and where.
+keep_miss()
+{
+	local d=$1 q=$2 got=$3 want=$4 how=$5 out again
+
+	out=$(mktemp -d "$TMP/miss.XXXXXX")
+	printf '%s\n' "$q" >"$out/query.txt"
+	printf '%s\n' "$got" >"$out/answer.txt"
+	printf '%s\n' "$want" >"$out/want.txt"
+	again=$(lookup "$d" "$q")
+	printf '%s\n' "$again" >"$out/again.txt"
+	"$RANGES" dump "$d" "$out" ${want:+"$(head -n 1 <<<"$want")"} \
+		>"$out/dump.log" 2>&1
+	decode_pages "$out/pages"
+	if answer_right "$again" "$want" "$how"; then
 		echo -n "asked again: right this time"
 	else
 		echo -n "asked again: wrong again"
 	fi
-	echo -n "; check now: $(head -n 3 "$1/check" | tr '\n' '|')"
+	echo -n "; check now: $(head -n 3 "$out/check.txt" | tr '\n' '|'); kept in $out"
+}
+
+# decode_pages DIR...: xfbt-decode's text beside every page kept in DIRs.
+decode_pages()
+{
+	local d p
+
+	[ -n "$DECODE" ] || return 0
+	for d in "$@"; do
+		for p in "$d"/*; do
+			[ -f "$p" ] && [[ $p != *.txt ]] &&
+				"$DECODE" "$p" >"$p.txt" 2>&1
+		done
+	done
+	return 0
+}
+
+# run_child NAME CMD...: run CMD where stop_workers can stop it (by PID);
+# its exit status.
+run_child()
+{
+	local name=$1 rc=0
+
+	shift
+	"$@" &
+	echo $! >"$TMP/child.$name"
+	wait $! || rc=$?
+	rm -f "$TMP/child.$name"
+	return "$rc"
 }
 
 # counters NAME KEY=VALUE...: what a worker did so far (for the summary).
@@ -404,13 +502,10 @@ fio_loop()
 	WHO="fio $name"
 	shift 2
 	while running; do
-		env "$@" XFB_SIZE="$SIZE" fio --output-format=terse \
-			--output="$out.out" "$src/scripts/fio/$job" \
-			>"$out.err" 2>&1 &
-		echo $! >"$TMP/child.$name"
 		rc=0
-		wait $! || rc=$?
-		rm -f "$TMP/child.$name"
+		run_child "$name" env "$@" XFB_SIZE="$SIZE" fio \
+			--output-format=terse --output="$out.out" \
+			"$src/scripts/fio/$job" >"$out.err" 2>&1 || rc=$?
 		[ ! -e "$STOP" ] || [ "$rc" -eq 0 ] || break
 		if [ "$rc" -ne 0 ]; then
 			cp "$out.out" "$TMP/fio-failed.$name.out" 2>/dev/null
@@ -490,7 +585,7 @@ kv_writer()
 # plus a special owner's extent.
 rmap_writer()
 {
-	local d=$1 w=$2 i=0 b=$TMP/rmap.$2 owner s c rec got ins=0 del=0 look=0 experr=0
+	local d=$1 w=$2 i=0 b=$TMP/rmap.$2 owner s c rec got q ins=0 del=0 look=0 experr=0
 	WHO="rmap writer $w"
 	: >"$TMP/keep.rmap.$w"
 	while running; do
@@ -523,17 +618,10 @@ rmap_writer()
 		done
 		rec=$(sed -n 6p "$b.all")
 		read -r s c _ <<<"$rec"
-		got=$(lookup "$d" "range $((s + c - 1)) $((s + c - 1))") || exit 1
-		if ! grep -qxF "$rec" <<<"$got"; then
-			echo "$got" >"$TMP/range-miss.answer"
-			cp "$d/records" "$TMP/range-miss.records"
-			fail "range $((s + c - 1)) $((s + c - 1)) misses '$rec' (answer: '$(head -c 200 <<<"$got" | tr '\n' '|')'); $(
-				if lookup "$d" "range $((s + c - 1)) $((s + c - 1))" | grep -qxF "$rec"; then
-					echo -n "asked again: found"
-				else
-					echo -n "asked again: still missing"
-				fi); check now: $(head -n 3 "$d/check" | tr '\n' '|')"
-		fi
+		q="range $((s + c - 1)) $((s + c - 1))"
+		got=$(lookup "$d" "$q") || exit 1
+		answer_right "$got" "$rec" has ||
+			fail "$q misses '$rec' (answer: '$(head -c 200 <<<"$got" | tr '\n' '|')'); $(keep_miss "$d" "$q" "$got" "$rec" has)"
 		look=$((look + 5))
 
 		# Refused: a duplicate (after a new record), a bmbt with an
@@ -802,6 +890,50 @@ checker()
 	done
 }
 
+# ---- ranges -------------------------------------------------------------
+
+# ranges_loop PER SLOTS NW NR: xfbt_ranges runs of up to PER seconds, each
+# on a new rmap and refcount btree pair with SLOTS slots, NW writers and
+# NR readers per btree, until the time is up; their totals added up.
+ranges_loop()
+{
+	local per=$1 slots=$2 nw=$3 nr=$4 n=0 left rc out keep d line
+	local -A tot=()
+	WHO="ranges"
+	while running; do
+		left=$((DEADLINE - SECONDS))
+		[ "$left" -le "$per" ] || left=$per
+		[ "$left" -ge 3 ] || break
+		n=$((n + 1))
+		d=$MNT/ranges$n
+		keep=$TMP/ranges-miss.$n
+		out=$TMP/ranges.$n.out
+		mkdir "$d.rmap" "$d.refcount" || fail "mkdir ranges$n.*"
+		rc=0
+		run_child ranges "$RANGES" -t "$left" -n "$slots" -w "$nw" \
+			-r "$nr" -s "$((SEED + n))" -k "$keep" "rmap:$d.rmap" \
+			"refcount:$d.refcount" >"$out" 2>&1 || rc=$?
+		[ ! -e "$STOP" ] || [ "$rc" -eq 0 ] || break
+		if [ "$rc" -ne 0 ]; then
+			decode_pages "$keep"/miss.*/pages
+			fail "xfbt_ranges run $n exited $rc: $(grep -m 4 -e MISS -e differ -e 'check says' -e 'xfbt_ranges: [a-z]' "$out" | cut -c1-300 | tr '\n' '|') (all of it in $out; kept in $keep)"
+		fi
+		# "xfbt_ranges: totals TYPE answers N records N ...": add up.
+		while read -r _ _ _ line; do
+			set -- $line
+			while [ $# -ge 2 ]; do
+				tot[$1]=$(( ${tot[$1]:-0} + $2 ))
+				shift 2
+			done
+		done < <(grep '^xfbt_ranges: totals ' "$out")
+		rmdir "$d.rmap" "$d.refcount" || fail "rmdir ranges$n.*"
+		counters ranges "runs=$n" "answers=${tot[answers]:-0}" \
+			"records=${tot[records]:-0}" "required=${tot[required]:-0}" \
+			"windows=${tot[windows]:-0}" "reads=${tot[reads]:-0}" \
+			"writes=${tot[writes]:-0}" "loads=${tot[loads]:-0}"
+	done
+}
+
 # ---- soak ---------------------------------------------------------------
 
 soak()
@@ -894,6 +1026,9 @@ spawn()
 if $SOAK; then
 	spawn soak soak
 	BTREES=()
+elif $RANGES_ONLY; then
+	spawn ranges ranges_loop 600 40000 3 3
+	BTREES=()
 else
 	BTREES=(kv rmap refcount load fio-rw fio-seq fio-rrw fio-m0 fio-m1 fio-m2 fio-shared)
 	for d in "${BTREES[@]}"; do
@@ -923,6 +1058,7 @@ else
 	spawn "pages reader 1" pages_reader a "$MNT/kv" "$MNT/rmap" "$MNT/refcount"
 	spawn "pages reader 2" pages_reader b "$MNT/load" "$MNT/fio-rw" "$MNT/fio-shared"
 	spawn "checker" checker "${BTREES[@]}"
+	spawn ranges ranges_loop "$DURATION" 10000 2 2
 fi
 
 # Watch: the daemon alive and mounted, failures, memory.
@@ -993,9 +1129,9 @@ final_check()
 		[ "$got" = ok ] || fail "final check of $t: $(head -n 3 <<<"$got" | tr '\n' '|')"
 	done
 }
-if [ ! -s "$FAILS" ] && ! $SOAK; then
+if [ ! -s "$FAILS" ] && [ "${#BTREES[@]}" -gt 0 ]; then
 	(final_check)
-elif [ -z "$DIED" ] && ! $SOAK; then
+elif [ -z "$DIED" ] && [ "${#BTREES[@]}" -gt 0 ]; then
 	# After a failure: is any btree damaged now?
 	for t in "${BTREES[@]}"; do
 		got=$(timeout 120 cat "$MNT/$t/check" 2>&1)
@@ -1026,7 +1162,12 @@ mib()
 echo
 echo "==== stress summary ===="
 echo "duration: ${ELAPSED} s ($DURATION s asked), seed $SEED, fio size $SIZE"
-if ! $SOAK; then
+if [ -e "$TMP/count.ranges" ]; then
+	echo "ranges: $(val ranges runs) run(s) of xfbt_ranges, $(val ranges answers) range answers checked ($(val ranges windows) answer windows resumed, $(val ranges reads) reads), $(val ranges records) records in them checked, $(val ranges required) of them there throughout their read and found; $(val ranges writes) writes, $(val ranges loads) bulk loads"
+fi
+if $RANGES_ONLY; then
+	:
+elif ! $SOAK; then
 	tw=0 tr=0
 	for f in rw seq rrw multi; do
 		[ -e "$TMP/count.$f" ] || continue
