@@ -61,7 +61,7 @@ run()
 	_mount "$@"
 	mkdir "$MNT/rmap" "$MNT/refcount"
 	echo "== $name: $secs s, seed $seed"
-	if ! "$XFBT_RANGES" -t "$secs" -n "$nslots" -s "$seed" \
+	if ! XFBT_RANGES_RELOAD=0 "$XFBT_RANGES" -t "$secs" -n "$nslots" -s "$seed" \
 			-k "$keep/$name" "rmap:$MNT/rmap" \
 			"refcount:$MNT/refcount"; then
 		decode "$keep/$name"
