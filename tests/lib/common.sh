@@ -171,8 +171,8 @@ _xfbt_show_log()
 {
 	if [ -s "$_XFBT_LOG" ] && [ -z "${_XFBT_LOG_SHOWN:-}" ]; then
 		_XFBT_LOG_SHOWN=1
-		echo "---- daemon log (last 60 lines) ----" >&2
-		tail -n 60 "$_XFBT_LOG" >&2
+		echo "---- daemon log (last 150 lines) ----" >&2
+		tail -n 150 "$_XFBT_LOG" >&2
 		echo "------------------------------------" >&2
 	fi
 }
@@ -236,6 +236,7 @@ _xfbt_umount()
 	done
 	if kill -0 "$pid" 2>/dev/null; then
 		problem="daemon $pid still running 10 s after unmount"
+		_xfbt_dump_threads "$pid" >>"$_XFBT_LOG" 2>&1
 		kill -TERM "$pid" 2>/dev/null || true
 		sleep 2
 		kill -KILL "$pid" 2>/dev/null || true
@@ -259,6 +260,27 @@ _xfbt_umount()
 		echo "FAIL: $problem" >&2
 		return 1
 	fi
+}
+
+# Where a daemon that will not exit is waiting: each thread's state,
+# wait channel and kernel stack, and the FUSE connections' waiting counts.
+_xfbt_dump_threads()
+{
+	local t c
+
+	echo "---- daemon $1 did not exit: its threads ----"
+	for t in /proc/"$1"/task/*; do
+		echo "thread ${t##*/}: $(cat "$t/comm" "$t/wchan" 2>&1 || true)"
+		grep '^State:' "$t/status" 2>&1 || true
+		sed 's/^/    /' "$t/stack" 2>&1 || true
+	done
+	for c in /sys/fs/fuse/connections/*; do
+		if [ -e "$c/waiting" ]; then
+			echo "fuse connection ${c##*/}: waiting $(cat "$c/waiting")"
+		fi
+	done
+	grep -F " $MNT " /proc/mounts || echo "$MNT is not mounted"
+	echo "--------------------------------------------"
 }
 
 _umount()
