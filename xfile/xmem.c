@@ -174,8 +174,9 @@ xmem_array_grow(struct xmem_array *a, size_t need)
 	return 0;
 }
 
+/* xmem_array_reserve() when the room is not there already. */
 int
-xmem_array_reserve(struct xmem_array *a, size_t more)
+xmem_array_reserve_slow(struct xmem_array *a, size_t more)
 {
 	ASSERT(a->elsize > 0);
 	if (a->len + more < a->len)

@@ -155,7 +155,15 @@ void xmem_array_release(struct xmem_array *a);
  * Make room for @more elements past len, so that the next @more pushes
  * cannot fail.  0 or -ENOMEM (then nothing changed).
  */
-int xmem_array_reserve(struct xmem_array *a, size_t more);
+int xmem_array_reserve_slow(struct xmem_array *a, size_t more);
+static inline int
+xmem_array_reserve(struct xmem_array *a, size_t more)
+{
+	/* The room is usually there: no call on the hot paths. */
+	if (more <= a->cap - a->len)
+		return 0;
+	return xmem_array_reserve_slow(a, more);
+}
 /* Append a copy of the element at @elem.  0 or -ENOMEM. */
 int xmem_array_push(struct xmem_array *a, const void *elem);
 /*
