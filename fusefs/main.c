@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fuse.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -428,6 +429,61 @@ xfbfs_loop_mt(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
 	return ret;
 }
 
+/*
+ * libfuse 3.14 keeps an INTERRUPT that arrives after its request was
+ * answered on a list of its own, and takes one off that list each time a
+ * later request comes in; fuse_session_destroy() never frees what is left.
+ * A client killed while its last request was in flight (a process that
+ * exits with fds open on the mount sends FLUSH, then INTERRUPT) so leaves
+ * one request behind at every unmount that follows it.  Feed the session
+ * requests of our own until one of them finds the list empty: each is a
+ * BMAP, which libfuse answers itself (ENOSYS: we have no bmap), so none
+ * reaches our handlers.  The replies go to a pipe put in place of the
+ * FUSE device for the while, one 16-byte header for our BMAP and another
+ * before it when a left-over INTERRUPT was taken off the list and answered.
+ */
+static void
+xfbfs_drain_interrupts(struct fuse_session *se)
+{
+	struct {
+		struct fuse_in_header	in;
+		struct fuse_bmap_in	arg;
+	} msg;
+	struct fuse_out_header	out[4];
+	struct fuse_buf		buf = { .size = sizeof(msg), .mem = &msg };
+	int			fd = fuse_session_fd(se);
+	int			saved, pipefd[2];
+	ssize_t			n;
+	unsigned int		i;
+
+	saved = dup(fd);
+	if (saved < 0)
+		return;
+	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0)
+		goto out_saved;
+	if (dup2(pipefd[1], fd) < 0)
+		goto out_pipe;
+	/* At most as many as a 64 KiB pipe holds, a pair per round. */
+	for (i = 0; i < 1024; i++) {
+		memset(&msg, 0, sizeof(msg));
+		msg.in.len = sizeof(msg);
+		msg.in.opcode = FUSE_BMAP;
+		/* Odd: never the unique of a request the kernel sent. */
+		msg.in.unique = UINT64_MAX - 2 * i;
+		msg.in.nodeid = FUSE_ROOT_ID;
+		fuse_session_process_buf(se, &buf);
+		n = read(pipefd[0], out, sizeof(out));
+		if (n <= (ssize_t)sizeof(out[0]))
+			break;
+	}
+	dup2(saved, fd);
+out_pipe:
+	close(pipefd[0]);
+	close(pipefd[1]);
+out_saved:
+	close(saved);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -522,6 +578,17 @@ main(int argc, char *argv[])
 		xfbfs_log(LOG_INFO, "signal %d: unmounting", ret);
 		ret = 0;
 	}
+	/*
+	 * ECONNABORTED is how the kernel may end the connection when the
+	 * last user of a lazily unmounted mount goes away (or when root
+	 * writes to /sys/fs/fuse/connections/N/abort); libfuse reports it
+	 * as an error, but for us it is an unmount like any other.
+	 */
+	if (ret == -ECONNABORTED) {
+		xfbfs_log(LOG_INFO, "connection ended by the kernel");
+		ret = 0;
+	}
+	xfbfs_drain_interrupts(se);
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
