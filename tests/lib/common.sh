@@ -221,7 +221,12 @@ _xfbt_umount()
 
 	[ -n "$pid" ] || return 0
 	# A test that stopped the daemon (SIGSTOP) may have failed meanwhile.
-	kill -CONT "$pid" 2>/dev/null || true
+	# Only a stopped daemon gets SIGCONT: one already on its way out may
+	# be under LeakSanitizer's tracer, whose attach SIGSTOP a SIGCONT
+	# would discard, leaving the tracer to wait for ever.
+	if grep -q '^State:[[:space:]]*T' /proc/"$pid"/status 2>/dev/null; then
+		kill -CONT "$pid" 2>/dev/null || true
+	fi
 	_xfbt_stop_bg
 	if _xfbt_is_mounted "$MNT"; then
 		if ! fusermount3 -u "$MNT" 2>>"$_XFBT_LOG"; then
@@ -263,7 +268,8 @@ _xfbt_umount()
 }
 
 # Where a daemon that will not exit is waiting: each thread's state,
-# wait channel and kernel stack, and the FUSE connections' waiting counts.
+# wait channel and kernel stack, the FUSE connections' waiting counts,
+# and (where gdb is installed) every thread's user stack.
 _xfbt_dump_threads()
 {
 	local t c
@@ -271,7 +277,7 @@ _xfbt_dump_threads()
 	echo "---- daemon $1 did not exit: its threads ----"
 	for t in /proc/"$1"/task/*; do
 		echo "thread ${t##*/}: $(cat "$t/comm" "$t/wchan" 2>&1 || true)"
-		grep '^State:' "$t/status" 2>&1 || true
+		grep -E '^(State|TracerPid):' "$t/status" 2>&1 || true
 		sed 's/^/    /' "$t/stack" 2>&1 || true
 	done
 	for c in /sys/fs/fuse/connections/*; do
@@ -280,6 +286,16 @@ _xfbt_dump_threads()
 		fi
 	done
 	grep -F " $MNT " /proc/mounts || echo "$MNT is not mounted"
+	# LeakSanitizer's check at exit runs under a tracer of its own.
+	c=$(awk '$1 == "TracerPid:" { print $2 }' /proc/"$1"/status 2>/dev/null)
+	if [ -n "$c" ] && [ "$c" != 0 ]; then
+		echo "traced by $c: $(cat /proc/"$c"/comm 2>&1)"
+		grep -E '^State:' /proc/"$c"/status 2>&1 || true
+		sed 's/^/    /' /proc/"$c"/stack 2>&1 || true
+	elif command -v gdb >/dev/null; then
+		timeout 60 gdb -batch -nx -p "$1" -ex "thread apply all bt" \
+			2>&1 | grep -E '^(Thread|#|ptrace)' || true
+	fi
 	echo "--------------------------------------------"
 }
 
