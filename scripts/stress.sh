@@ -1058,9 +1058,6 @@ else
 	spawn "pages reader 1" pages_reader a "$MNT/kv" "$MNT/rmap" "$MNT/refcount"
 	spawn "pages reader 2" pages_reader b "$MNT/load" "$MNT/fio-rw" "$MNT/fio-shared"
 	spawn "checker" checker "${BTREES[@]}"
-	# No bulk loads under this run's readers: see XFBT_RANGES_RELOAD
-	# in xfbt_ranges.c (--ranges keeps them).
-	export XFBT_RANGES_RELOAD=0
 	spawn ranges ranges_loop "$DURATION" 10000 2 2
 fi
 

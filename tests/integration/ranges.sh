@@ -38,6 +38,8 @@ case ${XFB_TEST_SEED:-random} in
 random) seed=$((RANDOM * 32768 + RANDOM)) ;;
 *) seed=$XFB_TEST_SEED ;;
 esac
+# The checker's own rules first, on hand-built event logs.
+"$XFBT_RANGES" selftest || _fail "xfbt_ranges selftest"
 keep=$(mktemp -d "${TMPDIR:-/tmp}/xfbt-ranges.XXXXXX")
 
 # decode DIR: the page decoder's text beside every page kept under DIR.
@@ -61,7 +63,7 @@ run()
 	_mount "$@"
 	mkdir "$MNT/rmap" "$MNT/refcount"
 	echo "== $name: $secs s, seed $seed"
-	if ! XFBT_RANGES_RELOAD=0 "$XFBT_RANGES" -t "$secs" -n "$nslots" -s "$seed" \
+	if ! "$XFBT_RANGES" -t "$secs" -n "$nslots" -s "$seed" \
 			-k "$keep/$name" "rmap:$MNT/rmap" \
 			"refcount:$MNT/refcount"; then
 		decode "$keep/$name"
