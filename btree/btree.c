@@ -952,8 +952,8 @@ xbtree_prefetch(struct xbtree *bt, const void *key)
 }
 
 /* xbt_increment() past the end of the leaf: up, across, and down. */
-static int __attribute__((noinline))
-xbt_increment_slow(struct xbt_cur *cur, int *stat)
+int
+xbt_increment_leaf_end(struct xbt_cur *cur, int *stat)
 {
 	unsigned int	level;
 
@@ -977,17 +977,6 @@ xbt_increment_slow(struct xbt_cur *cur, int *stat)
 	cur->lv[level].slot++;
 	*stat = 1;
 	return xbt_descend_edge(cur, level, false);
-}
-
-int
-xbt_increment(struct xbt_cur *cur, int *stat)
-{
-	if (cur->lv[0].slot + 1 < cur->leaf_nrecs) {
-		cur->lv[0].slot++;
-		*stat = 1;
-		return 0;
-	}
-	return xbt_increment_slow(cur, stat);
 }
 
 int

@@ -355,11 +355,24 @@ int xbt_lookup(struct xbt_cur *cur, enum xbt_lookup dir, const void *key,
 		int *stat);
 /*
  * Step to the next / previous record.  *stat = 0 past either end.  The
- * common case (the next record is in the same leaf) costs a compare and
- * an increment; the walk up and down the tree is private to btree.c.
+ * common case of xbt_increment() (the next record is in the same leaf)
+ * is inline: a compare and an increment.  xbt_increment_leaf_end() is
+ * the rest (up, across and down the tree), out of line; call
+ * xbt_increment(), not it.
  */
-int xbt_increment(struct xbt_cur *cur, int *stat);
+int xbt_increment_leaf_end(struct xbt_cur *cur, int *stat);
 int xbt_decrement(struct xbt_cur *cur, int *stat);
+
+static inline int
+xbt_increment(struct xbt_cur *cur, int *stat)
+{
+	if (cur->lv[0].slot + 1 < cur->leaf_nrecs) {
+		cur->lv[0].slot++;
+		*stat = 1;
+		return 0;
+	}
+	return xbt_increment_leaf_end(cur, stat);
+}
 
 /*
  * Step forward @n records, as @n xbt_increment() calls would, but a leaf
