@@ -163,8 +163,15 @@ xmem_array_grow(struct xmem_array *a, size_t need)
 
 	if (need <= a->cap)
 		return 0;
-	ncap = a->cap < 8 ? 16 : a->cap * 2;
-	if (ncap < a->cap || ncap < need)
+	/*
+	 * Doubling from 16, so that capacities are powers of two: big
+	 * arrays (a transaction's log) then grow as glibc's realloc can
+	 * move by remapping, not by copying.
+	 */
+	ncap = a->cap < 16 ? 16 : a->cap;
+	while (ncap < need && ncap * 2 > ncap)
+		ncap *= 2;
+	if (ncap < need)
 		ncap = need;
 	p = xmem_realloc(a->data, ncap, a->elsize);
 	if (!p)
