@@ -58,24 +58,6 @@ xfbfs_out_reset(struct xfbfs_out *o)
 	o->eof = false;
 }
 
-int
-xfbfs_out_rec(struct xfbfs_out *o,
-		size_t (*format)(const void *rec, char *buf), const void *rec)
-{
-	struct xmem_array	*a = &o->bytes;
-	size_t			n;
-	int			error;
-
-	error = xmem_array_reserve(a, XFBFS_REC_TEXT_MAX);
-	if (error)
-		return error;
-	/* Written in the reserved room past len, then counted in. */
-	n = format(rec, xmem_array_at(a, a->len));
-	ASSERT(n <= XFBFS_REC_TEXT_MAX);
-	a->len += n;
-	return 0;
-}
-
 void
 xfbfs_out_consume(struct xfbfs_out *o, size_t n)
 {

@@ -46,9 +46,25 @@ xfbfs_out_len(const struct xfbfs_out *o)
 /*
  * Append a record's text: room for XFBFS_REC_TEXT_MAX bytes is made first,
  * so @format (a type's format_rec) writes in place.  0 or -ENOMEM.
+ * Inline: records and range answers call it once a record.
  */
-int xfbfs_out_rec(struct xfbfs_out *o,
-		size_t (*format)(const void *rec, char *buf), const void *rec);
+static inline int
+xfbfs_out_rec(struct xfbfs_out *o,
+		size_t (*format)(const void *rec, char *buf), const void *rec)
+{
+	struct xmem_array	*a = &o->bytes;
+	size_t			n;
+	int			error;
+
+	error = xmem_array_reserve(a, XFBFS_REC_TEXT_MAX);
+	if (error)
+		return error;
+	/* Written in the reserved room past len, then counted in. */
+	n = format(rec, xmem_array_at(a, a->len));
+	ASSERT(n <= XFBFS_REC_TEXT_MAX);
+	a->len += n;
+	return 0;
+}
 
 /*
  * A stream's maker: append text to its window until it holds @target

@@ -50,7 +50,7 @@ xfbfs_records_make(struct xfbfs_handle *h, struct xbtree *bt,
 	struct xbt_cur		cur;
 	uint8_t			zero[XBT_KEY_MAX] = { 0 };
 	uint8_t			key[XBT_KEY_MAX];
-	const void		*rec;
+	const void		*rec, *last = NULL;
 	int			stat, error;
 
 	ASSERT(xfbfs_rwlock_is_locked(&h->tree->lock));
@@ -67,10 +67,16 @@ xfbfs_records_make(struct xfbfs_handle *h, struct xbtree *bt,
 		error = xfbfs_out_rec(o, type->format_rec, rec);
 		if (error)
 			break;
-		/* The next chunk starts after the last key made. */
-		ops->init_key_from_rec(rh->resume, rec);
-		rh->resumed = true;
+		last = rec;
 		error = xbt_increment(&cur, &stat);
+	}
+	/*
+	 * The next chunk starts after the last key made.  @last still points
+	 * into its leaf: blocks stay mapped, and the tree lock is held.
+	 */
+	if (last) {
+		ops->init_key_from_rec(rh->resume, last);
+		rh->resumed = true;
 	}
 	if (!error && !stat)
 		o->eof = true;
