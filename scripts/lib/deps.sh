@@ -13,10 +13,11 @@ libfuse3-dev fuse3 xfslibs-dev"
 # graphviz and mawk: the README's examples (tests/integration/docs.sh)
 # draw a tree, and must work with Debian's default awk.  chromium,
 # chromium-driver and python3-selenium: html.sh drives tree.html in a
-# real (headless) browser.
+# real (headless) browser.  xfsprogs, e2fsprogs and attr: the scan
+# tests make XFS and ext4 images on loop devices and set xattrs on them.
 # shellcheck disable=SC2034
 XFB_TEST_PACKAGES="fio psmisc procps graphviz mawk chromium chromium-driver
-python3-selenium"
+python3-selenium xfsprogs e2fsprogs attr"
 # The fuzz targets (tests/fuzz): clang, its libFuzzer and sanitizer
 # runtimes, and llvm-symbolizer for readable crash reports.
 # shellcheck disable=SC2034
