@@ -121,6 +121,11 @@ check_keys()
 	done <"$3"
 }
 
+# The keys checked are every Nth record's; XFB_TEST_SCALE below 1 (the
+# sanitizer build) checks fewer, spread the same way.
+m=$(awk -v s="${XFB_TEST_SCALE:-1}" 'BEGIN { m = int(1 / s + 0.5)
+	print m < 1 ? 1 : m }')
+
 # An empty btree: the root leaf, block 1, slot 0.
 E=$MNT/empty
 mkdir "$E"
@@ -133,8 +138,8 @@ mkdir "$K"
 awk 'BEGIN { srand(7); for (i = 0; i < 4000; i++)
 	print 2 * (i * 7919 % 100003) + 2, i }' >"$K/insert"
 [ "$(_stat "$K" height)" -ge 3 ] || _fail "kv btree not deep enough"
-awk 'NR % 197 == 1 { print $1 }' "$K/records" >"$T/kv.present"
-awk 'NR % 181 == 3 { print $1 + 1 }' "$K/records" >"$T/kv.missing"
+awk -v m="$m" 'NR % (197 * m) == 1 { print $1 }' "$K/records" >"$T/kv.present"
+awk -v m="$m" 'NR % (181 * m) == 3 { print $1 + 1 }' "$K/records" >"$T/kv.missing"
 printf '%s\n' 0 1 18446744073709551615 >>"$T/kv.missing"
 check_keys "$K" kv "$T/kv.present" yes
 check_keys "$K" kv "$T/kv.missing" no
@@ -154,9 +159,9 @@ awk 'BEGIN { for (i = 0; i < 1500; i++) {
 		2 * (i % 700) f } }' >"$R/insert"
 [ "$(_stat "$R" height)" -ge 3 ] || _fail "rmap btree not deep enough"
 # Keys: STARTBLOCK OWNER OFFSET [FLAGS] (unwritten is taken and ignored).
-awk 'NR % 73 == 1 { print $1, $3, $4, $5 }' "$R/records" >"$T/rmap.present"
-awk 'NR % 83 == 2 { print $1 + 1, $3, $4 }
-     NR % 89 == 3 { print $1, $3, $4 + 1, $5 }' "$R/records" >"$T/rmap.missing"
+awk -v m="$m" 'NR % (73 * m) == 1 { print $1, $3, $4, $5 }' "$R/records" >"$T/rmap.present"
+awk -v m="$m" 'NR % (83 * m) == 2 { print $1 + 1, $3, $4 }
+     NR % (89 * m) == 3 { print $1, $3, $4 + 1, $5 }' "$R/records" >"$T/rmap.missing"
 printf '%s\n' "0 0 0" "4294967295 null 0" >>"$T/rmap.missing"
 check_keys "$R" rmap "$T/rmap.present" yes
 check_keys "$R" rmap "$T/rmap.missing" no
@@ -169,8 +174,8 @@ awk 'BEGIN { for (i = 0; i < 3000; i++)
 	if (i % 3) print 4 * i + 8, 2, 2 + i % 4; else print 4 * i + 8, 1, 1, "cow" }' \
 	>"$C/insert"
 [ "$(_stat "$C" height)" -ge 3 ] || _fail "refcount btree not deep enough"
-awk 'NR % 107 == 1 { print $1, $4 }' "$C/records" >"$T/refc.present"
-awk 'NR % 113 == 2 { print $1 + 3, $4 } NR % 127 == 5 { print $1 + 1 }' \
+awk -v m="$m" 'NR % (107 * m) == 1 { print $1, $4 }' "$C/records" >"$T/refc.present"
+awk -v m="$m" 'NR % (113 * m) == 2 { print $1 + 3, $4 } NR % (127 * m) == 5 { print $1 + 1 }' \
 	"$C/records" >"$T/refc.missing"
 printf '%s\n' 0 "2147483647 cow" "2147483647" >>"$T/refc.missing"
 check_keys "$C" refcount "$T/refc.present" yes
