@@ -359,16 +359,23 @@ xbtree_check_head(struct xbtree *bt)
 	return 0;
 }
 
-int
-xbtree_get_block_why(struct xbtree *bt, uint64_t bno, int level,
+/*
+ * Inline in its two callers below, so that xbtree_get_block() (every
+ * level of every walk) carries no reason pointer.
+ */
+static inline __attribute__((always_inline)) int
+__xbtree_get_block(struct xbtree *bt, uint64_t bno, int level,
 		struct xbt_block **blockp, const char **whyp)
 {
-	const char	*why = "pointer to the header block";
+	const char	*why;
 	void		*addr;
-	int		error = -EUCLEAN;
+	int		error;
 
-	if (bno == XBT_HEAD_BLOCK)
+	if (bno == XBT_HEAD_BLOCK) {
+		why = "pointer to the header block";
+		error = -EUCLEAN;
 		goto out_corrupt;
+	}
 	error = xbuf_get(&bt->targ, bno, xbt_verify_block_full, bt, &addr,
 			 &why);
 	if (error)
@@ -388,10 +395,17 @@ out_corrupt:
 }
 
 int
+xbtree_get_block_why(struct xbtree *bt, uint64_t bno, int level,
+		struct xbt_block **blockp, const char **whyp)
+{
+	return __xbtree_get_block(bt, bno, level, blockp, whyp);
+}
+
+int
 xbtree_get_block(struct xbtree *bt, uint64_t bno, int level,
 		struct xbt_block **blockp)
 {
-	return xbtree_get_block_why(bt, bno, level, blockp, NULL);
+	return __xbtree_get_block(bt, bno, level, blockp, NULL);
 }
 
 void
