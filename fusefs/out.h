@@ -67,6 +67,39 @@ xfbfs_out_rec(struct xfbfs_out *o,
 }
 
 /*
+ * Append the text of records @recs (@n of them, @rec_len bytes each,
+ * back to back: a leaf's run) until the window holds @target bytes or
+ * they end; returns how many were made (0 with -ENOMEM in *@errorp).
+ * Room for up to XFBFS_OUT_RUN of them is made at once, so the loop is
+ * the formatting alone; the caller steps its cursor by what was made
+ * and comes back for the rest.
+ */
+#define XFBFS_OUT_RUN	256
+static inline unsigned int
+xfbfs_out_recs(struct xfbfs_out *o,
+		size_t (*format)(const void *rec, char *buf), const void *recs,
+		unsigned int n, unsigned int rec_len, size_t target,
+		int *errorp)
+{
+	struct xmem_array	*a = &o->bytes;
+	const uint8_t		*r = recs;
+	char			*start, *p;
+	unsigned int		i;
+
+	if (n > XFBFS_OUT_RUN)
+		n = XFBFS_OUT_RUN;
+	*errorp = xmem_array_reserve(a, (size_t)n * XFBFS_REC_TEXT_MAX);
+	if (*errorp)
+		return 0;
+	start = p = xmem_array_at(a, a->len);
+	/* Each record's text is written in the room past len. */
+	for (i = 0; i < n && a->len + (size_t)(p - start) < target; i++)
+		p += format(r + (size_t)i * rec_len, p);
+	a->len += p - start;
+	return i;
+}
+
+/*
  * A stream's maker: append text to its window until it holds @target
  * bytes or the text ends (then eof), with tree->lock held for reading.  It may
  * stop past @target by less than a record (XFBFS_REC_TEXT_MAX).

@@ -50,7 +50,8 @@ xfbfs_records_make(struct xfbfs_handle *h, struct xbtree *bt,
 	struct xbt_cur		cur;
 	uint8_t			zero[XBT_KEY_MAX] = { 0 };
 	uint8_t			key[XBT_KEY_MAX];
-	const void		*rec, *last = NULL;
+	const uint8_t		*recs, *last = NULL;
+	unsigned int		n, made;
 	int			stat, error;
 
 	ASSERT(xfbfs_rwlock_is_locked(&h->tree->lock));
@@ -62,13 +63,15 @@ xfbfs_records_make(struct xfbfs_handle *h, struct xbtree *bt,
 		if (ops->cmp_keys(key, rh->resume) == 0)
 			error = xbt_increment(&cur, &stat);
 	}
+	/* A leaf's run at a time: the records from the cursor's on. */
 	while (!error && stat && xfbfs_out_len(o) < target) {
-		rec = xbt_cur_rec(&cur);
-		error = xfbfs_out_rec(o, type->format_rec, rec);
-		if (error)
+		recs = xbt_cur_leaf_recs(&cur, &n);
+		made = xfbfs_out_recs(o, type->format_rec, recs, n,
+				      ops->rec_len, target, &error);
+		if (!made)
 			break;
-		last = rec;
-		error = xbt_increment(&cur, &stat);
+		last = recs + (size_t)(made - 1) * ops->rec_len;
+		error = xbt_cur_skip(&cur, made, &stat);
 	}
 	/*
 	 * The next chunk starts after the last key made.  @last still points
