@@ -463,14 +463,14 @@ xfbfs_drain_interrupts(struct fuse_session *se)
 		goto out_saved;
 	if (dup2(pipefd[1], fd) < 0)
 		goto out_pipe;
+	memset(&msg, 0, sizeof(msg));
+	msg.in.len = sizeof(msg);
+	msg.in.opcode = FUSE_BMAP;
+	msg.in.nodeid = FUSE_ROOT_ID;
 	/* At most as many as a 64 KiB pipe holds, a pair per round. */
 	for (i = 0; i < 1024; i++) {
-		memset(&msg, 0, sizeof(msg));
-		msg.in.len = sizeof(msg);
-		msg.in.opcode = FUSE_BMAP;
 		/* Odd: never the unique of a request the kernel sent. */
 		msg.in.unique = UINT64_MAX - 2 * i;
-		msg.in.nodeid = FUSE_ROOT_ID;
 		fuse_session_process_buf(se, &buf);
 		n = read(pipefd[0], out, sizeof(out));
 		if (n <= (ssize_t)sizeof(out[0]))

@@ -44,37 +44,16 @@ xfbfs_out_len(const struct xfbfs_out *o)
 }
 
 /*
- * Append a record's text: room for XFBFS_REC_TEXT_MAX bytes is made first,
- * so @format (a type's format_rec) writes in place.  0 or -ENOMEM.
- * Inline: records and range answers call it once a record.
- */
-static inline int
-xfbfs_out_rec(struct xfbfs_out *o,
-		size_t (*format)(const void *rec, char *buf), const void *rec)
-{
-	struct xmem_array	*a = &o->bytes;
-	size_t			n;
-	int			error;
-
-	error = xmem_array_reserve(a, XFBFS_REC_TEXT_MAX);
-	if (error)
-		return error;
-	/* Written in the reserved room past len, then counted in. */
-	n = format(rec, xmem_array_at(a, a->len));
-	ASSERT(n <= XFBFS_REC_TEXT_MAX);
-	a->len += n;
-	return 0;
-}
-
-/*
  * Append the text of records @recs (@n of them, @rec_len bytes each,
  * back to back: a leaf's run) until the window holds @target bytes or
  * they end; returns how many were made (0 with -ENOMEM in *@errorp).
  * Room for up to XFBFS_OUT_RUN of them is made at once, so the loop is
- * the formatting alone; the caller steps its cursor by what was made
- * and comes back for the rest.
+ * the formatting alone: @format (a type's format_rec) writes each in
+ * place, past len.  The caller steps its cursor by what was made and
+ * comes back for the rest.
  */
 #define XFBFS_OUT_RUN	256
+
 static inline unsigned int
 xfbfs_out_recs(struct xfbfs_out *o,
 		size_t (*format)(const void *rec, char *buf), const void *recs,
@@ -83,6 +62,7 @@ xfbfs_out_recs(struct xfbfs_out *o,
 {
 	struct xmem_array	*a = &o->bytes;
 	const uint8_t		*r = recs;
+	size_t			room, len;
 	char			*start, *p;
 	unsigned int		i;
 
@@ -91,12 +71,26 @@ xfbfs_out_recs(struct xfbfs_out *o,
 	*errorp = xmem_array_reserve(a, (size_t)n * XFBFS_REC_TEXT_MAX);
 	if (*errorp)
 		return 0;
+	room = target > a->len ? target - a->len : 0;
 	start = p = xmem_array_at(a, a->len);
-	/* Each record's text is written in the room past len. */
-	for (i = 0; i < n && a->len + (size_t)(p - start) < target; i++)
-		p += format(r + (size_t)i * rec_len, p);
+	for (i = 0; i < n && (size_t)(p - start) < room; i++) {
+		len = format(r + (size_t)i * rec_len, p);
+		ASSERT(len <= XFBFS_REC_TEXT_MAX);
+		p += len;
+	}
 	a->len += p - start;
 	return i;
+}
+
+/* Append one record's text (range answers, path steps): 0 or -ENOMEM. */
+static inline int
+xfbfs_out_rec(struct xfbfs_out *o,
+		size_t (*format)(const void *rec, char *buf), const void *rec)
+{
+	int	error;
+
+	xfbfs_out_recs(o, format, rec, 1, 0, SIZE_MAX, &error);
+	return error;
 }
 
 /*

@@ -49,7 +49,9 @@ engine_count()
 		"$tmp/cl.txt"
 }
 
-# daemon_count ORDER READS: the daemon's instructions for one mount
+# daemon_count ORDER READS: the daemon's instructions for one mount, to
+# stdout.  Call it in this shell (not in $(...)), so that the trap sees
+# the mount and the daemon if it fails.
 daemon_count()
 {
 	local i
@@ -91,9 +93,12 @@ if [ -z "${XFBT_INSTR_DAEMON_ONLY:-}" ]; then
 	printf '%-26s %s\n' "engine sequential insert" "$(engine_count seq_insert xfb_insert)"
 	printf '%-26s %s\n' "engine scan" "$(engine_count scan xfb_scan)"
 fi
-ins=$(daemon_count random 0)
-seq=$(daemon_count seq 0)
-rec=$(daemon_count random 3)
+daemon_count random 0 >"$tmp/ins"
+daemon_count seq 0 >"$tmp/seq"
+daemon_count random 3 >"$tmp/rec"
+ins=$(cat "$tmp/ins")
+seq=$(cat "$tmp/seq")
+rec=$(cat "$tmp/rec")
 printf '%-26s %s\n' "daemon random insert" "$((ins / n))"
 printf '%-26s %s\n' "daemon sequential insert" "$((seq / n))"
 printf '%-26s %s\n' "daemon records read" "$(((rec - ins) / (3 * n)))"
