@@ -799,6 +799,33 @@ _Static_assert(CRC32C_HYB128_NS <= 3 && CRC32C_HYB512_NS <= 3,
 	       "struct crc32c_hyb has room for 3 streams");
 
 /*
+ * The main loop of both widths: while a whole @chunk of bytes is left,
+ * @step folds the accumulators @acc over it.  When @hyb, the first @n
+ * steps also advance the @ns crc32 streams of @h by @w words each, and
+ * @hs receives the streams' value to XOR into the folded remainder.  A
+ * macro, not a function, since @acc is an array of the width's vector
+ * type; every argument is a plain variable or constant.
+ */
+#define CRC32C_FOLD_RUN(step, acc, kw, p, len, chunk, hyb, h, n, ns, w, hs) \
+	do {								\
+		if (hyb) {						\
+			crc32c_hyb_rest(&(h), (ns));			\
+			for (; (n); (n)--) {				\
+				step((acc), (kw), (p));			\
+				crc32c_hyb_step(&(h), (ns), (w));	\
+				(p) += (chunk);				\
+				(len) -= (chunk);			\
+			}						\
+			(hs) = crc32c_hyb_end(&(h), (ns));		\
+		}							\
+		while ((len) >= (chunk)) {				\
+			step((acc), (kw), (p));				\
+			(p) += (chunk);					\
+			(len) -= (chunk);				\
+		}							\
+	} while (0)
+
+/*
  * 128-bit folding: eight accumulators x0..x7 on consecutive 16-byte
  * lanes, each folded forward by 128 bytes per step, with crc32 streams
  * alongside for long buffers.  Any length; below 16 bytes it is only
@@ -846,22 +873,9 @@ crc32c_fold128(uint32_t crc, const unsigned char *p, size_t len)
 		cv = _mm_setzero_si128();
 		p += 128;
 		len -= 128;
-		if (hyb) {
-			crc32c_hyb_rest(&h, CRC32C_HYB128_NS);
-			for (; n; n--) {
-				crc32c_fold128_step(x, kw, p);
-				crc32c_hyb_step(&h, CRC32C_HYB128_NS,
-						CRC32C_HYB128_W);
-				p += 128;
-				len -= 128;
-			}
-			hs = crc32c_hyb_end(&h, CRC32C_HYB128_NS);
-		}
-		while (len >= 128) {
-			crc32c_fold128_step(x, kw, p);
-			p += 128;
-			len -= 128;
-		}
+		CRC32C_FOLD_RUN(crc32c_fold128_step, x, kw, p, len, 128,
+				hyb, h, n, CRC32C_HYB128_NS, CRC32C_HYB128_W,
+				hs);
 	} else {
 		/* Zero accumulators: as if the buffer had zeros in front. */
 #pragma GCC unroll 8
@@ -938,7 +952,7 @@ crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
 	__m512i			a[4], y, cv, kw, s;
 	__m512i			hz = _mm512_setzero_si512();
 	__m256i			t;
-	__m128i			hs;
+	__m128i			hs = _mm_setzero_si128();
 	struct crc32c_hyb	h = { 0 };
 	size_t			k, b, n;
 	bool			hyb;
@@ -966,23 +980,10 @@ crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
 		cv = _mm512_setzero_si512();
 		p += 256;
 		len -= 256;
-		if (hyb) {
-			crc32c_hyb_rest(&h, CRC32C_HYB512_NS);
-			for (; n; n--) {
-				crc32c_fold512_step(a, kw, p);
-				crc32c_hyb_step(&h, CRC32C_HYB512_NS,
-						CRC32C_HYB512_W);
-				p += 256;
-				len -= 256;
-			}
-			hz = _mm512_zextsi128_si512(
-				crc32c_hyb_end(&h, CRC32C_HYB512_NS));
-		}
-		while (len >= 256) {
-			crc32c_fold512_step(a, kw, p);
-			p += 256;
-			len -= 256;
-		}
+		CRC32C_FOLD_RUN(crc32c_fold512_step, a, kw, p, len, 256,
+				hyb, h, n, CRC32C_HYB512_NS, CRC32C_HYB512_W,
+				hs);
+		hz = _mm512_zextsi128_si512(hs);
 	} else {
 		/* Zero accumulators: as if the buffer had zeros in front. */
 		a[0] = a[1] = a[2] = a[3] = _mm512_setzero_si512();
