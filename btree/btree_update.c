@@ -383,60 +383,43 @@ xbt_shift_end(struct xbt_cur *cur, unsigned int level, uint64_t sbno,
 	xbt_fix_sibling_keys(cur, level, sbno, sib, pslot);
 }
 
-/* Case 1 above: the last k entries of C go to the right sibling. */
+/*
+ * Cases 1 and 2 above: the last k entries of C go to the front of the
+ * right sibling, or the first k to the end of the left one.  In C's
+ * numbering the moved entries are [lo, lo + k); when the new entry (C's
+ * slot s) is not among them, they are B's entries from @b on, which is
+ * lo - 1 for a right shift (the new entry lies before them) and lo for a
+ * left one.
+ */
 static void
-xbt_shift_right(struct xbt_cur *cur, unsigned int level, uint64_t rbno,
-		struct xbt_block *right, const uint8_t *entry, uint64_t ptr)
+xbt_shift(struct xbt_cur *cur, unsigned int level, bool right, uint64_t sbno,
+		struct xbt_block *sib, const uint8_t *entry, uint64_t ptr)
 {
 	struct xbtree		*bt = cur->bt;
 	struct xbt_cur_level	*lv = &cur->lv[level];
 	struct xbt_block	*block = lv->block;
 	unsigned int		n = xbt_numrecs(block);
+	unsigned int		at = right ? 0 : xbt_numrecs(sib);
 	unsigned int		s = lv->slot;
-	unsigned int		k, first;
+	unsigned int		k, lo, b;
 
-	k = xbt_shift_begin(cur, level, rbno, right);
-	first = n + 1 - k;			/* C index moving first */
-	xbtree_arr_open(bt, right, level, 0, k);
-	if (s >= first) {
-		/* The new entry is among the moved: R gets B[first..s), new,
-		 * B[s..n). */
-		xbtree_arr_copy_insert(bt, level, right, 0, block, first, n, s,
-				       entry, ptr);
-		xbtree_arr_close(bt, block, level, first, k - 1);
+	k = xbt_shift_begin(cur, level, sbno, sib);
+	lo = right ? n + 1 - k : 0;
+	xbtree_arr_open(bt, sib, level, at, k);
+	if (s >= lo && s < lo + k) {
+		/* The sibling gets B[lo..s), new, B[s..lo + k - 1). */
+		xbtree_arr_copy_insert(bt, level, sib, at, block, lo,
+				       lo + k - 1, s, entry, ptr);
+		xbtree_arr_close(bt, block, level, lo, k - 1);
 	} else {
-		xbtree_arr_copy(bt, level, right, 0, block, n - k, k);
-		xbtree_arr_close(bt, block, level, n - k, k);
-		xbtree_arr_insert(bt, block, level, s, entry, ptr);
+		b = right ? lo - 1 : lo;
+		xbtree_arr_copy(bt, level, sib, at, block, b, k);
+		xbtree_arr_close(bt, block, level, b, k);
+		xbtree_arr_insert(bt, block, level, right ? s : s - k, entry,
+				  ptr);
 	}
-	xbt_shift_end(cur, level, rbno, right, cur->lv[level + 1].slot + 1, k);
-}
-
-/* Case 2: the first k entries of C go to the end of the left sibling. */
-static void
-xbt_shift_left(struct xbt_cur *cur, unsigned int level, uint64_t lbno,
-		struct xbt_block *left, const uint8_t *entry, uint64_t ptr)
-{
-	struct xbtree		*bt = cur->bt;
-	struct xbt_cur_level	*lv = &cur->lv[level];
-	struct xbt_block	*block = lv->block;
-	unsigned int		ln = xbt_numrecs(left);
-	unsigned int		s = lv->slot;
-	unsigned int		k;
-
-	k = xbt_shift_begin(cur, level, lbno, left);
-	xbtree_arr_open(bt, left, level, ln, k);
-	if (s < k) {
-		/* L gets B[0..s), new, B[s..k-1). */
-		xbtree_arr_copy_insert(bt, level, left, ln, block, 0, k - 1, s,
-				       entry, ptr);
-		xbtree_arr_close(bt, block, level, 0, k - 1);
-	} else {
-		xbtree_arr_copy(bt, level, left, ln, block, 0, k);
-		xbtree_arr_close(bt, block, level, 0, k);
-		xbtree_arr_insert(bt, block, level, s - k, entry, ptr);
-	}
-	xbt_shift_end(cur, level, lbno, left, cur->lv[level + 1].slot - 1, k);
+	xbt_shift_end(cur, level, sbno, sib,
+		      cur->lv[level + 1].slot + (right ? 1 : -1), k);
 }
 
 /* Case 3: split into a new right sibling and insert it in the parent. */
@@ -509,6 +492,7 @@ xbt_insrec(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 	unsigned int		max = xbtree_maxrecs(bt, level);
 	struct xbt_block	*sib;
 	uint64_t		sbno;
+	int			dir, pslot;
 	int			error;
 
 	if (xbt_numrecs(lv->block) < max) {
@@ -523,22 +507,17 @@ xbt_insrec(struct xbt_cur *cur, unsigned int level, const uint8_t *entry,
 		if (error)
 			return error;
 	}
+	/* A sibling with room, the right one first: shift into it. */
 	pv = &cur->lv[level + 1];
-	if (pv->slot + 1 < (int)xbt_numrecs(pv->block)) {
-		error = xbt_get_sibling(cur, level, pv->slot + 1, &sbno, &sib);
+	for (dir = 1; dir >= -1; dir -= 2) {
+		pslot = pv->slot + dir;
+		if (pslot < 0 || pslot >= (int)xbt_numrecs(pv->block))
+			continue;
+		error = xbt_get_sibling(cur, level, pslot, &sbno, &sib);
 		if (error)
 			return error;
 		if (xbt_numrecs(sib) < max) {
-			xbt_shift_right(cur, level, sbno, sib, entry, ptr);
-			return 0;
-		}
-	}
-	if (pv->slot > 0) {
-		error = xbt_get_sibling(cur, level, pv->slot - 1, &sbno, &sib);
-		if (error)
-			return error;
-		if (xbt_numrecs(sib) < max) {
-			xbt_shift_left(cur, level, sbno, sib, entry, ptr);
+			xbt_shift(cur, level, dir > 0, sbno, sib, entry, ptr);
 			return 0;
 		}
 	}
