@@ -260,52 +260,51 @@ rmapbt_flags_text(uint64_t packed, char *buf, size_t len)
 			 (unsigned long long)(packed & RMAPBT_OFF_RESERVED));
 }
 
-/* The text of a key's or record's owner and flags (" flags" or ""). */
-struct rmapbt_text {
-	char		owner[24];
-	char		flags[64];
-};
-
-static void
-rmapbt_text_init(struct rmapbt_text *t, uint64_t owner, uint64_t packed)
+/*
+ * A key or a record for people, from its fields: a key (@count NULL) as
+ * "startblock/owner/offset[ flags]", a record as its fields by name,
+ * flags last.
+ */
+static size_t
+rmapbt_print(char *buf, size_t len, uint32_t start, const uint32_t *count,
+		uint64_t owner, uint64_t packed)
 {
-	rmapbt_owner_text(owner, t->owner, sizeof(t->owner));
-	t->flags[0] = ' ';
-	rmapbt_flags_text(packed, t->flags + 1, sizeof(t->flags) - 1);
-	if (!t->flags[1])
-		t->flags[0] = '\0';
+	char			otext[24];
+	char			flags[64];
+	unsigned long long	off = packed & RMAPBT_OFF_MASK;
+
+	rmapbt_owner_text(owner, otext, sizeof(otext));
+	flags[0] = ' ';
+	rmapbt_flags_text(packed, flags + 1, sizeof(flags) - 1);
+	if (!flags[1])
+		flags[0] = '\0';
+	if (!count)
+		return snprintf(buf, len, "%u/%s/%llu%s", start, otext, off,
+				flags);
+	return snprintf(buf, len,
+			"startblock %u blockcount %u owner %s offset %llu%s",
+			start, *count, otext, off, flags);
 }
 
-/* A key for people: "startblock/owner/offset[ flags]". */
 static size_t
 rmapbt_print_key(const void *key, char *buf, size_t len)
 {
-	const uint8_t		*k = key;
-	uint64_t		packed = get_be64(k + RMAPBT_KEY_OFFSET_OFF);
-	struct rmapbt_text	t;
+	const uint8_t	*k = key;
 
-	rmapbt_text_init(&t, get_be64(k + RMAPBT_KEY_OWNER_OFF), packed);
-	return snprintf(buf, len, "%u/%s/%llu%s",
-			get_be32(k + RMAPBT_KEY_START_OFF), t.owner,
-			(unsigned long long)(packed & RMAPBT_OFF_MASK),
-			t.flags);
+	return rmapbt_print(buf, len, get_be32(k + RMAPBT_KEY_START_OFF), NULL,
+			    get_be64(k + RMAPBT_KEY_OWNER_OFF),
+			    get_be64(k + RMAPBT_KEY_OFFSET_OFF));
 }
 
-/* A record for people: its fields by name, flags last. */
 static size_t
 rmapbt_print_rec(const void *rec, char *buf, size_t len)
 {
-	const uint8_t		*r = rec;
-	uint64_t		packed = get_be64(r + RMAPBT_REC_OFFSET_OFF);
-	struct rmapbt_text	t;
+	const uint8_t	*r = rec;
+	uint32_t	count = get_be32(r + RMAPBT_REC_COUNT_OFF);
 
-	rmapbt_text_init(&t, get_be64(r + RMAPBT_REC_OWNER_OFF), packed);
-	return snprintf(buf, len,
-			"startblock %u blockcount %u owner %s offset %llu%s",
-			get_be32(r + RMAPBT_REC_START_OFF),
-			get_be32(r + RMAPBT_REC_COUNT_OFF), t.owner,
-			(unsigned long long)(packed & RMAPBT_OFF_MASK),
-			t.flags);
+	return rmapbt_print(buf, len, get_be32(r + RMAPBT_REC_START_OFF),
+			    &count, get_be64(r + RMAPBT_REC_OWNER_OFF),
+			    get_be64(r + RMAPBT_REC_OFFSET_OFF));
 }
 
 const struct xbt_ops rmapbt_ops = {
