@@ -87,9 +87,7 @@ xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, pid_t pid,
 		fi->fh = 0;	/* no handle: see fault.c */
 		return 0;
 	}
-	if (!kind)
-		return -ENOENT;
-	error = xfbfs_tree_get_locked(fs, ino, false, &tree);
+	error = xfbfs_file_get_locked(fs, ino, kind, &tree);
 	if (error)
 		return error;
 	error = xfbfs_kind_mode(kind, tree, xfbfs_ino_sub(ino), &mode);
@@ -267,41 +265,40 @@ xfbfs_ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		fuse_reply_write(req, size);
 }
 
+/*
+ * FLUSH (@fsync false) and FSYNC: the kind's op, if it has one, under the
+ * handle's lock.  A .fault open has no handle and nothing to do.
+ */
+static void
+xfbfs_handle_sync(fuse_req_t req, struct fuse_file_info *fi, bool fsync)
+{
+	struct xfbfs_handle	*h = xfbfs_fh(fi);
+	int			(*op)(struct xfbfs_handle *h);
+	int			error = 0;
+
+	if (h) {
+		op = fsync ? h->ops->fsync : h->ops->flush;
+		xfbfs_handle_begin(h, fuse_req_ctx(req)->pid);
+		if (op)
+			error = op(h);
+		xfbfs_mutex_unlock(&h->lock);
+	}
+	xfbfs_reply_err(req, error);
+}
+
 void
 xfbfs_ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct xfbfs_handle	*h = xfbfs_fh(fi);
-	int			error = 0;
-
 	(void)ino;
-	if (!h) {			/* .fault: nothing to flush */
-		xfbfs_reply_err(req, 0);
-		return;
-	}
-	xfbfs_handle_begin(h, fuse_req_ctx(req)->pid);
-	if (h->ops->flush)
-		error = h->ops->flush(h);
-	xfbfs_mutex_unlock(&h->lock);
-	xfbfs_reply_err(req, error);
+	xfbfs_handle_sync(req, fi, false);
 }
 
 void
 xfbfs_ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		struct fuse_file_info *fi)
 {
-	struct xfbfs_handle	*h = xfbfs_fh(fi);
-	int			error = 0;
-
 	(void)ino, (void)datasync;
-	if (!h) {			/* .fault */
-		xfbfs_reply_err(req, 0);
-		return;
-	}
-	xfbfs_handle_begin(h, fuse_req_ctx(req)->pid);
-	if (h->ops->fsync)
-		error = h->ops->fsync(h);
-	xfbfs_mutex_unlock(&h->lock);
-	xfbfs_reply_err(req, error);
+	xfbfs_handle_sync(req, fi, true);
 }
 
 /*

@@ -67,9 +67,7 @@ xfbfs_do_getattr(struct xfbfs *fs, fuse_ino_t ino, struct stat *st)
 		xfbfs_fault_stat(st);
 		return 0;
 	}
-	if (!kind)
-		return -ENOENT;
-	error = xfbfs_tree_get_locked(fs, ino, false, &tree);
+	error = xfbfs_file_get_locked(fs, ino, kind, &tree);
 	if (error)
 		return error;
 	xfbfs_stat_init(fs, st, ino, kind->mode);
@@ -120,31 +118,42 @@ xfbfs_do_lookup(struct xfbfs *fs, fuse_ino_t parent, const char *name,
 	return xfbfs_do_getattr(fs, e->ino, &e->attr);
 }
 
+/* The reply to a request that names an entry: *@e, or @error. */
+static void
+xfbfs_reply_entry(fuse_req_t req, int error, const struct fuse_entry_param *e)
+{
+	if (error)
+		xfbfs_reply_err(req, error);
+	else
+		fuse_reply_entry(req, e);
+}
+
+/* The reply to a request for attributes: *@st, or @error. */
+static void
+xfbfs_reply_attr(fuse_req_t req, int error, const struct stat *st)
+{
+	if (error)
+		xfbfs_reply_err(req, error);
+	else
+		fuse_reply_attr(req, st, XFBFS_ATTR_TIMEOUT);
+}
+
 static void
 xfbfs_ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param	e;
-	int			error;
 
-	error = xfbfs_do_lookup(xfbfs_of(req), parent, name, &e);
-	if (error)
-		xfbfs_reply_err(req, error);
-	else
-		fuse_reply_entry(req, &e);
+	xfbfs_reply_entry(req, xfbfs_do_lookup(xfbfs_of(req), parent, name,
+						&e), &e);
 }
 
 static void
 xfbfs_ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct stat	st;
-	int		error;
 
 	(void)fi;
-	error = xfbfs_do_getattr(xfbfs_of(req), ino, &st);
-	if (error)
-		xfbfs_reply_err(req, error);
-	else
-		fuse_reply_attr(req, &st, XFBFS_ATTR_TIMEOUT);
+	xfbfs_reply_attr(req, xfbfs_do_getattr(xfbfs_of(req), ino, &st), &st);
 }
 
 /* Truncate @ino to @size with its kind's op; *@st: the new attributes. */
@@ -200,15 +209,11 @@ xfbfs_ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		int to_set, struct fuse_file_info *fi)
 {
 	struct stat	st;
-	int		error;
 
 	(void)fi;
-	error = xfbfs_do_setattr(xfbfs_of(req), ino, attr, to_set,
-				 fuse_req_ctx(req)->pid, &st);
-	if (error)
-		xfbfs_reply_err(req, error);
-	else
-		fuse_reply_attr(req, &st, XFBFS_ATTR_TIMEOUT);
+	xfbfs_reply_attr(req, xfbfs_do_setattr(xfbfs_of(req), ino, attr, to_set,
+					       fuse_req_ctx(req)->pid, &st),
+			 &st);
 }
 
 /* access(2): the same rule as open, root included. */
@@ -261,14 +266,10 @@ xfbfs_ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		mode_t mode)
 {
 	struct fuse_entry_param	e;
-	int			error;
 
 	(void)mode;
-	error = xfbfs_do_mkdir(xfbfs_of(req), parent, name, &e);
-	if (error)
-		xfbfs_reply_err(req, error);
-	else
-		fuse_reply_entry(req, &e);
+	xfbfs_reply_entry(req, xfbfs_do_mkdir(xfbfs_of(req), parent, name, &e),
+			  &e);
 }
 
 /*

@@ -68,6 +68,18 @@ xfbfs_parse_u32(const struct xfbfs_field *f, uint32_t *v, const char *range,
 	return 0;
 }
 
+/* 0, or -EINVAL with the reason @ops gives for @rec not being a record. */
+static int
+xfbfs_verify_rec(const struct xbt_ops *ops, const void *rec, const char **why)
+{
+	const char	*bad = ops->verify_rec(rec);
+
+	if (!bad)
+		return 0;
+	*why = bad;
+	return -EINVAL;
+}
+
 /* Append the string @s at @buf; returns its length. */
 static inline size_t
 xfbfs_put_str(char *buf, const char *s)
@@ -157,7 +169,6 @@ rmap_parse_rec(const struct xfbfs_field *f, int nf, void *rec,
 		const char **why)
 {
 	struct rmapbt_irec	irec = { .flags = 0 };
-	const char		*bad;
 
 	if (nf != 4 && nf != 5) {
 		*why = "expected STARTBLOCK BLOCKCOUNT OWNER OFFSET [FLAGS]";
@@ -173,12 +184,7 @@ rmap_parse_rec(const struct xfbfs_field *f, int nf, void *rec,
 	if (nf == 5 && rmap_parse_flags(&f[4], &irec.flags, why))
 		return -EINVAL;
 	rmapbt_rec_init(rec, &irec);
-	bad = rmapbt_ops.verify_rec(rec);
-	if (bad) {
-		*why = bad;
-		return -EINVAL;
-	}
-	return 0;
+	return xfbfs_verify_rec(&rmapbt_ops, rec, why);
 }
 
 /*
@@ -310,7 +316,6 @@ refc_parse_rec(const struct xfbfs_field *f, int nf, void *rec,
 		const char **why)
 {
 	struct refcbt_irec	irec = { .cow = false };
-	const char		*bad;
 
 	if (nf != 3 && nf != 4) {
 		*why = "expected STARTBLOCK BLOCKCOUNT REFCOUNT [cow]";
@@ -325,12 +330,7 @@ refc_parse_rec(const struct xfbfs_field *f, int nf, void *rec,
 	if (nf == 4 && refc_parse_domain(&f[3], &irec.cow, why))
 		return -EINVAL;
 	refcbt_rec_init(rec, &irec);
-	bad = refcbt_ops.verify_rec(rec);
-	if (bad) {
-		*why = bad;
-		return -EINVAL;
-	}
-	return 0;
+	return xfbfs_verify_rec(&refcbt_ops, rec, why);
 }
 
 /* A key: STARTBLOCK [cow]. */
