@@ -328,7 +328,7 @@ cleanup()
 	if grep -q " $TMP/" /proc/mounts; then
 		echo "stress.sh: leaving $TMP: still mounted" >&2
 	elif [ "$status" -ne 0 ] && [ "$status" -ne 130 ] && [ "$status" -ne 143 ]; then
-		rm -f "$TMP"/load.* "$TMP"/kv.* "$TMP"/rmap.* "$TMP"/refc.* \
+		rm -f "$TMP"/load.* "$TMP"/kv.* "$TMP"/rmap.* "$TMP"/refcount.* \
 			"$TMP"/xfbt_ranges
 		echo "stress.sh: the daemon's log and the workers' files are in $TMP" >&2
 	else
@@ -523,187 +523,188 @@ fio_loop()
 
 # ---- kv, rmap and refcount writers --------------------------------------
 
-# kv_writer DIR W: keys W * 2^40 + round * 1000 + 5j (j < 200).
-kv_writer()
+# writer TYPE DIR W: writer W's rounds on the TYPE btree at DIR until the
+# run ends.  TYPE_round does one round i with the writer's locals (bash
+# scoping): it writes its files under $b, adds to the counts ins, del,
+# look and experr, appends what it keeps to $TMP/keep.TYPE.W, and fails
+# to skip a round without counting it.
+writer()
 {
-	local d=$1 w=$2 i=0 b=$TMP/kv.$2 base k v ins=0 del=0 look=0 experr=0
-	WHO="kv writer $w"
-	: >"$TMP/keep.kv.$w"
+	local type=$1 d=$2 w=$3 i=0 b=$TMP/$1.$3 ins=0 del=0 look=0 experr=0
+	WHO="$type writer $w"
+	: >"$TMP/keep.$type.$w"
 	while running; do
-		base=$((w * (1 << 40) + i * 1000))
-		awk -v base="$base" -v seed="$((SEED + w * 1000003 + i))" 'BEGIN {
-			srand(seed)
-			for (j = 0; j < 200; j++)
-				printf "%.0f %.0f\n", base + 5 * j,
-					1 + int(rand() * 4294967295) * 65536 + j
-		}' >"$b.all"
-		ok_cat "$b.all" "$d/insert"
-		ins=$((ins + 200))
-
-		expect_lookup "$d" "range $base $((base + 999))" "$(cat "$b.all")"
-		k=$((base + 5 * (i % 199)))	# not the last: ge must find one
-		expect_lookup "$d" "eq $k" "$(awk -v k="$k" '$1 == k' "$b.all")"
-		expect_lookup "$d" "ge $((k + 1))" "$(awk -v k="$k" '$1 > k' "$b.all" | head -n 1)"
-		expect_lookup "$d" "le $((base + 999))" "$(tail -n 1 "$b.all")"
-		expect_lookup "$d" "eq $((k + 1))" ""
-		look=$((look + 5))
-
-		# Refused writes change nothing: a new key before a duplicate,
-		# a new key before a bad line.
-		v=$(awk -v k="$k" '$1 == k { print $2 }' "$b.all")
-		bad_write "File exists" "$d/insert" "$((k + 1)) 1"$'\n'"$k $v"$'\n'
-		bad_write "Invalid argument" "$d/insert" "$((k + 2)) 1"$'\n'"$k x"$'\n'
-		bad_write "Invalid argument" "$d/insert" "$((k + 3)) 18446744073709551616"$'\n'
-		expect_lookup "$d" "range $((k + 1)) $((k + 3))" ""
-		experr=$((experr + 3))
-		look=$((look + 1))
-
-		# Delete: odd j by key, even j by whole record, keep j % 10 == 0.
-		awk 'NR % 2 == 0 { print $1 }' "$b.all" >"$b.del1"
-		awk 'NR % 2 == 1 && NR % 10 != 1' "$b.all" >"$b.del2"
-		awk 'NR % 10 == 1' "$b.all" >"$b.keep"
-		ok_cat "$b.del1" "$d/delete"
-		ok_cat "$b.del2" "$d/delete"
-		del=$((del + 180))
-		cat "$b.keep" >>"$TMP/keep.kv.$w"
-
-		# Deleting what is gone: ENOENT, and a whole record whose value
-		# differs: ENOENT too.
-		bad_write "No such file or directory" "$d/delete" "$((base + 5))"$'\n'
-		bad_write "No such file or directory" "$d/delete" "$base 0"$'\n'
-		experr=$((experr + 2))
-		expect_lookup "$d" "range $base $((base + 999))" "$(cat "$b.keep")"
-		look=$((look + 1))
+		"${type}_round" || continue
 		i=$((i + 1))
-		counters "kv.$w" "rounds=$i" "inserted=$ins" "deleted=$del" \
+		counters "$type.$w" "rounds=$i" "inserted=$ins" "deleted=$del" \
 			"lookups=$look" "expected_errors=$experr"
 	done
 }
 
-# rmap_writer DIR W: owners 128 + W * 10^7 + round (a new inode each round), 48
+# kv_round: keys W * 2^40 + round * 1000 + 5j (j < 200).
+kv_round()
+{
+	local base k v
+
+	base=$((w * (1 << 40) + i * 1000))
+	awk -v base="$base" -v seed="$((SEED + w * 1000003 + i))" 'BEGIN {
+		srand(seed)
+		for (j = 0; j < 200; j++)
+			printf "%.0f %.0f\n", base + 5 * j,
+				1 + int(rand() * 4294967295) * 65536 + j
+	}' >"$b.all"
+	ok_cat "$b.all" "$d/insert"
+	ins=$((ins + 200))
+
+	expect_lookup "$d" "range $base $((base + 999))" "$(cat "$b.all")"
+	k=$((base + 5 * (i % 199)))	# not the last: ge must find one
+	expect_lookup "$d" "eq $k" "$(awk -v k="$k" '$1 == k' "$b.all")"
+	expect_lookup "$d" "ge $((k + 1))" "$(awk -v k="$k" '$1 > k' "$b.all" | head -n 1)"
+	expect_lookup "$d" "le $((base + 999))" "$(tail -n 1 "$b.all")"
+	expect_lookup "$d" "eq $((k + 1))" ""
+	look=$((look + 5))
+
+	# Refused writes change nothing: a new key before a duplicate,
+	# a new key before a bad line.
+	v=$(awk -v k="$k" '$1 == k { print $2 }' "$b.all")
+	bad_write "File exists" "$d/insert" "$((k + 1)) 1"$'\n'"$k $v"$'\n'
+	bad_write "Invalid argument" "$d/insert" "$((k + 2)) 1"$'\n'"$k x"$'\n'
+	bad_write "Invalid argument" "$d/insert" "$((k + 3)) 18446744073709551616"$'\n'
+	expect_lookup "$d" "range $((k + 1)) $((k + 3))" ""
+	experr=$((experr + 3))
+	look=$((look + 1))
+
+	# Delete: odd j by key, even j by whole record, keep j % 10 == 0.
+	awk 'NR % 2 == 0 { print $1 }' "$b.all" >"$b.del1"
+	awk 'NR % 2 == 1 && NR % 10 != 1' "$b.all" >"$b.del2"
+	awk 'NR % 10 == 1' "$b.all" >"$b.keep"
+	ok_cat "$b.del1" "$d/delete"
+	ok_cat "$b.del2" "$d/delete"
+	del=$((del + 180))
+	cat "$b.keep" >>"$TMP/keep.kv.$w"
+
+	# Deleting what is gone: ENOENT, and a whole record whose value
+	# differs: ENOENT too.
+	bad_write "No such file or directory" "$d/delete" "$((base + 5))"$'\n'
+	bad_write "No such file or directory" "$d/delete" "$base 0"$'\n'
+	experr=$((experr + 2))
+	expect_lookup "$d" "range $base $((base + 999))" "$(cat "$b.keep")"
+	look=$((look + 1))
+}
+
+# rmap_round: owners 128 + W * 10^7 + round (a new inode each round), 48
 # mappings at blocks j * 2^20 + round (mod 2^20), every flag combination;
 # plus a special owner's extent.
-rmap_writer()
+rmap_round()
 {
-	local d=$1 w=$2 i=0 b=$TMP/rmap.$2 owner s c rec got q ins=0 del=0 look=0 experr=0
-	WHO="rmap writer $w"
-	: >"$TMP/keep.rmap.$w"
-	while running; do
-		owner=$((128 + w * 10000000 + i))
-		awk -v owner="$owner" -v r="$((i % 1048576))" \
-			-v seed="$((SEED + w * 1000003 + i))" 'BEGIN {
-			srand(seed)
-			for (j = 0; j < 48; j++) {
-				s = j * 1048576 + r
-				c = 1 + int(rand() * 1000)
-				f = j % 4
-				if (f == 0) printf "%.0f %d %.0f %d\n", s, c, owner, j * 4096
-				if (f == 1) printf "%.0f %d %.0f %d unwritten\n", s, c, owner, j * 4096
-				if (f == 2) printf "%.0f %d %.0f %d attr\n", s, c, owner, j * 4096
-				if (f == 3) printf "%.0f %d %.0f 0 bmbt\n", s, c, owner
-			}
-		}' >"$b.all"
-		# A special owner's extent near the top of the block space.
-		s=$((4294967295 - 100 - w * 100000 - i % 50000))
-		echo "$s 100 $(
-			case $((i % 4)) in 0) echo ag ;; 1) echo inobt ;; 2) echo refc ;; *) echo log ;; esac) 0" >>"$b.all"
-		ok_cat "$b.all" "$d/insert"
-		ins=$((ins + 49))
+	local owner s c o off fl rec got q j
 
-		# eq on each flag kind, a range that must include record 5.
-		for j in 0 1 2 3; do
-			rec=$(sed -n "$((j + 5))p" "$b.all")
-			read -r s _ _ off fl <<<"$rec"
-			expect_lookup "$d" "eq $s $owner $off ${fl:-}" "$rec"
-		done
-		rec=$(sed -n 6p "$b.all")
-		read -r s c _ <<<"$rec"
-		q="range $((s + c - 1)) $((s + c - 1))"
-		got=$(lookup "$d" "$q") || exit 1
-		answer_right "$got" "$rec" has ||
-			fail "$q misses '$rec' (answer: '$(head -c 200 <<<"$got" | tr '\n' '|')'); $(keep_miss "$d" "$q" "$got" "$rec" has)"
-		look=$((look + 5))
+	owner=$((128 + w * 10000000 + i))
+	awk -v owner="$owner" -v r="$((i % 1048576))" \
+		-v seed="$((SEED + w * 1000003 + i))" 'BEGIN {
+		srand(seed)
+		for (j = 0; j < 48; j++) {
+			s = j * 1048576 + r
+			c = 1 + int(rand() * 1000)
+			f = j % 4
+			if (f == 0) printf "%.0f %d %.0f %d\n", s, c, owner, j * 4096
+			if (f == 1) printf "%.0f %d %.0f %d unwritten\n", s, c, owner, j * 4096
+			if (f == 2) printf "%.0f %d %.0f %d attr\n", s, c, owner, j * 4096
+			if (f == 3) printf "%.0f %d %.0f 0 bmbt\n", s, c, owner
+		}
+	}' >"$b.all"
+	# A special owner's extent near the top of the block space.
+	s=$((4294967295 - 100 - w * 100000 - i % 50000))
+	echo "$s 100 $(
+		case $((i % 4)) in 0) echo ag ;; 1) echo inobt ;; 2) echo refc ;; *) echo log ;; esac) 0" >>"$b.all"
+	ok_cat "$b.all" "$d/insert"
+	ins=$((ins + 49))
 
-		# Refused: a duplicate (after a new record), a bmbt with an
-		# offset, a special owner with an offset, unwritten attr.
-		bad_write "File exists" "$d/insert" "7 1 $owner 8"$'\n'"$(head -n 1 "$b.all")"$'\n'
-		bad_write "Invalid argument" "$d/insert" "7 1 $owner 8 bmbt"$'\n'
-		bad_write "Invalid argument" "$d/insert" "7 1 ag 8"$'\n'
-		bad_write "Invalid argument" "$d/insert" "7 1 $owner 8 attr,unwritten"$'\n'
-		expect_lookup "$d" "eq 7 $owner 8" ""
-		experr=$((experr + 4))
-		look=$((look + 1))
-
-		# Delete (whole records), keeping every tenth; then a delete of
-		# a gone record and one with the wrong length: ENOENT.
-		awk 'NR % 10 != 1' "$b.all" >"$b.del"
-		ok_cat "$b.del" "$d/delete"
-		del=$((del + $(wc -l <"$b.del")))
-		awk 'NR % 10 == 1' "$b.all" >>"$TMP/keep.rmap.$w"
-		bad_write "No such file or directory" "$d/delete" "$(sed -n 2p "$b.all")"$'\n'
-		read -r s c o off fl < <(head -n 1 "$b.all")
-		bad_write "No such file or directory" "$d/delete" "$s $((c + 1)) $o $off ${fl:-}"$'\n'
-		experr=$((experr + 2))
-		i=$((i + 1))
-		counters "rmap.$w" "rounds=$i" "inserted=$ins" "deleted=$del" \
-			"lookups=$look" "expected_errors=$experr"
+	# eq on each flag kind, a range that must include record 5.
+	for j in 0 1 2 3; do
+		rec=$(sed -n "$((j + 5))p" "$b.all")
+		read -r s _ _ off fl <<<"$rec"
+		expect_lookup "$d" "eq $s $owner $off ${fl:-}" "$rec"
 	done
+	rec=$(sed -n 6p "$b.all")
+	read -r s c _ <<<"$rec"
+	q="range $((s + c - 1)) $((s + c - 1))"
+	got=$(lookup "$d" "$q") || exit 1
+	answer_right "$got" "$rec" has ||
+		fail "$q misses '$rec' (answer: '$(head -c 200 <<<"$got" | tr '\n' '|')'); $(keep_miss "$d" "$q" "$got" "$rec" has)"
+	look=$((look + 5))
+
+	# Refused: a duplicate (after a new record), a bmbt with an
+	# offset, a special owner with an offset, unwritten attr.
+	bad_write "File exists" "$d/insert" "7 1 $owner 8"$'\n'"$(head -n 1 "$b.all")"$'\n'
+	bad_write "Invalid argument" "$d/insert" "7 1 $owner 8 bmbt"$'\n'
+	bad_write "Invalid argument" "$d/insert" "7 1 ag 8"$'\n'
+	bad_write "Invalid argument" "$d/insert" "7 1 $owner 8 attr,unwritten"$'\n'
+	expect_lookup "$d" "eq 7 $owner 8" ""
+	experr=$((experr + 4))
+	look=$((look + 1))
+
+	# Delete (whole records), keeping every tenth; then a delete of
+	# a gone record and one with the wrong length: ENOENT.
+	awk 'NR % 10 != 1' "$b.all" >"$b.del"
+	ok_cat "$b.del" "$d/delete"
+	del=$((del + $(wc -l <"$b.del")))
+	awk 'NR % 10 == 1' "$b.all" >>"$TMP/keep.rmap.$w"
+	bad_write "No such file or directory" "$d/delete" "$(sed -n 2p "$b.all")"$'\n'
+	read -r s c o off fl < <(head -n 1 "$b.all")
+	bad_write "No such file or directory" "$d/delete" "$s $((c + 1)) $o $off ${fl:-}"$'\n'
+	experr=$((experr + 2))
 }
 
-# refcount_writer DIR W: extents in W * 2^29 + round * 2^12, 40 of them 64
+# refcount_round: extents in W * 2^29 + round * 2^12, 40 of them 64
 # blocks apart (shared), and every fifth in the CoW domain too.
-refcount_writer()
+refcount_round()
 {
-	local d=$1 w=$2 i=0 b=$TMP/refc.$2 base s c ins=0 del=0 look=0 experr=0
-	WHO="refcount writer $w"
-	: >"$TMP/keep.refcount.$w"
-	while running; do
-		[ "$i" -lt 131072 ] || { sleep 1; continue; }	# its blocks used up
-		base=$((w * (1 << 29) + i * 4096))
-		awk -v base="$base" -v seed="$((SEED + w * 1000003 + i))" 'BEGIN {
-			srand(seed)
-			for (j = 0; j < 40; j++)
-				printf "%.0f %d %d\n", base + 64 * j,
-					1 + int(rand() * 63), 2 + int(rand() * 1000)
-			for (j = 4; j < 40; j += 5)
-				printf "%.0f %d 1 cow\n", base + 64 * j, 1 + int(rand() * 63)
-		}' >"$b.all"
-		ok_cat "$b.all" "$d/insert"
-		ins=$((ins + $(wc -l <"$b.all")))
+	local base s c
 
-		expect_lookup "$d" "range $base $((base + 4095))" "$(cat "$b.all")"
-		read -r s c _ < <(sed -n 5p "$b.all")
-		expect_lookup "$d" "eq $s" "$(sed -n 5p "$b.all")"
-		expect_lookup "$d" "eq $s cow" "$(grep -m 1 "^$s .* cow$" "$b.all")"
-		expect_lookup "$d" "eq $((s + 1))" ""
-		expect_lookup "$d" "ge $((s + 1))" "$(sed -n 6p "$b.all")"
-		look=$((look + 5))
+	# Its blocks used up: no more rounds.
+	[ "$i" -lt 131072 ] || { sleep 1; return 1; }
+	base=$((w * (1 << 29) + i * 4096))
+	awk -v base="$base" -v seed="$((SEED + w * 1000003 + i))" 'BEGIN {
+		srand(seed)
+		for (j = 0; j < 40; j++)
+			printf "%.0f %d %d\n", base + 64 * j,
+				1 + int(rand() * 63), 2 + int(rand() * 1000)
+		for (j = 4; j < 40; j += 5)
+			printf "%.0f %d 1 cow\n", base + 64 * j, 1 + int(rand() * 63)
+	}' >"$b.all"
+	ok_cat "$b.all" "$d/insert"
+	ins=$((ins + $(wc -l <"$b.all")))
 
-		# Refused: an overlapping extent after a good one, refcount 1
-		# outside the CoW domain, 2 inside it, a zero length.
-		bad_write "File exists" "$d/insert" "$((s + 63)) 1 2"$'\n'"$((s + c - 1)) 1 5"$'\n'
-		bad_write "Invalid argument" "$d/insert" "$((s + 63)) 1 1"$'\n'
-		bad_write "Invalid argument" "$d/insert" "$((s + 63)) 1 2 cow"$'\n'
-		bad_write "Invalid argument" "$d/insert" "$((s + 63)) 0 2"$'\n'
-		expect_lookup "$d" "eq $((s + 63))" ""
-		experr=$((experr + 4))
-		look=$((look + 1))
+	expect_lookup "$d" "range $base $((base + 4095))" "$(cat "$b.all")"
+	read -r s c _ < <(sed -n 5p "$b.all")
+	expect_lookup "$d" "eq $s" "$(sed -n 5p "$b.all")"
+	expect_lookup "$d" "eq $s cow" "$(grep -m 1 "^$s .* cow$" "$b.all")"
+	expect_lookup "$d" "eq $((s + 1))" ""
+	expect_lookup "$d" "ge $((s + 1))" "$(sed -n 6p "$b.all")"
+	look=$((look + 5))
 
-		# Delete by key, keeping every tenth shared extent and all but
-		# the first CoW one; then ENOENT for a key gone.
-		awk '$4 != "cow" && NR % 10 != 1 { print $1 }' "$b.all" >"$b.del"
-		awk '$4 == "cow" { print $1, "cow"; exit }' "$b.all" >>"$b.del"
-		ok_cat "$b.del" "$d/delete"
-		del=$((del + $(wc -l <"$b.del")))
-		awk '($4 != "cow" && NR % 10 == 1) || $4 == "cow"' "$b.all" |
-			awk '$4 != "cow" || seen++' >>"$TMP/keep.refcount.$w"
-		bad_write "No such file or directory" "$d/delete" "$s"$'\n'
-		bad_write "No such file or directory" "$d/delete" "$(head -n 1 "$b.del")"$'\n'
-		experr=$((experr + 2))
-		i=$((i + 1))
-		counters "refcount.$w" "rounds=$i" "inserted=$ins" "deleted=$del" \
-			"lookups=$look" "expected_errors=$experr"
-	done
+	# Refused: an overlapping extent after a good one, refcount 1
+	# outside the CoW domain, 2 inside it, a zero length.
+	bad_write "File exists" "$d/insert" "$((s + 63)) 1 2"$'\n'"$((s + c - 1)) 1 5"$'\n'
+	bad_write "Invalid argument" "$d/insert" "$((s + 63)) 1 1"$'\n'
+	bad_write "Invalid argument" "$d/insert" "$((s + 63)) 1 2 cow"$'\n'
+	bad_write "Invalid argument" "$d/insert" "$((s + 63)) 0 2"$'\n'
+	expect_lookup "$d" "eq $((s + 63))" ""
+	experr=$((experr + 4))
+	look=$((look + 1))
+
+	# Delete by key, keeping every tenth shared extent and all but
+	# the first CoW one; then ENOENT for a key gone.
+	awk '$4 != "cow" && NR % 10 != 1 { print $1 }' "$b.all" >"$b.del"
+	awk '$4 == "cow" { print $1, "cow"; exit }' "$b.all" >>"$b.del"
+	ok_cat "$b.del" "$d/delete"
+	del=$((del + $(wc -l <"$b.del")))
+	awk '($4 != "cow" && NR % 10 == 1) || $4 == "cow"' "$b.all" |
+		awk '$4 != "cow" || seen++' >>"$TMP/keep.refcount.$w"
+	bad_write "No such file or directory" "$d/delete" "$s"$'\n'
+	bad_write "No such file or directory" "$d/delete" "$(head -n 1 "$b.del")"$'\n'
+	experr=$((experr + 2))
 }
 
 # ---- readers ------------------------------------------------------------
@@ -1045,9 +1046,9 @@ else
 	spawn "fio randrw" fio_loop rrw randrw.fio XFB_DIR="$MNT/fio-rrw"
 	spawn "fio multi" fio_loop multi multi.fio XFB_MNT="$MNT"
 	for w in 0 1; do
-		spawn "kv writer $w" kv_writer "$MNT/kv" "$w"
-		spawn "rmap writer $w" rmap_writer "$MNT/rmap" "$w"
-		spawn "refcount writer $w" refcount_writer "$MNT/refcount" "$w"
+		spawn "kv writer $w" writer kv "$MNT/kv" "$w"
+		spawn "rmap writer $w" writer rmap "$MNT/rmap" "$w"
+		spawn "refcount writer $w" writer refcount "$MNT/refcount" "$w"
 	done
 	spawn "loader" loader "$MNT/load"
 	spawn "records reader kv" records_reader kv "$MNT/kv" kv
