@@ -521,26 +521,45 @@ _write()
 	_expect "OK OK OK" open "$1" w write "$2" close
 }
 
+# _xfbt_slurp FILE VAR: FILE's whole text into VAR, its trailing newlines
+# cut as $(cat) cuts them, with no process: the helpers below run
+# thousands of times a test.  Fails (status 1) if FILE cannot be read.
+_xfbt_slurp()
+{
+	local -n _xfbt_v=$2
+
+	_xfbt_v=
+	# read stops at the end of the file (status 1: there is no NUL).
+	{ IFS= read -r -d '' _xfbt_v || :; } <"$1" || return 1
+	while [[ $_xfbt_v == *$'\n' ]]; do
+		_xfbt_v=${_xfbt_v%$'\n'}
+	done
+}
+
 _content()
 {
 	local got
 
-	got=$(cat "$1") || _fail "reading $1 failed"
+	_xfbt_slurp "$1" got || _fail "reading $1 failed"
 	[ "$got" = "$2" ] ||
 		_fail "$1 reads '$(_xfbt_quote "$got")', expected '$(_xfbt_quote "$2")'"
 }
 
 _stat()
 {
-	awk -v n="$2" '$1 == n { print $2; found = 1 } END { exit !found }' \
-		"$1/stats" || _fail "no '$2' in $1/stats"
+	local text
+
+	_xfbt_slurp "$1/stats" text || _fail "reading $1/stats failed"
+	[[ $'\n'$text$'\n' =~ $'\n'"$2 "([^$'\n']*)$'\n' ]] ||
+		_fail "no '$2' in $1/stats"
+	echo "${BASH_REMATCH[1]}"
 }
 
 _check()
 {
 	local got
 
-	got=$(cat "$1/check") || _fail "reading $1/check failed"
+	_xfbt_slurp "$1/check" got || _fail "reading $1/check failed"
 	[ "$got" = ok ] || _fail "check of $1 says: $(head -n 5 <<<"$got")"
 }
 
@@ -552,10 +571,11 @@ _lookup()
 	# One write() (each write replaces the answer; the shell's printf
 	# may cut a long text into several).
 	printf -v q '%s\n' "$@"
-	out=$(mktemp "$_XFBT_TMP/lookup.XXXXXX")
+	out=$_XFBT_TMP/lookup.$BASHPID
 	_expect "OK OK OK" -o "$out" open "$d/lookup" rw write "$q" read
-	cat "$out"
+	_xfbt_slurp "$out" q || _fail "no answer in $out"
 	rm -f "$out"
+	[ -z "$q" ] || echo "$q"
 }
 
 _snap()
@@ -564,9 +584,11 @@ _snap()
 
 	v=$(md5sum <"$d/records")
 	echo "records text $v"
+	_xfbt_slurp "$d/stats" v || _fail "reading $d/stats failed"
 	for n in records height blocks data_size health; do
-		v=$(_stat "$d" "$n")
-		echo "$n $v"
+		[[ $'\n'$v$'\n' =~ $'\n'"$n "([^$'\n']*)$'\n' ]] ||
+			_fail "no '$n' in $d/stats"
+		echo "$n ${BASH_REMATCH[1]}"
 	done
 	pages=$(cd "$d/pages" && printf '%s\n' * | sort -n)
 	echo "pages ${pages//$'\n'/ }"
