@@ -220,7 +220,7 @@ scan_fd_realtime(struct scan_ctx *ctx, int fd)
 int
 scan_visit_locked(struct scan_ctx *ctx, const struct scan_ient *ie)
 {
-	struct scan_recvec	rv = { 0 };
+	struct xmem_array	rv = SCAN_RECVEC_INIT;
 	enum scan_ino_kind	kind = SCAN_INO_MAPPED;
 	bool			data, attr;
 	int			fd, error;
@@ -263,7 +263,7 @@ scan_visit_locked(struct scan_ctx *ctx, const struct scan_ient *ie)
 		ctx->stats.errors++;
 		scan_msg("inode %" PRIu64 ": reading its extent map: %s",
 			 ie->ino, strerror(-error));
-		scan_recvec_free(&rv);
+		xmem_array_release(&rv);
 		return 0;
 	}
 	goto out_update;
@@ -272,8 +272,8 @@ out_realtime:
 	kind = SCAN_INO_REALTIME;
 	ctx->stats.realtime++;
 out_update:
-	error = scan_update_locked(ctx, ie->ino, kind, &ie->fh, rv.v, rv.n);
-	scan_recvec_free(&rv);
+	error = scan_update_locked(ctx, ie->ino, kind, &ie->fh, rv.data, rv.len);
+	xmem_array_release(&rv);
 	return error;
 }
 
@@ -504,7 +504,7 @@ scan_refc_of(const struct scan_rec *recs, size_t n, uint32_t lo, uint32_t hi,
 /* Every record of group @agno in the table, in a new vector. */
 static int
 scan_group_recs_locked(struct scan_ctx *ctx, uint32_t agno,
-		struct scan_recvec *rv)
+		struct xmem_array *rv)
 {
 	const struct scan_inode	*ip;
 	size_t			i, j;
@@ -515,7 +515,7 @@ scan_group_recs_locked(struct scan_ctx *ctx, uint32_t agno,
 		for (j = 0; j < ip->nrecs; j++) {
 			if (ip->recs[j].agno != agno)
 				continue;
-			error = scan_recvec_push(rv, &ip->recs[j]);
+			error = xmem_array_push(rv, &ip->recs[j]);
 			if (error)
 				return error;
 		}
@@ -532,7 +532,7 @@ static int
 scan_load_group(struct scan_ctx *ctx, uint32_t agno)
 {
 	struct scan_group	*grp = &ctx->groups[agno];
-	struct scan_recvec	rv = { 0 };
+	struct xmem_array	rv = SCAN_RECVEC_INIT;
 	struct scan_refc	*rc = NULL;
 	size_t			nrc = 0;
 	int			error;
@@ -549,12 +549,12 @@ scan_load_group(struct scan_ctx *ctx, uint32_t agno)
 		scan_set_phase(ctx, "loading");
 	}
 
-	error = scan_bt_load_rmap(ctx, &grp->rmap, rv.v, rv.n);
+	error = scan_bt_load_rmap(ctx, &grp->rmap, rv.data, rv.len);
 	if (!error)
-		error = scan_refc_of(rv.v, rv.n, 0, UINT32_MAX, &rc, &nrc);
+		error = scan_refc_of(rv.data, rv.len, 0, UINT32_MAX, &rc, &nrc);
 	if (!error)
 		error = scan_bt_load_refc(ctx, &grp->refc, rc, nrc);
-	ctx->load_records += rv.n;
+	ctx->load_records += rv.len;
 	ctx->load_refc += nrc;
 
 	pthread_mutex_lock(&ctx->lock);
@@ -568,7 +568,7 @@ scan_load_group(struct scan_ctx *ctx, uint32_t agno)
 	pthread_mutex_unlock(&ctx->lock);
 out_free:
 	free(rc);
-	scan_recvec_free(&rv);
+	xmem_array_release(&rv);
 	return error;
 }
 

@@ -23,9 +23,10 @@
  * Data model.  A mapping is a struct scan_rec: an extent of one fork of
  * one inode, already cut at group boundaries and put in its group's
  * coordinates, exactly what one rmap record of NAME.agN.rmap holds.  The
- * inode table (struct scan_itab) keeps, for every inode the scan or the
+ * inode table (scan_ctx.itab) keeps, for every inode the scan or the
  * live hooks have read, its records and its file handle, sorted by inode
- * number.  That table is the truth for a group until the group's btrees
+ * number.  Every array that grows is a struct xmem_array (xfile/xmem.h);
+ * a comment at each says what its elements are.  That table is the truth for a group until the group's btrees
  * are loaded; from then on the btrees are, and the table says what to
  * delete when an inode changes.
  *
@@ -61,6 +62,8 @@ int xfbt_scan_main(int argc, char **argv);
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "xfile/xmem.h"
+
 #define SCAN_PROG		"xfbt scan"
 
 /* Largest file handle we keep (the kernel's own limit is 128 bytes). */
@@ -83,12 +86,8 @@ struct scan_rec {
 	uint32_t	flags;		/* SCAN_REC_* */
 };
 
-/* A growable array of records. */
-struct scan_recvec {
-	struct scan_rec	*v;
-	size_t		n;
-	size_t		cap;
-};
+/* An empty array of struct scan_rec, the records' vector. */
+#define SCAN_RECVEC_INIT	XMEM_ARRAY_INIT(sizeof(struct scan_rec))
 
 /* A file handle as name_to_handle_at() and fanotify give it. */
 struct scan_fh {
@@ -298,14 +297,12 @@ void scan_ient_from_stat(struct scan_ient *ie, const struct stat *st,
 		bool realtime_known);
 
 /* scan_map.c */
-int scan_recvec_push(struct scan_recvec *rv, const struct scan_rec *r);
-void scan_recvec_free(struct scan_recvec *rv);
 int scan_rec_cmp(const void *a, const void *b);
 int scan_cut_extent(const struct scan_fs *fs, uint64_t owner, uint64_t pb,
 		uint64_t lb, uint64_t n, uint32_t flags,
-		struct scan_recvec *out);
+		struct xmem_array *out);
 int scan_read_maps(struct scan_ctx *ctx, int fd, uint64_t ino, bool data,
-		bool attr, struct scan_recvec *out);
+		bool attr, struct xmem_array *out);
 struct scan_inode *scan_itab_find(const struct scan_itab *it, uint64_t ino);
 int scan_itab_set(struct scan_itab *it, uint64_t ino, enum scan_ino_kind kind,
 		const struct scan_fh *fh, const struct scan_rec *recs,
@@ -332,11 +329,11 @@ int scan_bt_rmap_write(struct scan_bt *bt, bool delete,
 int scan_bt_refc_write(struct scan_bt *bt, bool delete,
 		const struct scan_refc *recs, size_t n);
 int scan_bt_rmap_range(struct scan_bt *bt, uint32_t agno, uint32_t lo,
-		uint32_t hi, struct scan_recvec *out);
+		uint32_t hi, struct xmem_array *out);
 int scan_bt_refc_range(struct scan_bt *bt, uint32_t lo, uint32_t hi,
 		struct scan_refc **outp, size_t *np);
 int scan_bt_rmap_records(struct scan_bt *bt, uint32_t agno,
-		struct scan_recvec *out);
+		struct xmem_array *out);
 int scan_bt_refc_records(struct scan_bt *bt, struct scan_refc **outp,
 		size_t *np);
 void scan_progress(struct scan_ctx *ctx, bool last, const char *fmt, ...)

@@ -547,7 +547,7 @@ scan_parse_refc(char *line, struct scan_refc *r)
  */
 static int
 scan_bt_parse(const struct scan_bt *bt, char *text, uint32_t agno, bool refc,
-		struct scan_recvec *rv, struct scan_refc **refcp,
+		struct xmem_array *rv, struct scan_refc **refcp,
 		size_t *nrefcp)
 {
 	struct scan_refc	*rc = NULL, *nrc;
@@ -565,7 +565,7 @@ scan_bt_parse(const struct scan_bt *bt, char *text, uint32_t agno, bool refc,
 		if (!refc) {
 			error = scan_parse_rmap(line, agno, &r);
 			if (!error)
-				error = scan_recvec_push(rv, &r);
+				error = xmem_array_push(rv, &r);
 		} else {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 64;
@@ -597,7 +597,7 @@ scan_bt_parse(const struct scan_bt *bt, char *text, uint32_t agno, bool refc,
 /* Ask `lookup` for "range @lo @hi" and parse the answer. */
 static int
 scan_bt_range(struct scan_bt *bt, uint32_t agno, uint32_t lo, uint32_t hi,
-		bool refc, struct scan_recvec *rv, struct scan_refc **refcp,
+		bool refc, struct xmem_array *rv, struct scan_refc **refcp,
 		size_t *nrefcp)
 {
 	char	q[64], *answer;
@@ -627,7 +627,7 @@ scan_bt_range(struct scan_bt *bt, uint32_t agno, uint32_t lo, uint32_t hi,
 /* Every rmap record meeting blocks @lo..@hi, appended to @out. */
 int
 scan_bt_rmap_range(struct scan_bt *bt, uint32_t agno, uint32_t lo,
-		uint32_t hi, struct scan_recvec *out)
+		uint32_t hi, struct xmem_array *out)
 {
 	return scan_bt_range(bt, agno, lo, hi, false, out, NULL, NULL);
 }
@@ -646,7 +646,7 @@ scan_bt_refc_range(struct scan_bt *bt, uint32_t lo, uint32_t hi,
  */
 static int
 scan_bt_records(struct scan_bt *bt, uint32_t agno, bool refc,
-		struct scan_recvec *rv, struct scan_refc **refcp,
+		struct xmem_array *rv, struct scan_refc **refcp,
 		size_t *nrefcp)
 {
 	char	*text;
@@ -665,7 +665,7 @@ scan_bt_records(struct scan_bt *bt, uint32_t agno, bool refc,
 /* Every record of rmap btree @bt (group @agno), appended to @out. */
 int
 scan_bt_rmap_records(struct scan_bt *bt, uint32_t agno,
-		struct scan_recvec *out)
+		struct xmem_array *out)
 {
 	return scan_bt_records(bt, agno, false, out, NULL, NULL);
 }

@@ -230,7 +230,7 @@ scan_refc_fix_range_locked(struct scan_ctx *ctx, uint32_t agno, uint32_t lo,
 		uint32_t hi)
 {
 	struct scan_group	*grp = &ctx->groups[agno];
-	struct scan_recvec	rv = { 0 };
+	struct xmem_array	rv = SCAN_RECVEC_INIT;
 	struct scan_refc	*old = NULL, *now = NULL, *del = NULL, *ins;
 	size_t			nold = 0, nnow = 0, ndel, nins, i;
 	uint64_t		end, lo2 = lo, hi2 = hi;
@@ -249,7 +249,7 @@ scan_refc_fix_range_locked(struct scan_ctx *ctx, uint32_t agno, uint32_t lo,
 	}
 	error = scan_bt_rmap_range(&grp->rmap, agno, lo2, hi2, &rv);
 	if (!error)
-		error = scan_refc_of(rv.v, rv.n, lo2, hi2, &now, &nnow);
+		error = scan_refc_of(rv.data, rv.len, lo2, hi2, &now, &nnow);
 	if (error)
 		goto out_free;
 	if (nold > 1)
@@ -269,7 +269,7 @@ out_free:
 	free(del);
 	free(now);
 	free(old);
-	scan_recvec_free(&rv);
+	xmem_array_release(&rv);
 	return error;
 }
 

@@ -69,34 +69,6 @@
 				 FIEMAP_EXTENT_DATA_INLINE | \
 				 FIEMAP_EXTENT_DATA_TAIL)
 
-/* Append a copy of @r to @rv: 0 or -ENOMEM. */
-int
-scan_recvec_push(struct scan_recvec *rv, const struct scan_rec *r)
-{
-	struct scan_rec	*v;
-	size_t		cap;
-
-	if (rv->n == rv->cap) {
-		cap = rv->cap ? rv->cap * 2 : 16;
-		v = realloc(rv->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		rv->v = v;
-		rv->cap = cap;
-	}
-	rv->v[rv->n++] = *r;
-	return 0;
-}
-
-/* Free @rv's records and leave it empty. */
-void
-scan_recvec_free(struct scan_recvec *rv)
-{
-	free(rv->v);
-	rv->v = NULL;
-	rv->n = rv->cap = 0;
-}
-
 #define SCAN_CMP(a, b)	((a) < (b) ? -1 : (a) > (b))
 
 /*
@@ -136,7 +108,7 @@ scan_rec_cmp(const void *a, const void *b)
 int
 scan_cut_extent(const struct scan_fs *fs, uint64_t owner, uint64_t pb,
 		uint64_t lb, uint64_t n, uint32_t flags,
-		struct scan_recvec *out)
+		struct xmem_array *out)
 {
 	struct scan_rec	r;
 	uint64_t	glen, chunk;
@@ -155,7 +127,7 @@ scan_cut_extent(const struct scan_fs *fs, uint64_t owner, uint64_t pb,
 			glen = fs->dblocks - (uint64_t)r.agno * fs->agblocks;
 		chunk = n < glen - r.agbno ? n : glen - r.agbno;
 		r.len = chunk;
-		error = scan_recvec_push(out, &r);
+		error = xmem_array_push(out, &r);
 		if (error)
 			return error;
 		made++;
@@ -173,7 +145,7 @@ scan_cut_extent(const struct scan_fs *fs, uint64_t owner, uint64_t pb,
 static int
 scan_push_extent(struct scan_ctx *ctx, uint64_t ino, uint64_t phys,
 		uint64_t logical, uint64_t len, uint32_t flags,
-		struct scan_recvec *out)
+		struct xmem_array *out)
 {
 	uint64_t	bs = ctx->fs.blocksize;
 	int		made;
@@ -203,7 +175,7 @@ scan_push_extent(struct scan_ctx *ctx, uint64_t ino, uint64_t phys,
 /* XFS: one fork through GETBMAPX. */
 static int
 scan_read_bmapx(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
-		struct scan_recvec *out)
+		struct xmem_array *out)
 {
 	struct getbmapx	*m;
 	uint32_t	flags = attr ? SCAN_REC_ATTR : 0;
@@ -255,7 +227,7 @@ out_free:
 /* Elsewhere: one fork through FIEMAP. */
 static int
 scan_read_fiemap(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
-		struct scan_recvec *out)
+		struct xmem_array *out)
 {
 	struct fiemap	*fm;
 	uint64_t	start = 0;
@@ -315,7 +287,7 @@ out_free:
  */
 int
 scan_read_maps(struct scan_ctx *ctx, int fd, uint64_t ino, bool data,
-		bool attr, struct scan_recvec *out)
+		bool attr, struct xmem_array *out)
 {
 	int	error = 0;
 
@@ -340,8 +312,9 @@ scan_read_maps(struct scan_ctx *ctx, int fd, uint64_t ino, bool data,
 		error = ctx->fs.is_xfs ?
 			scan_read_bmapx(ctx, fd, ino, true, out) :
 			scan_read_fiemap(ctx, fd, ino, true, out);
-	if (!error && out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), scan_rec_cmp);
+	if (!error && out->len > 1)
+		qsort(out->data, out->len, sizeof(struct scan_rec),
+		      scan_rec_cmp);
 	return error;
 }
 
