@@ -208,6 +208,9 @@ struct scan_refc {
 	uint32_t	refcount;
 };
 
+/* An empty array of struct scan_refc. */
+#define SCAN_REFCVEC_INIT	XMEM_ARRAY_INIT(sizeof(struct scan_refc))
+
 /* A bare extent of a group, for the refcount derivation. */
 struct scan_extent {
 	uint32_t	agbno;
@@ -331,11 +334,10 @@ int scan_bt_refc_write(struct scan_bt *bt, bool delete,
 int scan_bt_rmap_range(struct scan_bt *bt, uint32_t agno, uint32_t lo,
 		uint32_t hi, struct xmem_array *out);
 int scan_bt_refc_range(struct scan_bt *bt, uint32_t lo, uint32_t hi,
-		struct scan_refc **outp, size_t *np);
+		struct xmem_array *out);
 int scan_bt_rmap_records(struct scan_bt *bt, uint32_t agno,
 		struct xmem_array *out);
-int scan_bt_refc_records(struct scan_bt *bt, struct scan_refc **outp,
-		size_t *np);
+int scan_bt_refc_records(struct scan_bt *bt, struct xmem_array *out);
 void scan_progress(struct scan_ctx *ctx, bool last, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

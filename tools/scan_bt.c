@@ -542,19 +542,17 @@ scan_parse_refc(char *line, struct scan_refc *r)
 }
 
 /*
- * Parse @text, lines of rmap (@refc false) or refcount records, into
- * @rv or a new array in *@refcp / *@nrefcp.
+ * Parse @text, lines of rmap (@refc false: records of group @agno) or
+ * refcount records, appending them to @out (of struct scan_rec, or of
+ * struct scan_refc).
  */
 static int
 scan_bt_parse(const struct scan_bt *bt, char *text, uint32_t agno, bool refc,
-		struct xmem_array *rv, struct scan_refc **refcp,
-		size_t *nrefcp)
+		struct xmem_array *out)
 {
-	struct scan_refc	*rc = NULL, *nrc;
-	struct scan_rec		r;
-	size_t			n = 0, cap = 0;
-	char			*line, *next;
-	int			error = 0;
+	char	*line, *next;
+	void	*slot;
+	int	error = 0;
 
 	for (line = text; *line; line = next) {
 		next = line + strcspn(line, "\n");
@@ -562,66 +560,64 @@ scan_bt_parse(const struct scan_bt *bt, char *text, uint32_t agno, bool refc,
 			*next++ = 0;
 		if (!*line || *line == '#')
 			continue;
-		if (!refc) {
-			error = scan_parse_rmap(line, agno, &r);
-			if (!error)
-				error = xmem_array_push(rv, &r);
-		} else {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				nrc = realloc(rc, cap * sizeof(*rc));
-				if (!nrc) {
-					error = -ENOMEM;
-					break;
-				}
-				rc = nrc;
-			}
-			error = scan_parse_refc(line, &rc[n]);
-			if (!error)
-				n++;
-		}
+		error = xmem_array_reserve(out, 1);
+		if (error)
+			break;
+		slot = xmem_array_at(out, out->len);
+		error = refc ? scan_parse_refc(line, slot) :
+			       scan_parse_rmap(line, agno, slot);
 		if (error == -EINVAL)
 			scan_msg("%s: unexpected record '%s'", bt->dir, line);
 		if (error)
 			break;
-	}
-	if (refc && !error) {
-		*refcp = rc;
-		*nrefcp = n;
-	} else {
-		free(rc);
+		xmem_array_push_reserved(out);
 	}
 	return error;
 }
 
-/* Ask `lookup` for "range @lo @hi" and parse the answer. */
+/*
+ * Read @bt's file @file (through @fd if >= 0, else by name) and parse
+ * its records into @out as scan_bt_parse() does.  A failed read is
+ * reported as a failed @file.
+ */
+static int
+scan_bt_read_records(struct scan_bt *bt, int fd, const char *file,
+		uint32_t agno, bool refc, struct xmem_array *out)
+{
+	char	*text;
+	int	error;
+
+	error = scan_bt_slurp(fd, bt->dir, file, &text, NULL);
+	if (error) {
+		scan_bt_fail(bt, file, error);
+		return error;
+	}
+	error = scan_bt_parse(bt, text, agno, refc, out);
+	free(text);
+	return error;
+}
+
+/* Ask `lookup` for "range @lo @hi" and parse the answer into @out. */
 static int
 scan_bt_range(struct scan_bt *bt, uint32_t agno, uint32_t lo, uint32_t hi,
-		bool refc, struct xmem_array *rv, struct scan_refc **refcp,
-		size_t *nrefcp)
+		bool refc, struct xmem_array *out)
 {
-	char	q[64], *answer;
+	char	q[64];
 	size_t	len;
 	int	error;
 
 	error = scan_bt_file(bt, "lookup", O_RDWR, &bt->lookup_fd);
+	if (!error) {
+		len = snprintf(q, sizeof(q), "range %" PRIu32 " %" PRIu32
+			       "\n", lo, hi);
+		error = scan_bt_write_lines(bt->lookup_fd, q, len, len);
+	}
 	if (error) {
 		scan_bt_fail(bt, "lookup", error);
 		return error;
 	}
-	len = snprintf(q, sizeof(q), "range %" PRIu32 " %" PRIu32 "\n", lo,
-		       hi);
-	error = scan_bt_write_lines(bt->lookup_fd, q, len, len);
-	if (!error)
-		error = scan_bt_slurp(bt->lookup_fd, NULL, NULL, &answer,
-				      NULL);
-	if (error) {
-		scan_bt_fail(bt, "lookup", error);
-		return error;
-	}
-	error = scan_bt_parse(bt, answer, agno, refc, rv, refcp, nrefcp);
-	free(answer);
-	return error;
+	return scan_bt_read_records(bt, bt->lookup_fd, "lookup", agno, refc,
+				    out);
 }
 
 /* Every rmap record meeting blocks @lo..@hi, appended to @out. */
@@ -629,37 +625,15 @@ int
 scan_bt_rmap_range(struct scan_bt *bt, uint32_t agno, uint32_t lo,
 		uint32_t hi, struct xmem_array *out)
 {
-	return scan_bt_range(bt, agno, lo, hi, false, out, NULL, NULL);
+	return scan_bt_range(bt, agno, lo, hi, false, out);
 }
 
-/* Every refcount record meeting blocks @lo..@hi, in a new array. */
+/* Every refcount record meeting blocks @lo..@hi, appended to @out. */
 int
 scan_bt_refc_range(struct scan_bt *bt, uint32_t lo, uint32_t hi,
-		struct scan_refc **outp, size_t *np)
+		struct xmem_array *out)
 {
-	return scan_bt_range(bt, 0, lo, hi, true, NULL, outp, np);
-}
-
-/*
- * Every record of @bt from its `records` file: rmap records of group
- * @agno appended to @rv, or (@refc) refcount records in a new array.
- */
-static int
-scan_bt_records(struct scan_bt *bt, uint32_t agno, bool refc,
-		struct xmem_array *rv, struct scan_refc **refcp,
-		size_t *nrefcp)
-{
-	char	*text;
-	int	error;
-
-	error = scan_bt_slurp(-1, bt->dir, "records", &text, NULL);
-	if (error) {
-		scan_bt_fail(bt, "records", error);
-		return error;
-	}
-	error = scan_bt_parse(bt, text, agno, refc, rv, refcp, nrefcp);
-	free(text);
-	return error;
+	return scan_bt_range(bt, 0, lo, hi, true, out);
 }
 
 /* Every record of rmap btree @bt (group @agno), appended to @out. */
@@ -667,13 +641,12 @@ int
 scan_bt_rmap_records(struct scan_bt *bt, uint32_t agno,
 		struct xmem_array *out)
 {
-	return scan_bt_records(bt, agno, false, out, NULL, NULL);
+	return scan_bt_read_records(bt, -1, "records", agno, false, out);
 }
 
-/* Every record of refcount btree @bt, in a new array (free it). */
+/* Every record of refcount btree @bt, appended to @out. */
 int
-scan_bt_refc_records(struct scan_bt *bt, struct scan_refc **outp,
-		size_t *np)
+scan_bt_refc_records(struct scan_bt *bt, struct xmem_array *out)
 {
-	return scan_bt_records(bt, 0, true, NULL, outp, np);
+	return scan_bt_read_records(bt, -1, "records", 0, true, out);
 }

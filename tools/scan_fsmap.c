@@ -407,9 +407,10 @@ scan_compare_group(struct scan_ctx *ctx, uint32_t agno,
 {
 	struct scan_group	*grp = &ctx->groups[agno];
 	struct xmem_array	ov = SCAN_RECVEC_INIT;
+	struct xmem_array	ocv = SCAN_REFCVEC_INIT;
 	struct scan_run		*kr = NULL, *or = NULL;
-	struct scan_refc	*kc = NULL, *oc = NULL;
-	size_t			nkr, nor, nkc = 0, noc = 0, i;
+	struct scan_refc	*kc = NULL, *oc;
+	size_t			nkr, nor, nkc = 0, noc, i;
 	uint64_t		konly, oonly, rdiff, kblocks = 0;
 	int			error;
 
@@ -419,11 +420,14 @@ scan_compare_group(struct scan_ctx *ctx, uint32_t agno,
 	if (!error)
 		error = scan_runs_of(ov.data, ov.len, &or, &nor);
 	if (!error)
-		error = scan_refc_of(kv->data, kv->len, 0, UINT32_MAX, &kc, &nkc);
+		error = scan_refc_of(kv->data, kv->len, 0, UINT32_MAX, &kc,
+				     &nkc);
 	if (!error)
-		error = scan_bt_refc_records(&grp->refc, &oc, &noc);
+		error = scan_bt_refc_records(&grp->refc, &ocv);
 	if (error)
 		goto out_free;
+	oc = ocv.data;
+	noc = ocv.len;
 
 	scan_runs_compare(out, agno, kr, nkr, or, nor, &konly, &oonly);
 	rdiff = scan_refc_compare(out, agno, kc, nkc, oc, noc);
@@ -445,7 +449,7 @@ scan_compare_group(struct scan_ctx *ctx, uint32_t agno,
 		       "%zu records, ours %zu)\n", rdiff, nkc, noc);
 	*differ += konly + oonly + rdiff;
 out_free:
-	free(oc);
+	xmem_array_release(&ocv);
 	free(kc);
 	free(or);
 	free(kr);

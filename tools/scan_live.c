@@ -231,15 +231,18 @@ scan_refc_fix_range_locked(struct scan_ctx *ctx, uint32_t agno, uint32_t lo,
 {
 	struct scan_group	*grp = &ctx->groups[agno];
 	struct xmem_array	rv = SCAN_RECVEC_INIT;
-	struct scan_refc	*old = NULL, *now = NULL, *del = NULL, *ins;
-	size_t			nold = 0, nnow = 0, ndel, nins, i;
+	struct xmem_array	oldv = SCAN_REFCVEC_INIT;
+	struct scan_refc	*old, *now = NULL, *del = NULL, *ins;
+	size_t			nold, nnow = 0, ndel, nins, i;
 	uint64_t		end, lo2 = lo, hi2 = hi;
 	int			error;
 
 	error = scan_bt_refc_range(&grp->refc, lo ? lo - 1 : 0,
-				   hi < UINT32_MAX ? hi + 1 : hi, &old, &nold);
+				   hi < UINT32_MAX ? hi + 1 : hi, &oldv);
+	old = oldv.data;
+	nold = oldv.len;
 	if (error)
-		return error;
+		goto out_free;
 	for (i = 0; i < nold; i++) {
 		end = (uint64_t)old[i].agbno + old[i].len - 1;
 		if (old[i].agbno < lo2)
@@ -268,7 +271,7 @@ scan_refc_fix_range_locked(struct scan_ctx *ctx, uint32_t agno, uint32_t lo,
 out_free:
 	free(del);
 	free(now);
-	free(old);
+	xmem_array_release(&oldv);
 	xmem_array_release(&rv);
 	return error;
 }
