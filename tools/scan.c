@@ -138,7 +138,7 @@ scan_status_locked(struct scan_ctx *ctx)
 		ctx->phase, ctx->cursor, ctx->scan_done, ctx->stats.inodes,
 		ctx->stats.extents, ctx->stats.records, ctx->stats.vanished,
 		ctx->stats.errors, ctx->events, ctx->updates, ctx->npending,
-		ctx->ndefer,
+		ctx->defer.len,
 		ctx->overflows, ctx->resyncs, ctx->bt_errors, ctx->idle,
 		ctx->pauses);
 	if (fclose(f) == 0)
@@ -286,11 +286,12 @@ static int
 scan_pause_init(struct scan_pause *p)
 {
 	const char	*env = getenv("XFBT_SCAN_PAUSE_AT");
-	uint64_t	*at;
+	uint64_t	ino;
 	char		*end;
 	size_t		len;
 
 	memset(p, 0, sizeof(*p));
+	xmem_array_init(&p->at, sizeof(uint64_t));
 	if (!env || !*env)
 		return 0;
 	p->fifo = getenv("XFBT_SCAN_PAUSE_FIFO");
@@ -305,18 +306,16 @@ scan_pause_init(struct scan_pause *p)
 		} else if (len == 7 && !strncmp(env, "compare", 7)) {
 			p->at_compare = true;
 		} else {
-			at = realloc(p->at, (p->n + 1) * sizeof(*at));
-			if (!at)
-				return -ENOMEM;
-			p->at = at;
 			errno = 0;
-			p->at[p->n++] = strtoull(env, &end, 0);
+			ino = strtoull(env, &end, 0);
 			if (end != env + len || errno) {
 				scan_msg("XFBT_SCAN_PAUSE_AT: '%.*s' is no "
 					 "inode number, load or compare",
 					 (int)len, env);
 				return -EINVAL;
 			}
+			if (xmem_array_push(&p->at, &ino))
+				return -ENOMEM;
 		}
 		env += len + (env[len] == ',');
 	}
@@ -371,11 +370,12 @@ static void
 scan_pause_inode(struct scan_ctx *ctx, uint64_t ino)
 {
 	struct scan_pause	*p = &ctx->pause;
+	const uint64_t		*at = p->at.data;
 	char			where[64];
 
-	if (p->next >= p->n || ino < p->at[p->next])
+	if (p->next >= p->at.len || ino < at[p->next])
 		return;
-	while (p->next < p->n && ino >= p->at[p->next])
+	while (p->next < p->at.len && ino >= at[p->next])
 		p->next++;
 	snprintf(where, sizeof(where), "before inode %" PRIu64, ino);
 	scan_pause(ctx, where);
@@ -510,8 +510,8 @@ scan_group_recs_locked(struct scan_ctx *ctx, uint32_t agno,
 	size_t			i, j;
 	int			error;
 
-	for (i = 0; i < ctx->itab.n; i++) {
-		ip = ctx->itab.v[i];
+	for (i = 0; i < ctx->itab.len; i++) {
+		ip = scan_itab_at(&ctx->itab, i);
 		for (j = 0; j < ip->nrecs; j++) {
 			if (ip->recs[j].agno != agno)
 				continue;
@@ -702,6 +702,8 @@ xfbt_scan_main(int argc, char **argv)
 	int		error, status = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
+	xmem_array_init(&ctx.itab, sizeof(struct scan_inode *));
+	xmem_array_init(&ctx.defer, sizeof(struct scan_defer));
 	pthread_mutex_init(&ctx.lock, NULL);
 	ctx.phase = "starting";
 	ctx.progress = isatty(STDERR_FILENO);
@@ -807,11 +809,11 @@ out_groups:
 	}
 	free(ctx.groups);
 	scan_itab_free(&ctx.itab);
-	free(ctx.defer);
+	xmem_array_release(&ctx.defer);
 out_fs:
 	scan_fs_close(&ctx.fs);
 out_pause:
-	free(ctx.pause.at);
+	xmem_array_release(&ctx.pause.at);
 	pthread_mutex_destroy(&ctx.lock);
 	return status;
 }

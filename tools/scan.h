@@ -122,12 +122,12 @@ struct scan_inode {
 	unsigned char		fh[];		/* fh_bytes of handle */
 };
 
-/* The inode table: pointers sorted by inode number. */
-struct scan_itab {
-	struct scan_inode	**v;
-	size_t			n;
-	size_t			cap;
-};
+/* Entry @i of the inode table @it (scan_ctx.itab). */
+static inline struct scan_inode *
+scan_itab_at(const struct xmem_array *it, size_t i)
+{
+	return *(struct scan_inode **)xmem_array_at(it, i);
+}
 
 /* One inode as the enumeration hands it to the scan. */
 struct scan_ient {
@@ -227,8 +227,8 @@ struct scan_live;
 
 /* The debugging pause points (XFBT_SCAN_PAUSE_AT; see scan.c). */
 struct scan_pause {
-	uint64_t	*at;		/* inode numbers, ascending */
-	size_t		n;
+	struct xmem_array at;		/* of uint64_t: inode numbers,
+					 * ascending */
 	size_t		next;		/* the next one to stop at */
 	bool		at_load;	/* while group 0 is staging */
 	bool		at_compare;	/* before the compare */
@@ -252,12 +252,13 @@ struct scan_ctx {
 
 	pthread_mutex_t		lock;
 	/* Everything below is guarded by lock. */
-	struct scan_itab	itab;
+	struct xmem_array	itab;		/* the inode table: of struct
+						 * scan_inode *, sorted by
+						 * ino */
 	uint64_t		cursor;		/* inodes <= cursor visited */
 	bool			scan_done;	/* cursor is past every ino */
-	struct scan_defer	*defer;		/* min-heap on ino */
-	size_t			ndefer;
-	size_t			defer_cap;
+	struct xmem_array	defer;		/* of struct scan_defer: a
+						 * min-heap on ino */
 	struct scan_group	*groups;	/* [fs.agcount] */
 	struct scan_stats	stats;
 	const char		*phase;		/* for the status file */
@@ -306,12 +307,12 @@ int scan_cut_extent(const struct scan_fs *fs, uint64_t owner, uint64_t pb,
 		struct xmem_array *out);
 int scan_read_maps(struct scan_ctx *ctx, int fd, uint64_t ino, bool data,
 		bool attr, struct xmem_array *out);
-struct scan_inode *scan_itab_find(const struct scan_itab *it, uint64_t ino);
-int scan_itab_set(struct scan_itab *it, uint64_t ino, enum scan_ino_kind kind,
+struct scan_inode *scan_itab_find(const struct xmem_array *it, uint64_t ino);
+int scan_itab_set(struct xmem_array *it, uint64_t ino, enum scan_ino_kind kind,
 		const struct scan_fh *fh, const struct scan_rec *recs,
 		size_t nrecs, struct scan_inode **out);
-void scan_itab_remove(struct scan_itab *it, uint64_t ino);
-void scan_itab_free(struct scan_itab *it);
+void scan_itab_remove(struct xmem_array *it, uint64_t ino);
+void scan_itab_free(struct xmem_array *it);
 bool scan_inode_fh_is(const struct scan_inode *ip, const struct scan_fh *fh);
 
 /* scan_refc.c */

@@ -320,16 +320,16 @@ scan_read_maps(struct scan_ctx *ctx, int fd, uint64_t ino, bool data,
 
 /* Index of the first entry whose inode is >= @ino. */
 static size_t
-scan_itab_pos(const struct scan_itab *it, uint64_t ino)
+scan_itab_pos(const struct xmem_array *it, uint64_t ino)
 {
-	size_t	lo = 0, hi = it->n, mid;
+	size_t	lo = 0, hi = it->len, mid;
 
 	/* The scan appends: check the end first. */
-	if (!it->n || it->v[it->n - 1]->ino < ino)
-		return it->n;
+	if (!it->len || scan_itab_at(it, it->len - 1)->ino < ino)
+		return it->len;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (it->v[mid]->ino < ino)
+		if (scan_itab_at(it, mid)->ino < ino)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -339,11 +339,12 @@ scan_itab_pos(const struct scan_itab *it, uint64_t ino)
 
 /* Inode @ino's entry, or NULL. */
 struct scan_inode *
-scan_itab_find(const struct scan_itab *it, uint64_t ino)
+scan_itab_find(const struct xmem_array *it, uint64_t ino)
 {
 	size_t	i = scan_itab_pos(it, ino);
 
-	return i < it->n && it->v[i]->ino == ino ? it->v[i] : NULL;
+	return i < it->len && scan_itab_at(it, i)->ino == ino ?
+	       scan_itab_at(it, i) : NULL;
 }
 
 /* Does inode @ip hold exactly handle @fh? */
@@ -361,14 +362,15 @@ scan_inode_fh_is(const struct scan_inode *ip, const struct scan_fh *fh)
  * entry, or -ENOMEM with the table unchanged.
  */
 int
-scan_itab_set(struct scan_itab *it, uint64_t ino, enum scan_ino_kind kind,
+scan_itab_set(struct xmem_array *it, uint64_t ino, enum scan_ino_kind kind,
 		const struct scan_fh *fh, const struct scan_rec *recs,
 		size_t nrecs, struct scan_inode **out)
 {
 	struct scan_inode	*ip, **v;
 	struct scan_rec		*copy = NULL;
-	size_t			i = scan_itab_pos(it, ino), cap;
-	bool			found = i < it->n && it->v[i]->ino == ino;
+	size_t			i = scan_itab_pos(it, ino);
+	bool			found = i < it->len &&
+					scan_itab_at(it, i)->ino == ino;
 
 	if (nrecs) {
 		copy = malloc(nrecs * sizeof(*copy));
@@ -376,34 +378,28 @@ scan_itab_set(struct scan_itab *it, uint64_t ino, enum scan_ino_kind kind,
 			return -ENOMEM;
 		memcpy(copy, recs, nrecs * sizeof(*copy));
 	}
-	if (found && it->v[i]->fh_bytes == fh->bytes) {
-		ip = it->v[i];
+	if (found && scan_itab_at(it, i)->fh_bytes == fh->bytes) {
+		ip = scan_itab_at(it, i);
 	} else {
 		ip = malloc(sizeof(*ip) + fh->bytes);
 		if (!ip)
 			goto out_nomem;
 	}
-	if (!found && it->n == it->cap) {
-		cap = it->cap ? it->cap * 2 : 1024;
-		v = realloc(it->v, cap * sizeof(*v));
-		if (!v) {
-			free(ip);
-			goto out_nomem;
-		}
-		it->v = v;
-		it->cap = cap;
+	if (!found && xmem_array_reserve(it, 1)) {
+		free(ip);
+		goto out_nomem;
 	}
-	if (found && ip != it->v[i]) {
-		free(it->v[i]->recs);
-		free(it->v[i]);
+	v = it->data;
+	if (found && ip != v[i]) {
+		free(v[i]->recs);
+		free(v[i]);
 	} else if (found) {
 		free(ip->recs);
 	} else {
-		memmove(&it->v[i + 1], &it->v[i],
-			(it->n - i) * sizeof(*it->v));
-		it->n++;
+		xmem_array_push_reserved(it);
+		memmove(&v[i + 1], &v[i], (it->len - 1 - i) * sizeof(*v));
 	}
-	it->v[i] = ip;
+	v[i] = ip;
 	ip->ino = ino;
 	ip->recs = copy;
 	ip->nrecs = nrecs;
@@ -423,29 +419,28 @@ out_nomem:
 
 /* Forget inode @ino (if the table has it). */
 void
-scan_itab_remove(struct scan_itab *it, uint64_t ino)
+scan_itab_remove(struct xmem_array *it, uint64_t ino)
 {
-	size_t	i = scan_itab_pos(it, ino);
+	struct scan_inode	**v = it->data;
+	size_t			i = scan_itab_pos(it, ino);
 
-	if (i >= it->n || it->v[i]->ino != ino)
+	if (i >= it->len || v[i]->ino != ino)
 		return;
-	free(it->v[i]->recs);
-	free(it->v[i]);
-	memmove(&it->v[i], &it->v[i + 1], (it->n - i - 1) * sizeof(*it->v));
-	it->n--;
+	free(v[i]->recs);
+	free(v[i]);
+	memmove(&v[i], &v[i + 1], (it->len - i - 1) * sizeof(*v));
+	it->len--;
 }
 
 /* Free every entry and the table. */
 void
-scan_itab_free(struct scan_itab *it)
+scan_itab_free(struct xmem_array *it)
 {
 	size_t	i;
 
-	for (i = 0; i < it->n; i++) {
-		free(it->v[i]->recs);
-		free(it->v[i]);
+	for (i = 0; i < it->len; i++) {
+		free(scan_itab_at(it, i)->recs);
+		free(scan_itab_at(it, i));
 	}
-	free(it->v);
-	it->v = NULL;
-	it->n = it->cap = 0;
+	xmem_array_release(it);
 }
