@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "tools/scan.h"
+#include "tools/xfbt.h"
 
 /* Largest single write (one transaction), and the load's buffer. */
 #define SCAN_BT_WRITE_MAX	(1U << 20)
@@ -98,61 +99,26 @@ scan_progress(struct scan_ctx *ctx, bool last, const char *fmt, ...)
 	fflush(stderr);
 }
 
-/* Read all of file @dir/@file (or of @fd if >= 0); NUL-terminated. */
+/*
+ * Read all of file @dir/@file (or of @fd if >= 0) into a new buffer,
+ * NUL-terminated (xfbt_read_fd()).
+ */
 static int
-scan_bt_slurp(int fd, const char *dir, const char *file, char **bufp,
-		size_t *lenp)
+scan_bt_slurp(int fd, const char *dir, const char *file, char **bufp)
 {
-	size_t	len = 0, cap = 65536;
-	char	*buf, *nb, path[PATH_MAX];
-	ssize_t	got;
-	int	error = 0;
-	bool	own = fd < 0;
+	char	path[PATH_MAX];
+	size_t	len;
+	int	error;
 
 	*bufp = NULL;
-	if (own) {
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-	}
-	buf = malloc(cap + 1);
-	if (!buf) {
-		error = -ENOMEM;
-		goto out_close;
-	}
-	for (;;) {
-		if (len == cap) {
-			nb = realloc(buf, cap * 2 + 1);
-			if (!nb) {
-				error = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		got = read(fd, buf + len, cap - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			error = -errno;
-			break;
-		}
-		if (!got)
-			break;
-		len += got;
-	}
-	if (error) {
-		free(buf);
-		goto out_close;
-	}
-	buf[len] = 0;
-	*bufp = buf;
-	if (lenp)
-		*lenp = len;
-out_close:
-	if (own)
-		close(fd);
+	if (fd >= 0)
+		return xfbt_read_fd(fd, bufp, &len);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	error = xfbt_read_fd(fd, bufp, &len);
+	close(fd);
 	return error;
 }
 
@@ -163,7 +129,7 @@ scan_bt_last_error(const struct scan_bt *bt, char *out, size_t size)
 	char	*buf, *end, *line;
 
 	*out = 0;
-	if (scan_bt_slurp(-1, bt->dir, "errors", &buf, NULL))
+	if (scan_bt_slurp(-1, bt->dir, "errors", &buf))
 		return;
 	end = buf + strlen(buf);
 	while (end > buf && end[-1] == '\n')
@@ -185,12 +151,15 @@ scan_bt_fail(const struct scan_bt *bt, const char *what, int error)
 	scan_msg("%s: %s: %s%s", bt->dir, what, strerror(-error), reason);
 }
 
-/* Write all of @buf to @fd in writes of at most @max bytes, cut at '\n'. */
+/*
+ * Write all of @buf to @fd in chunks of at most @max bytes, cut at '\n'
+ * (each written whole by xfbt_write_all()).
+ */
 static int
 scan_bt_write_lines(int fd, const char *buf, size_t len, size_t max)
 {
 	size_t	chunk;
-	ssize_t	done;
+	int	error;
 
 	while (len) {
 		chunk = len;
@@ -201,13 +170,11 @@ scan_bt_write_lines(int fd, const char *buf, size_t len, size_t max)
 			if (!chunk)
 				return -EINVAL;
 		}
-		done = write(fd, buf, chunk);
-		if (done < 0 && errno == EINTR)
-			continue;
-		if (done < 0)
-			return -errno;
-		buf += done;
-		len -= done;
+		error = xfbt_write_all(fd, buf, chunk);
+		if (error)
+			return error;
+		buf += chunk;
+		len -= chunk;
 	}
 	return 0;
 }
@@ -219,7 +186,7 @@ scan_bt_type(const struct scan_bt *bt, char *type, size_t size)
 	char	*buf;
 
 	*type = 0;
-	if (scan_bt_slurp(-1, bt->dir, "type", &buf, NULL))
+	if (scan_bt_slurp(-1, bt->dir, "type", &buf))
 		return;
 	buf[strcspn(buf, "\n")] = 0;
 	snprintf(type, size, "%s", buf);
@@ -397,7 +364,7 @@ scan_bt_load(struct scan_ctx *ctx, struct scan_bt *bt, const void *recs,
 	}
 	scan_progress(ctx, true, "loaded %s: %zu records", what, n);
 
-	error = scan_bt_slurp(-1, bt->dir, "stats", &stats, NULL);
+	error = scan_bt_slurp(-1, bt->dir, "stats", &stats);
 	if (error) {
 		scan_bt_fail(bt, "stats", error);
 		goto out_signals;
@@ -587,7 +554,7 @@ scan_bt_read_records(struct scan_bt *bt, int fd, const char *file,
 	char	*text;
 	int	error;
 
-	error = scan_bt_slurp(fd, bt->dir, file, &text, NULL);
+	error = scan_bt_slurp(fd, bt->dir, file, &text);
 	if (error) {
 		scan_bt_fail(bt, file, error);
 		return error;

@@ -39,6 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xfile/xmem.h"
+
 #define XFBT_EXIT_OK		0	/* done, found, ok */
 #define XFBT_EXIT_NO		1	/* refused, not found, not ok */
 #define XFBT_EXIT_ERROR		2	/* usage, I/O, system, damage */
@@ -143,10 +145,9 @@ const char *xfbt_stat_find(const char *stats, const char *name,
 /* ---- the daemon's reasons ------------------------------------------ */
 
 struct xfbt_reasons {
-	int	dfd;		/* the btree directory */
-	char	*seen;		/* our pid's lines already seen, "\n"-ended */
-	size_t	seen_len;
-	char	tag[32];	/* " pid N ": how our lines are marked */
+	int		dfd;	/* the btree directory */
+	struct xmem_str	seen;	/* our pid's lines already seen, "\n"-ended */
+	char		tag[32];	/* " pid N ": how our lines are marked */
 };
 
 /*
