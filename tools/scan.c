@@ -649,6 +649,9 @@ scan_parse_args(struct scan_ctx *ctx, int argc, char **argv)
 		case 'c':
 			ctx->compare = true;
 			break;
+		case 'v':
+			ctx->verbose = true;
+			break;
 		case 'r':
 			errno = 0;
 			secs = strtoul(optarg, &end, 10);
@@ -659,9 +662,6 @@ scan_parse_args(struct scan_ctx *ctx, int argc, char **argv)
 				return 2;
 			}
 			ctx->resync_secs = secs;
-			break;
-		case 'v':
-			ctx->verbose = true;
 			break;
 		case 'h':
 			scan_usage(stdout);

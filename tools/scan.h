@@ -86,6 +86,29 @@ struct scan_rec {
 	uint32_t	flags;		/* SCAN_REC_* */
 };
 
+/*
+ * -1, 0 or 1 as @a is below, equal to or above @b: the step of every
+ * comparator of the scan, chained with ?: from the first key to the last.
+ */
+#define SCAN_CMP(a, b)	((a) < (b) ? -1 : (a) > (b))
+
+/*
+ * One step of a walk of two arrays sorted by @cmp (@size-byte elements),
+ * at @a[@i] of @na and @b[@j] of @nb: below 0 when @a[@i] comes alone,
+ * above 0 when @b[@j] does, 0 when both match.  @cmp is called only when
+ * both arrays have an element left.
+ */
+static inline int
+scan_merge_step(const void *a, size_t i, size_t na, const void *b, size_t j,
+		size_t nb, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (i == na)
+		return 1;
+	if (j == nb)
+		return -1;
+	return cmp((const char *)a + i * size, (const char *)b + j * size);
+}
+
 /* An empty array of struct scan_rec, the records' vector. */
 #define SCAN_RECVEC_INIT	XMEM_ARRAY_INIT(sizeof(struct scan_rec))
 

@@ -447,22 +447,35 @@ scan_bt_refc_write(struct scan_bt *bt, bool delete,
 	return scan_bt_txn(bt, delete, recs, n, scan_fmt_refc);
 }
 
+/*
+ * Parse @n decimal numbers at *@pp into @v and move *@pp past them.  0,
+ * or -EINVAL if one is missing or out of range.
+ */
+static int
+scan_parse_nums(char **pp, unsigned long long *v, int n)
+{
+	char	*end;
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		errno = 0;
+		v[i] = strtoull(*pp, &end, 10);
+		if (end == *pp || errno)
+			return -EINVAL;
+		*pp = end;
+	}
+	return 0;
+}
+
 /* Parse one rmap line of group @agno into @r; 0 or -EINVAL. */
 static int
 scan_parse_rmap(char *line, uint32_t agno, struct scan_rec *r)
 {
 	unsigned long long	v[4];
-	char			*p = line, *end;
-	int			i;
+	char			*p = line;
 
-	for (i = 0; i < 4; i++) {
-		errno = 0;
-		v[i] = strtoull(p, &end, 10);
-		if (end == p || errno)
-			return -EINVAL;
-		p = end;
-	}
-	if (v[0] > UINT32_MAX || v[1] > UINT32_MAX)
+	if (scan_parse_nums(&p, v, 4) || v[0] > UINT32_MAX ||
+	    v[1] > UINT32_MAX)
 		return -EINVAL;
 	r->agno = agno;
 	r->agbno = v[0];
@@ -490,16 +503,11 @@ static int
 scan_parse_refc(char *line, struct scan_refc *r)
 {
 	unsigned long long	v[3];
-	char			*p = line, *end;
-	int			i;
+	char			*p = line;
 
-	for (i = 0; i < 3; i++) {
-		errno = 0;
-		v[i] = strtoull(p, &end, 10);
-		if (end == p || errno || v[i] > UINT32_MAX)
-			return -EINVAL;
-		p = end;
-	}
+	if (scan_parse_nums(&p, v, 3) || v[0] > UINT32_MAX ||
+	    v[1] > UINT32_MAX || v[2] > UINT32_MAX)
+		return -EINVAL;
 	if (*p)
 		return -EINVAL;		/* cow: not ours */
 	r->agbno = v[0];

@@ -87,26 +87,31 @@ struct scan_cmp_out {
 	uint64_t	dropped;
 };
 
+/* The order of runs by their key alone: (owner, flags, diagonal). */
+static int
+scan_run_keycmp(const void *a, const void *b)
+{
+	const struct scan_run	*x = a, *y = b;
+
+	return SCAN_CMP(x->owner, y->owner) ?:
+	       SCAN_CMP(x->flags, y->flags) ?:
+	       SCAN_CMP(x->diag, y->diag);
+}
+
+/* The order of runs: by key, then by start. */
 static int
 scan_run_cmp(const void *a, const void *b)
 {
 	const struct scan_run	*x = a, *y = b;
 
-	if (x->owner != y->owner)
-		return x->owner < y->owner ? -1 : 1;
-	if (x->flags != y->flags)
-		return x->flags < y->flags ? -1 : 1;
-	if (x->diag != y->diag)
-		return x->diag < y->diag ? -1 : 1;
-	return x->start < y->start ? -1 : x->start > y->start;
+	return scan_run_keycmp(x, y) ?: SCAN_CMP(x->start, y->start);
 }
 
 /* Do @x and @y have the same (owner, flags, diagonal)? */
 static bool
 scan_run_samekey(const struct scan_run *x, const struct scan_run *y)
 {
-	return x->owner == y->owner && x->flags == y->flags &&
-	       x->diag == y->diag;
+	return !scan_run_keycmp(x, y);
 }
 
 /* Records -> sorted, merged runs (a new array in *@runsp). */
@@ -208,14 +213,8 @@ scan_runs_compare(struct scan_cmp_out *out, uint32_t agno,
 
 	*konly = *oonly = 0;
 	while (i < nk || j < no) {
-		if (i == nk)
-			c = 1;
-		else if (j == no)
-			c = -1;
-		else if (scan_run_samekey(&k[i], &o[j]))
-			c = 0;
-		else
-			c = scan_run_cmp(&k[i], &o[j]);
+		c = scan_merge_step(k, i, nk, o, j, no, sizeof(*k),
+				    scan_run_keycmp);
 		/* The runs of this key on each side (none if c says so). */
 		for (i2 = i; c <= 0 && i2 < nk &&
 		     scan_run_samekey(&k[i], &k[i2]); i2++)

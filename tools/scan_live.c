@@ -178,12 +178,7 @@ scan_sorted_diff(const void *a, size_t na, const void *b, size_t nb,
 
 	*naonly = *nbonly = 0;
 	while (i < na || j < nb) {
-		if (i == na)
-			c = 1;
-		else if (j == nb)
-			c = -1;
-		else
-			c = cmp(pa + i * size, pb + j * size);
+		c = scan_merge_step(a, i, na, b, j, nb, size, cmp);
 		if (c < 0)
 			memcpy(oa + (*naonly)++ * size, pa + i++ * size, size);
 		else if (c > 0)
@@ -198,11 +193,9 @@ scan_refc_cmp(const void *a, const void *b)
 {
 	const struct scan_refc	*x = a, *y = b;
 
-	if (x->agbno != y->agbno)
-		return x->agbno < y->agbno ? -1 : 1;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return x->refcount < y->refcount ? -1 : x->refcount > y->refcount;
+	return SCAN_CMP(x->agbno, y->agbno) ?:
+	       SCAN_CMP(x->len, y->len) ?:
+	       SCAN_CMP(x->refcount, y->refcount);
 }
 
 static int
@@ -210,7 +203,7 @@ scan_extent_cmp(const void *a, const void *b)
 {
 	const struct scan_extent	*x = a, *y = b;
 
-	return x->agbno < y->agbno ? -1 : x->agbno > y->agbno;
+	return SCAN_CMP(x->agbno, y->agbno);
 }
 
 /*
@@ -350,21 +343,32 @@ scan_pending_add_locked(struct scan_ctx *ctx, uint32_t agno,
 	return 0;
 }
 
-/* Apply what waited for group @agno's load, oldest first. */
-int
-scan_apply_pending_locked(struct scan_ctx *ctx, uint32_t agno)
+/*
+ * Empty group @agno's pending list, oldest first, applying each change
+ * to the btrees first if @apply.
+ */
+static void
+scan_pending_drain_locked(struct scan_ctx *ctx, uint32_t agno, bool apply)
 {
 	struct scan_group	*grp = &ctx->groups[agno];
 	struct scan_delta	*d;
 
 	while ((d = grp->pending) != NULL) {
 		grp->pending = d->next;
-		scan_apply_delta_locked(ctx, agno, d->recs, d->nold,
-					d->recs + d->nold, d->nnew);
+		if (apply)
+			scan_apply_delta_locked(ctx, agno, d->recs, d->nold,
+						d->recs + d->nold, d->nnew);
 		free(d);
 		ctx->npending--;
 	}
 	grp->pending_tail = &grp->pending;
+}
+
+/* Apply what waited for group @agno's load, oldest first. */
+int
+scan_apply_pending_locked(struct scan_ctx *ctx, uint32_t agno)
+{
+	scan_pending_drain_locked(ctx, agno, true);
 	return 0;
 }
 
@@ -372,15 +376,7 @@ scan_apply_pending_locked(struct scan_ctx *ctx, uint32_t agno)
 void
 scan_pending_free_locked(struct scan_ctx *ctx, uint32_t agno)
 {
-	struct scan_group	*grp = &ctx->groups[agno];
-	struct scan_delta	*d;
-
-	while ((d = grp->pending) != NULL) {
-		grp->pending = d->next;
-		free(d);
-		ctx->npending--;
-	}
-	grp->pending_tail = &grp->pending;
+	scan_pending_drain_locked(ctx, agno, false);
 }
 
 /*
@@ -506,11 +502,9 @@ scan_fh_cmp(const void *a, const void *b)
 {
 	const struct scan_fh	*x = a, *y = b;
 
-	if (x->type != y->type)
-		return x->type < y->type ? -1 : 1;
-	if (x->bytes != y->bytes)
-		return x->bytes < y->bytes ? -1 : 1;
-	return memcmp(x->f, y->f, x->bytes);
+	return SCAN_CMP(x->type, y->type) ?:
+	       SCAN_CMP(x->bytes, y->bytes) ?:
+	       memcmp(x->f, y->f, x->bytes);
 }
 
 /*

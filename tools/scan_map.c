@@ -69,8 +69,6 @@
 				 FIEMAP_EXTENT_DATA_INLINE | \
 				 FIEMAP_EXTENT_DATA_TAIL)
 
-#define SCAN_CMP(a, b)	((a) < (b) ? -1 : (a) > (b))
-
 /*
  * A total order on records: group, start block, owner, fork, offset,
  * then the rest.  Sorting by it puts each group's records together in
@@ -80,23 +78,14 @@ int
 scan_rec_cmp(const void *a, const void *b)
 {
 	const struct scan_rec	*x = a, *y = b;
-	int			c;
 
-	c = SCAN_CMP(x->agno, y->agno);
-	if (!c)
-		c = SCAN_CMP(x->agbno, y->agbno);
-	if (!c)
-		c = SCAN_CMP(x->owner, y->owner);
-	if (!c)
-		c = SCAN_CMP(x->flags & SCAN_REC_ATTR,
-			     y->flags & SCAN_REC_ATTR);
-	if (!c)
-		c = SCAN_CMP(x->offset, y->offset);
-	if (!c)
-		c = SCAN_CMP(x->len, y->len);
-	if (!c)
-		c = SCAN_CMP(x->flags, y->flags);
-	return c;
+	return SCAN_CMP(x->agno, y->agno) ?:
+	       SCAN_CMP(x->agbno, y->agbno) ?:
+	       SCAN_CMP(x->owner, y->owner) ?:
+	       SCAN_CMP(x->flags & SCAN_REC_ATTR, y->flags & SCAN_REC_ATTR) ?:
+	       SCAN_CMP(x->offset, y->offset) ?:
+	       SCAN_CMP(x->len, y->len) ?:
+	       SCAN_CMP(x->flags, y->flags);
 }
 
 /*
@@ -139,15 +128,18 @@ scan_cut_extent(const struct scan_fs *fs, uint64_t owner, uint64_t pb,
 }
 
 /*
- * One extent of inode @ino, in bytes: check it has blocks of its own,
- * then cut it into group records.
+ * One extent of inode @ino, in bytes, of the attribute fork if @attr,
+ * unwritten if @unwritten: check it has blocks of its own, then cut it
+ * into group records.
  */
 static int
 scan_push_extent(struct scan_ctx *ctx, uint64_t ino, uint64_t phys,
-		uint64_t logical, uint64_t len, uint32_t flags,
+		uint64_t logical, uint64_t len, bool attr, bool unwritten,
 		struct xmem_array *out)
 {
 	uint64_t	bs = ctx->fs.blocksize;
+	uint32_t	flags = (attr ? SCAN_REC_ATTR : 0) |
+				(unwritten ? SCAN_REC_UNWRITTEN : 0);
 	int		made;
 
 	ctx->stats.extents++;
@@ -178,7 +170,6 @@ scan_read_bmapx(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
 		struct xmem_array *out)
 {
 	struct getbmapx	*m;
-	uint32_t	flags = attr ? SCAN_REC_ATTR : 0;
 	int		i, error = 0;
 	bool		last = false;
 
@@ -190,14 +181,14 @@ scan_read_bmapx(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
 	m[0].bmv_count = SCAN_MAP_BATCH + 1;
 	m[0].bmv_iflags = BMV_IF_PREALLOC | BMV_IF_NO_HOLES |
 			  (attr ? BMV_IF_ATTRFORK : 0);
-	while (!last && m[0].bmv_length > 0) {
+	while (!error && !last && m[0].bmv_length > 0) {
 		if (ioctl(fd, XFS_IOC_GETBMAPX, m)) {
 			error = -errno;
 			break;
 		}
 		if (m[0].bmv_entries <= 0)
 			break;
-		for (i = 1; i <= m[0].bmv_entries; i++) {
+		for (i = 1; !error && i <= m[0].bmv_entries; i++) {
 			const struct getbmapx *e = &m[i];
 
 			if (e->bmv_oflags & BMV_OF_LAST)
@@ -211,15 +202,10 @@ scan_read_bmapx(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
 			error = scan_push_extent(ctx, ino,
 					(uint64_t)e->bmv_block * 512,
 					(uint64_t)e->bmv_offset * 512,
-					(uint64_t)e->bmv_length * 512,
-					flags | ((e->bmv_oflags &
-						  BMV_OF_PREALLOC) ?
-						 SCAN_REC_UNWRITTEN : 0), out);
-			if (error)
-				goto out_free;
+					(uint64_t)e->bmv_length * 512, attr,
+					e->bmv_oflags & BMV_OF_PREALLOC, out);
 		}
 	}
-out_free:
 	free(m);
 	return error;
 }
@@ -239,7 +225,7 @@ scan_read_fiemap(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
 			SCAN_MAP_BATCH * sizeof(struct fiemap_extent));
 	if (!fm)
 		return -ENOMEM;
-	while (!last) {
+	while (!error && !last) {
 		memset(fm, 0, sizeof(*fm));
 		fm->fm_start = start;
 		fm->fm_length = FIEMAP_MAX_OFFSET - start;
@@ -254,7 +240,7 @@ scan_read_fiemap(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
 		}
 		if (!fm->fm_mapped_extents)
 			break;
-		for (i = 0; i < fm->fm_mapped_extents; i++) {
+		for (i = 0; !error && i < fm->fm_mapped_extents; i++) {
 			const struct fiemap_extent *e = &fm->fm_extents[i];
 
 			if (e->fe_flags & FIEMAP_EXTENT_LAST)
@@ -266,16 +252,11 @@ scan_read_fiemap(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
 				continue;
 			}
 			error = scan_push_extent(ctx, ino, e->fe_physical,
-					e->fe_logical, e->fe_length,
-					(attr ? SCAN_REC_ATTR : 0) |
-					((e->fe_flags &
-					  FIEMAP_EXTENT_UNWRITTEN) ?
-					 SCAN_REC_UNWRITTEN : 0), out);
-			if (error)
-				goto out_free;
+					e->fe_logical, e->fe_length, attr,
+					e->fe_flags & FIEMAP_EXTENT_UNWRITTEN,
+					out);
 		}
 	}
-out_free:
 	free(fm);
 	return error;
 }

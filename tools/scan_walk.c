@@ -451,7 +451,7 @@ scan_ient_cmp(const void *a, const void *b)
 {
 	const struct scan_ient	*x = a, *y = b;
 
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
+	return SCAN_CMP(x->ino, y->ino);
 }
 
 /*
