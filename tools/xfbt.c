@@ -258,10 +258,15 @@ out_close:
 
 int
 xfbt_open_file(int dfd, const char *dir, const char *name, int flags,
-		struct xfbt_reasons *r, int *fdp)
+		size_t bufsize, char **bufp, struct xfbt_reasons *r, int *fdp)
 {
 	int	error;
 
+	error = posix_memalign((void **)bufp, sysconf(_SC_PAGESIZE), bufsize);
+	if (error) {
+		xfbt_say_errno("memory", -error);
+		return XFBT_EXIT_ERROR;
+	}
 	error = xfbt_reasons_init(r, dfd);
 	if (error)
 		goto out_say;
@@ -275,8 +280,18 @@ xfbt_open_file(int dfd, const char *dir, const char *name, int flags,
 out_release:
 	xfbt_reasons_release(r);
 out_say:
+	free(*bufp);
 	xfbt_say("%s/%s: %s%s", dir, name, strerror(-error), xfbt_hint(error));
 	return XFBT_EXIT_ERROR;
+}
+
+void
+xfbt_close_file(int fd, struct xfbt_reasons *r, char *buf)
+{
+	if (fd >= 0)
+		close(fd);
+	xfbt_reasons_release(r);
+	free(buf);
 }
 
 /* The least room xfbt_read_fd() reads into. */
