@@ -272,7 +272,8 @@ out_realtime:
 	kind = SCAN_INO_REALTIME;
 	ctx->stats.realtime++;
 out_update:
-	error = scan_update_locked(ctx, ie->ino, kind, &ie->fh, rv.data, rv.len);
+	error = scan_update_locked(ctx, ie->ino, kind, &ie->fh, rv.data,
+				   rv.len);
 	xmem_array_release(&rv);
 	return error;
 }

@@ -25,10 +25,11 @@
  * coordinates, exactly what one rmap record of NAME.agN.rmap holds.  The
  * inode table (scan_ctx.itab) keeps, for every inode the scan or the
  * live hooks have read, its records and its file handle, sorted by inode
- * number.  Every array that grows is a struct xmem_array (xfile/xmem.h);
- * a comment at each says what its elements are.  That table is the truth for a group until the group's btrees
+ * number.  That table is the truth for a group until the group's btrees
  * are loaded; from then on the btrees are, and the table says what to
- * delete when an inode changes.
+ * delete when an inode changes.  Every array that grows is a struct
+ * xmem_array (xfile/xmem.h); a comment at each says what its elements
+ * are.
  *
  * Locking: one mutex, scan_ctx.lock, guards the inode table, the cursor,
  * the deferred heap, the groups' states and pending lists, and every
@@ -275,13 +276,12 @@ struct scan_ctx {
 
 	pthread_mutex_t		lock;
 	/* Everything below is guarded by lock. */
-	struct xmem_array	itab;		/* the inode table: of struct
-						 * scan_inode *, sorted by
-						 * ino */
+	/* The inode table: of struct scan_inode *, sorted by ino. */
+	struct xmem_array	itab;
 	uint64_t		cursor;		/* inodes <= cursor visited */
 	bool			scan_done;	/* cursor is past every ino */
-	struct xmem_array	defer;		/* of struct scan_defer: a
-						 * min-heap on ino */
+	/* The deferred inodes: of struct scan_defer, a min-heap on ino. */
+	struct xmem_array	defer;
 	struct scan_group	*groups;	/* [fs.agcount] */
 	struct scan_stats	stats;
 	const char		*phase;		/* for the status file */

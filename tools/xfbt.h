@@ -148,9 +148,10 @@ const char *xfbt_stat_find(const char *stats, const char *name,
 /* ---- the daemon's reasons ------------------------------------------ */
 
 struct xfbt_reasons {
-	int		dfd;	/* the btree directory */
-	struct xmem_str	seen;	/* our pid's lines already seen, "\n"-ended */
-	char		tag[32];	/* " pid N ": how our lines are marked */
+	int		dfd;		/* the btree directory */
+	struct xmem_str	seen;		/* our pid's lines already seen,
+					 * each "\n"-ended after a "\n" */
+	char		tag[32];	/* " pid N ": marks our lines */
 };
 
 /*
