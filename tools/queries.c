@@ -47,27 +47,15 @@ struct xfbt_asker {
 static int
 xfbt_asker_init(struct xfbt_asker *a, const char *dir, int dfd)
 {
-	int	status;
-
 	a->dir = dir;
-	a->buf = malloc(XFBT_ANSWER_CHUNK);
-	if (!a->buf) {
-		xfbt_say_errno("memory", -ENOMEM);
-		return XFBT_EXIT_ERROR;
-	}
-	status = xfbt_open_file(dfd, dir, "lookup", O_RDWR, &a->reasons,
-				&a->fd);
-	if (status)
-		free(a->buf);
-	return status;
+	return xfbt_open_file(dfd, dir, "lookup", O_RDWR, XFBT_ANSWER_CHUNK,
+			      &a->buf, &a->reasons, &a->fd);
 }
 
 static void
 xfbt_asker_release(struct xfbt_asker *a)
 {
-	close(a->fd);
-	xfbt_reasons_release(&a->reasons);
-	free(a->buf);
+	xfbt_close_file(a->fd, &a->reasons, a->buf);
 }
 
 /*

@@ -296,32 +296,18 @@ static int
 xfbt_feed_init(struct xfbt_feed *f, const struct xfbt_writer *w,
 		const char *dir, int dfd)
 {
-	int	status, error;
-
 	memset(f, 0, sizeof(*f));
 	f->w = w;
 	f->dir = dir;
 	f->fd = -1;
-	error = posix_memalign((void **)&f->buf, sysconf(_SC_PAGESIZE),
-			       XFBT_WRITE_MAX);
-	if (error) {
-		xfbt_say_errno("memory", -error);
-		return XFBT_EXIT_ERROR;
-	}
-	status = xfbt_open_file(dfd, dir, w->file, O_WRONLY, &f->reasons,
-				&f->fd);
-	if (status)
-		free(f->buf);
-	return status;
+	return xfbt_open_file(dfd, dir, w->file, O_WRONLY, XFBT_WRITE_MAX,
+			      &f->buf, &f->reasons, &f->fd);
 }
 
 static void
 xfbt_feed_release(struct xfbt_feed *f)
 {
-	if (f->fd >= 0)
-		close(f->fd);
-	xfbt_reasons_release(&f->reasons);
-	free(f->buf);
+	xfbt_close_file(f->fd, &f->reasons, f->buf);
 }
 
 /* ---- insert and delete ------------------------------------------------ */

@@ -138,7 +138,7 @@ scan_status_locked(struct scan_ctx *ctx)
 		ctx->phase, ctx->cursor, ctx->scan_done, ctx->stats.inodes,
 		ctx->stats.extents, ctx->stats.records, ctx->stats.vanished,
 		ctx->stats.errors, ctx->events, ctx->updates, ctx->npending,
-		ctx->ndefer,
+		ctx->defer.len,
 		ctx->overflows, ctx->resyncs, ctx->bt_errors, ctx->idle,
 		ctx->pauses);
 	if (fclose(f) == 0)
@@ -220,7 +220,7 @@ scan_fd_realtime(struct scan_ctx *ctx, int fd)
 int
 scan_visit_locked(struct scan_ctx *ctx, const struct scan_ient *ie)
 {
-	struct scan_recvec	rv = { 0 };
+	struct xmem_array	rv = SCAN_RECVEC_INIT;
 	enum scan_ino_kind	kind = SCAN_INO_MAPPED;
 	bool			data, attr;
 	int			fd, error;
@@ -263,7 +263,7 @@ scan_visit_locked(struct scan_ctx *ctx, const struct scan_ient *ie)
 		ctx->stats.errors++;
 		scan_msg("inode %" PRIu64 ": reading its extent map: %s",
 			 ie->ino, strerror(-error));
-		scan_recvec_free(&rv);
+		xmem_array_release(&rv);
 		return 0;
 	}
 	goto out_update;
@@ -272,8 +272,9 @@ out_realtime:
 	kind = SCAN_INO_REALTIME;
 	ctx->stats.realtime++;
 out_update:
-	error = scan_update_locked(ctx, ie->ino, kind, &ie->fh, rv.v, rv.n);
-	scan_recvec_free(&rv);
+	error = scan_update_locked(ctx, ie->ino, kind, &ie->fh, rv.data,
+				   rv.len);
+	xmem_array_release(&rv);
 	return error;
 }
 
@@ -286,11 +287,12 @@ static int
 scan_pause_init(struct scan_pause *p)
 {
 	const char	*env = getenv("XFBT_SCAN_PAUSE_AT");
-	uint64_t	*at;
+	uint64_t	ino;
 	char		*end;
 	size_t		len;
 
 	memset(p, 0, sizeof(*p));
+	xmem_array_init(&p->at, sizeof(uint64_t));
 	if (!env || !*env)
 		return 0;
 	p->fifo = getenv("XFBT_SCAN_PAUSE_FIFO");
@@ -305,18 +307,16 @@ scan_pause_init(struct scan_pause *p)
 		} else if (len == 7 && !strncmp(env, "compare", 7)) {
 			p->at_compare = true;
 		} else {
-			at = realloc(p->at, (p->n + 1) * sizeof(*at));
-			if (!at)
-				return -ENOMEM;
-			p->at = at;
 			errno = 0;
-			p->at[p->n++] = strtoull(env, &end, 0);
+			ino = strtoull(env, &end, 0);
 			if (end != env + len || errno) {
 				scan_msg("XFBT_SCAN_PAUSE_AT: '%.*s' is no "
 					 "inode number, load or compare",
 					 (int)len, env);
 				return -EINVAL;
 			}
+			if (xmem_array_push(&p->at, &ino))
+				return -ENOMEM;
 		}
 		env += len + (env[len] == ',');
 	}
@@ -371,11 +371,12 @@ static void
 scan_pause_inode(struct scan_ctx *ctx, uint64_t ino)
 {
 	struct scan_pause	*p = &ctx->pause;
+	const uint64_t		*at = p->at.data;
 	char			where[64];
 
-	if (p->next >= p->n || ino < p->at[p->next])
+	if (p->next >= p->at.len || ino < at[p->next])
 		return;
-	while (p->next < p->n && ino >= p->at[p->next])
+	while (p->next < p->at.len && ino >= at[p->next])
 		p->next++;
 	snprintf(where, sizeof(where), "before inode %" PRIu64, ino);
 	scan_pause(ctx, where);
@@ -504,18 +505,18 @@ scan_refc_of(const struct scan_rec *recs, size_t n, uint32_t lo, uint32_t hi,
 /* Every record of group @agno in the table, in a new vector. */
 static int
 scan_group_recs_locked(struct scan_ctx *ctx, uint32_t agno,
-		struct scan_recvec *rv)
+		struct xmem_array *rv)
 {
 	const struct scan_inode	*ip;
 	size_t			i, j;
 	int			error;
 
-	for (i = 0; i < ctx->itab.n; i++) {
-		ip = ctx->itab.v[i];
+	for (i = 0; i < ctx->itab.len; i++) {
+		ip = scan_itab_at(&ctx->itab, i);
 		for (j = 0; j < ip->nrecs; j++) {
 			if (ip->recs[j].agno != agno)
 				continue;
-			error = scan_recvec_push(rv, &ip->recs[j]);
+			error = xmem_array_push(rv, &ip->recs[j]);
 			if (error)
 				return error;
 		}
@@ -532,7 +533,7 @@ static int
 scan_load_group(struct scan_ctx *ctx, uint32_t agno)
 {
 	struct scan_group	*grp = &ctx->groups[agno];
-	struct scan_recvec	rv = { 0 };
+	struct xmem_array	rv = SCAN_RECVEC_INIT;
 	struct scan_refc	*rc = NULL;
 	size_t			nrc = 0;
 	int			error;
@@ -549,12 +550,12 @@ scan_load_group(struct scan_ctx *ctx, uint32_t agno)
 		scan_set_phase(ctx, "loading");
 	}
 
-	error = scan_bt_load_rmap(ctx, &grp->rmap, rv.v, rv.n);
+	error = scan_bt_load_rmap(ctx, &grp->rmap, rv.data, rv.len);
 	if (!error)
-		error = scan_refc_of(rv.v, rv.n, 0, UINT32_MAX, &rc, &nrc);
+		error = scan_refc_of(rv.data, rv.len, 0, UINT32_MAX, &rc, &nrc);
 	if (!error)
 		error = scan_bt_load_refc(ctx, &grp->refc, rc, nrc);
-	ctx->load_records += rv.n;
+	ctx->load_records += rv.len;
 	ctx->load_refc += nrc;
 
 	pthread_mutex_lock(&ctx->lock);
@@ -568,7 +569,7 @@ scan_load_group(struct scan_ctx *ctx, uint32_t agno)
 	pthread_mutex_unlock(&ctx->lock);
 out_free:
 	free(rc);
-	scan_recvec_free(&rv);
+	xmem_array_release(&rv);
 	return error;
 }
 
@@ -649,6 +650,9 @@ scan_parse_args(struct scan_ctx *ctx, int argc, char **argv)
 		case 'c':
 			ctx->compare = true;
 			break;
+		case 'v':
+			ctx->verbose = true;
+			break;
 		case 'r':
 			errno = 0;
 			secs = strtoul(optarg, &end, 10);
@@ -659,9 +663,6 @@ scan_parse_args(struct scan_ctx *ctx, int argc, char **argv)
 				return 2;
 			}
 			ctx->resync_secs = secs;
-			break;
-		case 'v':
-			ctx->verbose = true;
 			break;
 		case 'h':
 			scan_usage(stdout);
@@ -702,6 +703,8 @@ xfbt_scan_main(int argc, char **argv)
 	int		error, status = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
+	xmem_array_init(&ctx.itab, sizeof(struct scan_inode *));
+	xmem_array_init(&ctx.defer, sizeof(struct scan_defer));
 	pthread_mutex_init(&ctx.lock, NULL);
 	ctx.phase = "starting";
 	ctx.progress = isatty(STDERR_FILENO);
@@ -807,11 +810,11 @@ out_groups:
 	}
 	free(ctx.groups);
 	scan_itab_free(&ctx.itab);
-	free(ctx.defer);
+	xmem_array_release(&ctx.defer);
 out_fs:
 	scan_fs_close(&ctx.fs);
 out_pause:
-	free(ctx.pause.at);
+	xmem_array_release(&ctx.pause.at);
 	pthread_mutex_destroy(&ctx.lock);
 	return status;
 }

@@ -23,11 +23,13 @@
  * Data model.  A mapping is a struct scan_rec: an extent of one fork of
  * one inode, already cut at group boundaries and put in its group's
  * coordinates, exactly what one rmap record of NAME.agN.rmap holds.  The
- * inode table (struct scan_itab) keeps, for every inode the scan or the
+ * inode table (scan_ctx.itab) keeps, for every inode the scan or the
  * live hooks have read, its records and its file handle, sorted by inode
  * number.  That table is the truth for a group until the group's btrees
  * are loaded; from then on the btrees are, and the table says what to
- * delete when an inode changes.
+ * delete when an inode changes.  Every array that grows is a struct
+ * xmem_array (xfile/xmem.h); a comment at each says what its elements
+ * are.
  *
  * Locking: one mutex, scan_ctx.lock, guards the inode table, the cursor,
  * the deferred heap, the groups' states and pending lists, and every
@@ -61,6 +63,8 @@ int xfbt_scan_main(int argc, char **argv);
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "xfile/xmem.h"
+
 #define SCAN_PROG		"xfbt scan"
 
 /* Largest file handle we keep (the kernel's own limit is 128 bytes). */
@@ -83,12 +87,31 @@ struct scan_rec {
 	uint32_t	flags;		/* SCAN_REC_* */
 };
 
-/* A growable array of records. */
-struct scan_recvec {
-	struct scan_rec	*v;
-	size_t		n;
-	size_t		cap;
-};
+/*
+ * -1, 0 or 1 as @a is below, equal to or above @b: the step of every
+ * comparator of the scan, chained with ?: from the first key to the last.
+ */
+#define SCAN_CMP(a, b)	((a) < (b) ? -1 : (a) > (b))
+
+/*
+ * One step of a walk of two arrays sorted by @cmp (@size-byte elements),
+ * at @a[@i] of @na and @b[@j] of @nb: below 0 when @a[@i] comes alone,
+ * above 0 when @b[@j] does, 0 when both match.  @cmp is called only when
+ * both arrays have an element left.
+ */
+static inline int
+scan_merge_step(const void *a, size_t i, size_t na, const void *b, size_t j,
+		size_t nb, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (i == na)
+		return 1;
+	if (j == nb)
+		return -1;
+	return cmp((const char *)a + i * size, (const char *)b + j * size);
+}
+
+/* An empty array of struct scan_rec, the records' vector. */
+#define SCAN_RECVEC_INIT	XMEM_ARRAY_INIT(sizeof(struct scan_rec))
 
 /* A file handle as name_to_handle_at() and fanotify give it. */
 struct scan_fh {
@@ -123,12 +146,12 @@ struct scan_inode {
 	unsigned char		fh[];		/* fh_bytes of handle */
 };
 
-/* The inode table: pointers sorted by inode number. */
-struct scan_itab {
-	struct scan_inode	**v;
-	size_t			n;
-	size_t			cap;
-};
+/* Entry @i of the inode table @it (scan_ctx.itab). */
+static inline struct scan_inode *
+scan_itab_at(const struct xmem_array *it, size_t i)
+{
+	return *(struct scan_inode **)xmem_array_at(it, i);
+}
 
 /* One inode as the enumeration hands it to the scan. */
 struct scan_ient {
@@ -209,6 +232,9 @@ struct scan_refc {
 	uint32_t	refcount;
 };
 
+/* An empty array of struct scan_refc. */
+#define SCAN_REFCVEC_INIT	XMEM_ARRAY_INIT(sizeof(struct scan_refc))
+
 /* A bare extent of a group, for the refcount derivation. */
 struct scan_extent {
 	uint32_t	agbno;
@@ -225,8 +251,8 @@ struct scan_live;
 
 /* The debugging pause points (XFBT_SCAN_PAUSE_AT; see scan.c). */
 struct scan_pause {
-	uint64_t	*at;		/* inode numbers, ascending */
-	size_t		n;
+	struct xmem_array at;		/* of uint64_t: inode numbers,
+					 * ascending */
 	size_t		next;		/* the next one to stop at */
 	bool		at_load;	/* while group 0 is staging */
 	bool		at_compare;	/* before the compare */
@@ -250,12 +276,12 @@ struct scan_ctx {
 
 	pthread_mutex_t		lock;
 	/* Everything below is guarded by lock. */
-	struct scan_itab	itab;
+	/* The inode table: of struct scan_inode *, sorted by ino. */
+	struct xmem_array	itab;
 	uint64_t		cursor;		/* inodes <= cursor visited */
 	bool			scan_done;	/* cursor is past every ino */
-	struct scan_defer	*defer;		/* min-heap on ino */
-	size_t			ndefer;
-	size_t			defer_cap;
+	/* The deferred inodes: of struct scan_defer, a min-heap on ino. */
+	struct xmem_array	defer;
 	struct scan_group	*groups;	/* [fs.agcount] */
 	struct scan_stats	stats;
 	const char		*phase;		/* for the status file */
@@ -298,20 +324,18 @@ void scan_ient_from_stat(struct scan_ient *ie, const struct stat *st,
 		bool realtime_known);
 
 /* scan_map.c */
-int scan_recvec_push(struct scan_recvec *rv, const struct scan_rec *r);
-void scan_recvec_free(struct scan_recvec *rv);
 int scan_rec_cmp(const void *a, const void *b);
 int scan_cut_extent(const struct scan_fs *fs, uint64_t owner, uint64_t pb,
 		uint64_t lb, uint64_t n, uint32_t flags,
-		struct scan_recvec *out);
+		struct xmem_array *out);
 int scan_read_maps(struct scan_ctx *ctx, int fd, uint64_t ino, bool data,
-		bool attr, struct scan_recvec *out);
-struct scan_inode *scan_itab_find(const struct scan_itab *it, uint64_t ino);
-int scan_itab_set(struct scan_itab *it, uint64_t ino, enum scan_ino_kind kind,
+		bool attr, struct xmem_array *out);
+struct scan_inode *scan_itab_find(const struct xmem_array *it, uint64_t ino);
+int scan_itab_set(struct xmem_array *it, uint64_t ino, enum scan_ino_kind kind,
 		const struct scan_fh *fh, const struct scan_rec *recs,
 		size_t nrecs, struct scan_inode **out);
-void scan_itab_remove(struct scan_itab *it, uint64_t ino);
-void scan_itab_free(struct scan_itab *it);
+void scan_itab_remove(struct xmem_array *it, uint64_t ino);
+void scan_itab_free(struct xmem_array *it);
 bool scan_inode_fh_is(const struct scan_inode *ip, const struct scan_fh *fh);
 
 /* scan_refc.c */
@@ -332,13 +356,12 @@ int scan_bt_rmap_write(struct scan_bt *bt, bool delete,
 int scan_bt_refc_write(struct scan_bt *bt, bool delete,
 		const struct scan_refc *recs, size_t n);
 int scan_bt_rmap_range(struct scan_bt *bt, uint32_t agno, uint32_t lo,
-		uint32_t hi, struct scan_recvec *out);
+		uint32_t hi, struct xmem_array *out);
 int scan_bt_refc_range(struct scan_bt *bt, uint32_t lo, uint32_t hi,
-		struct scan_refc **outp, size_t *np);
+		struct xmem_array *out);
 int scan_bt_rmap_records(struct scan_bt *bt, uint32_t agno,
-		struct scan_recvec *out);
-int scan_bt_refc_records(struct scan_bt *bt, struct scan_refc **outp,
-		size_t *np);
+		struct xmem_array *out);
+int scan_bt_refc_records(struct scan_bt *bt, struct xmem_array *out);
 void scan_progress(struct scan_ctx *ctx, bool last, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

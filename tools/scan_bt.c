@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "tools/scan.h"
+#include "tools/xfbt.h"
 
 /* Largest single write (one transaction), and the load's buffer. */
 #define SCAN_BT_WRITE_MAX	(1U << 20)
@@ -98,61 +99,26 @@ scan_progress(struct scan_ctx *ctx, bool last, const char *fmt, ...)
 	fflush(stderr);
 }
 
-/* Read all of file @dir/@file (or of @fd if >= 0); NUL-terminated. */
+/*
+ * Read all of file @dir/@file (or of @fd if >= 0) into a new buffer,
+ * NUL-terminated (xfbt_read_fd()).
+ */
 static int
-scan_bt_slurp(int fd, const char *dir, const char *file, char **bufp,
-		size_t *lenp)
+scan_bt_slurp(int fd, const char *dir, const char *file, char **bufp)
 {
-	size_t	len = 0, cap = 65536;
-	char	*buf, *nb, path[PATH_MAX];
-	ssize_t	got;
-	int	error = 0;
-	bool	own = fd < 0;
+	char	path[PATH_MAX];
+	size_t	len;
+	int	error;
 
 	*bufp = NULL;
-	if (own) {
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-	}
-	buf = malloc(cap + 1);
-	if (!buf) {
-		error = -ENOMEM;
-		goto out_close;
-	}
-	for (;;) {
-		if (len == cap) {
-			nb = realloc(buf, cap * 2 + 1);
-			if (!nb) {
-				error = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		got = read(fd, buf + len, cap - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			error = -errno;
-			break;
-		}
-		if (!got)
-			break;
-		len += got;
-	}
-	if (error) {
-		free(buf);
-		goto out_close;
-	}
-	buf[len] = 0;
-	*bufp = buf;
-	if (lenp)
-		*lenp = len;
-out_close:
-	if (own)
-		close(fd);
+	if (fd >= 0)
+		return xfbt_read_fd(fd, bufp, &len);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	error = xfbt_read_fd(fd, bufp, &len);
+	close(fd);
 	return error;
 }
 
@@ -163,7 +129,7 @@ scan_bt_last_error(const struct scan_bt *bt, char *out, size_t size)
 	char	*buf, *end, *line;
 
 	*out = 0;
-	if (scan_bt_slurp(-1, bt->dir, "errors", &buf, NULL))
+	if (scan_bt_slurp(-1, bt->dir, "errors", &buf))
 		return;
 	end = buf + strlen(buf);
 	while (end > buf && end[-1] == '\n')
@@ -185,12 +151,15 @@ scan_bt_fail(const struct scan_bt *bt, const char *what, int error)
 	scan_msg("%s: %s: %s%s", bt->dir, what, strerror(-error), reason);
 }
 
-/* Write all of @buf to @fd in writes of at most @max bytes, cut at '\n'. */
+/*
+ * Write all of @buf to @fd in chunks of at most @max bytes, cut at '\n'
+ * (each written whole by xfbt_write_all()).
+ */
 static int
 scan_bt_write_lines(int fd, const char *buf, size_t len, size_t max)
 {
 	size_t	chunk;
-	ssize_t	done;
+	int	error;
 
 	while (len) {
 		chunk = len;
@@ -201,13 +170,11 @@ scan_bt_write_lines(int fd, const char *buf, size_t len, size_t max)
 			if (!chunk)
 				return -EINVAL;
 		}
-		done = write(fd, buf, chunk);
-		if (done < 0 && errno == EINTR)
-			continue;
-		if (done < 0)
-			return -errno;
-		buf += done;
-		len -= done;
+		error = xfbt_write_all(fd, buf, chunk);
+		if (error)
+			return error;
+		buf += chunk;
+		len -= chunk;
 	}
 	return 0;
 }
@@ -219,7 +186,7 @@ scan_bt_type(const struct scan_bt *bt, char *type, size_t size)
 	char	*buf;
 
 	*type = 0;
-	if (scan_bt_slurp(-1, bt->dir, "type", &buf, NULL))
+	if (scan_bt_slurp(-1, bt->dir, "type", &buf))
 		return;
 	buf[strcspn(buf, "\n")] = 0;
 	snprintf(type, size, "%s", buf);
@@ -397,7 +364,7 @@ scan_bt_load(struct scan_ctx *ctx, struct scan_bt *bt, const void *recs,
 	}
 	scan_progress(ctx, true, "loaded %s: %zu records", what, n);
 
-	error = scan_bt_slurp(-1, bt->dir, "stats", &stats, NULL);
+	error = scan_bt_slurp(-1, bt->dir, "stats", &stats);
 	if (error) {
 		scan_bt_fail(bt, "stats", error);
 		goto out_signals;
@@ -480,22 +447,35 @@ scan_bt_refc_write(struct scan_bt *bt, bool delete,
 	return scan_bt_txn(bt, delete, recs, n, scan_fmt_refc);
 }
 
+/*
+ * Parse @n decimal numbers at *@pp into @v and move *@pp past them.  0,
+ * or -EINVAL if one is missing or out of range.
+ */
+static int
+scan_parse_nums(char **pp, unsigned long long *v, int n)
+{
+	char	*end;
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		errno = 0;
+		v[i] = strtoull(*pp, &end, 10);
+		if (end == *pp || errno)
+			return -EINVAL;
+		*pp = end;
+	}
+	return 0;
+}
+
 /* Parse one rmap line of group @agno into @r; 0 or -EINVAL. */
 static int
 scan_parse_rmap(char *line, uint32_t agno, struct scan_rec *r)
 {
 	unsigned long long	v[4];
-	char			*p = line, *end;
-	int			i;
+	char			*p = line;
 
-	for (i = 0; i < 4; i++) {
-		errno = 0;
-		v[i] = strtoull(p, &end, 10);
-		if (end == p || errno)
-			return -EINVAL;
-		p = end;
-	}
-	if (v[0] > UINT32_MAX || v[1] > UINT32_MAX)
+	if (scan_parse_nums(&p, v, 4) || v[0] > UINT32_MAX ||
+	    v[1] > UINT32_MAX)
 		return -EINVAL;
 	r->agno = agno;
 	r->agbno = v[0];
@@ -523,16 +503,11 @@ static int
 scan_parse_refc(char *line, struct scan_refc *r)
 {
 	unsigned long long	v[3];
-	char			*p = line, *end;
-	int			i;
+	char			*p = line;
 
-	for (i = 0; i < 3; i++) {
-		errno = 0;
-		v[i] = strtoull(p, &end, 10);
-		if (end == p || errno || v[i] > UINT32_MAX)
-			return -EINVAL;
-		p = end;
-	}
+	if (scan_parse_nums(&p, v, 3) || v[0] > UINT32_MAX ||
+	    v[1] > UINT32_MAX || v[2] > UINT32_MAX)
+		return -EINVAL;
 	if (*p)
 		return -EINVAL;		/* cow: not ours */
 	r->agbno = v[0];
@@ -542,19 +517,17 @@ scan_parse_refc(char *line, struct scan_refc *r)
 }
 
 /*
- * Parse @text, lines of rmap (@refc false) or refcount records, into
- * @rv or a new array in *@refcp / *@nrefcp.
+ * Parse @text, lines of rmap (@refc false: records of group @agno) or
+ * refcount records, appending them to @out (of struct scan_rec, or of
+ * struct scan_refc).
  */
 static int
 scan_bt_parse(const struct scan_bt *bt, char *text, uint32_t agno, bool refc,
-		struct scan_recvec *rv, struct scan_refc **refcp,
-		size_t *nrefcp)
+		struct xmem_array *out)
 {
-	struct scan_refc	*rc = NULL, *nrc;
-	struct scan_rec		r;
-	size_t			n = 0, cap = 0;
-	char			*line, *next;
-	int			error = 0;
+	char	*line, *next;
+	void	*slot;
+	int	error = 0;
 
 	for (line = text; *line; line = next) {
 		next = line + strcspn(line, "\n");
@@ -562,118 +535,93 @@ scan_bt_parse(const struct scan_bt *bt, char *text, uint32_t agno, bool refc,
 			*next++ = 0;
 		if (!*line || *line == '#')
 			continue;
-		if (!refc) {
-			error = scan_parse_rmap(line, agno, &r);
-			if (!error)
-				error = scan_recvec_push(rv, &r);
-		} else {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				nrc = realloc(rc, cap * sizeof(*rc));
-				if (!nrc) {
-					error = -ENOMEM;
-					break;
-				}
-				rc = nrc;
-			}
-			error = scan_parse_refc(line, &rc[n]);
-			if (!error)
-				n++;
-		}
+		error = xmem_array_reserve(out, 1);
+		if (error)
+			break;
+		slot = xmem_array_at(out, out->len);
+		error = refc ? scan_parse_refc(line, slot) :
+			       scan_parse_rmap(line, agno, slot);
 		if (error == -EINVAL)
 			scan_msg("%s: unexpected record '%s'", bt->dir, line);
 		if (error)
 			break;
-	}
-	if (refc && !error) {
-		*refcp = rc;
-		*nrefcp = n;
-	} else {
-		free(rc);
+		xmem_array_push_reserved(out);
 	}
 	return error;
 }
 
-/* Ask `lookup` for "range @lo @hi" and parse the answer. */
+/*
+ * Read @bt's file @file (through @fd if >= 0, else by name) and parse
+ * its records into @out as scan_bt_parse() does.  A failed read is
+ * reported as a failed @file.
+ */
+static int
+scan_bt_read_records(struct scan_bt *bt, int fd, const char *file,
+		uint32_t agno, bool refc, struct xmem_array *out)
+{
+	char	*text;
+	int	error;
+
+	error = scan_bt_slurp(fd, bt->dir, file, &text);
+	if (error) {
+		scan_bt_fail(bt, file, error);
+		return error;
+	}
+	error = scan_bt_parse(bt, text, agno, refc, out);
+	free(text);
+	return error;
+}
+
+/* Ask `lookup` for "range @lo @hi" and parse the answer into @out. */
 static int
 scan_bt_range(struct scan_bt *bt, uint32_t agno, uint32_t lo, uint32_t hi,
-		bool refc, struct scan_recvec *rv, struct scan_refc **refcp,
-		size_t *nrefcp)
+		bool refc, struct xmem_array *out)
 {
-	char	q[64], *answer;
+	char	q[64];
 	size_t	len;
 	int	error;
 
 	error = scan_bt_file(bt, "lookup", O_RDWR, &bt->lookup_fd);
+	if (!error) {
+		len = snprintf(q, sizeof(q), "range %" PRIu32 " %" PRIu32
+			       "\n", lo, hi);
+		error = scan_bt_write_lines(bt->lookup_fd, q, len, len);
+	}
 	if (error) {
 		scan_bt_fail(bt, "lookup", error);
 		return error;
 	}
-	len = snprintf(q, sizeof(q), "range %" PRIu32 " %" PRIu32 "\n", lo,
-		       hi);
-	error = scan_bt_write_lines(bt->lookup_fd, q, len, len);
-	if (!error)
-		error = scan_bt_slurp(bt->lookup_fd, NULL, NULL, &answer,
-				      NULL);
-	if (error) {
-		scan_bt_fail(bt, "lookup", error);
-		return error;
-	}
-	error = scan_bt_parse(bt, answer, agno, refc, rv, refcp, nrefcp);
-	free(answer);
-	return error;
+	return scan_bt_read_records(bt, bt->lookup_fd, "lookup", agno, refc,
+				    out);
 }
 
 /* Every rmap record meeting blocks @lo..@hi, appended to @out. */
 int
 scan_bt_rmap_range(struct scan_bt *bt, uint32_t agno, uint32_t lo,
-		uint32_t hi, struct scan_recvec *out)
+		uint32_t hi, struct xmem_array *out)
 {
-	return scan_bt_range(bt, agno, lo, hi, false, out, NULL, NULL);
+	return scan_bt_range(bt, agno, lo, hi, false, out);
 }
 
-/* Every refcount record meeting blocks @lo..@hi, in a new array. */
+/* Every refcount record meeting blocks @lo..@hi, appended to @out. */
 int
 scan_bt_refc_range(struct scan_bt *bt, uint32_t lo, uint32_t hi,
-		struct scan_refc **outp, size_t *np)
+		struct xmem_array *out)
 {
-	return scan_bt_range(bt, 0, lo, hi, true, NULL, outp, np);
-}
-
-/*
- * Every record of @bt from its `records` file: rmap records of group
- * @agno appended to @rv, or (@refc) refcount records in a new array.
- */
-static int
-scan_bt_records(struct scan_bt *bt, uint32_t agno, bool refc,
-		struct scan_recvec *rv, struct scan_refc **refcp,
-		size_t *nrefcp)
-{
-	char	*text;
-	int	error;
-
-	error = scan_bt_slurp(-1, bt->dir, "records", &text, NULL);
-	if (error) {
-		scan_bt_fail(bt, "records", error);
-		return error;
-	}
-	error = scan_bt_parse(bt, text, agno, refc, rv, refcp, nrefcp);
-	free(text);
-	return error;
+	return scan_bt_range(bt, 0, lo, hi, true, out);
 }
 
 /* Every record of rmap btree @bt (group @agno), appended to @out. */
 int
 scan_bt_rmap_records(struct scan_bt *bt, uint32_t agno,
-		struct scan_recvec *out)
+		struct xmem_array *out)
 {
-	return scan_bt_records(bt, agno, false, out, NULL, NULL);
+	return scan_bt_read_records(bt, -1, "records", agno, false, out);
 }
 
-/* Every record of refcount btree @bt, in a new array (free it). */
+/* Every record of refcount btree @bt, appended to @out. */
 int
-scan_bt_refc_records(struct scan_bt *bt, struct scan_refc **outp,
-		size_t *np)
+scan_bt_refc_records(struct scan_bt *bt, struct xmem_array *out)
 {
-	return scan_bt_records(bt, 0, true, NULL, outp, np);
+	return scan_bt_read_records(bt, -1, "records", 0, true, out);
 }

@@ -87,26 +87,31 @@ struct scan_cmp_out {
 	uint64_t	dropped;
 };
 
+/* The order of runs by their key alone: (owner, flags, diagonal). */
+static int
+scan_run_keycmp(const void *a, const void *b)
+{
+	const struct scan_run	*x = a, *y = b;
+
+	return SCAN_CMP(x->owner, y->owner) ?:
+	       SCAN_CMP(x->flags, y->flags) ?:
+	       SCAN_CMP(x->diag, y->diag);
+}
+
+/* The order of runs: by key, then by start. */
 static int
 scan_run_cmp(const void *a, const void *b)
 {
 	const struct scan_run	*x = a, *y = b;
 
-	if (x->owner != y->owner)
-		return x->owner < y->owner ? -1 : 1;
-	if (x->flags != y->flags)
-		return x->flags < y->flags ? -1 : 1;
-	if (x->diag != y->diag)
-		return x->diag < y->diag ? -1 : 1;
-	return x->start < y->start ? -1 : x->start > y->start;
+	return scan_run_keycmp(x, y) ?: SCAN_CMP(x->start, y->start);
 }
 
 /* Do @x and @y have the same (owner, flags, diagonal)? */
 static bool
 scan_run_samekey(const struct scan_run *x, const struct scan_run *y)
 {
-	return x->owner == y->owner && x->flags == y->flags &&
-	       x->diag == y->diag;
+	return !scan_run_keycmp(x, y);
 }
 
 /* Records -> sorted, merged runs (a new array in *@runsp). */
@@ -208,14 +213,8 @@ scan_runs_compare(struct scan_cmp_out *out, uint32_t agno,
 
 	*konly = *oonly = 0;
 	while (i < nk || j < no) {
-		if (i == nk)
-			c = 1;
-		else if (j == no)
-			c = -1;
-		else if (scan_run_samekey(&k[i], &o[j]))
-			c = 0;
-		else
-			c = scan_run_cmp(&k[i], &o[j]);
+		c = scan_merge_step(k, i, nk, o, j, no, sizeof(*k),
+				    scan_run_keycmp);
 		/* The runs of this key on each side (none if c says so). */
 		for (i2 = i; c <= 0 && i2 < nk &&
 		     scan_run_samekey(&k[i], &k[i2]); i2++)
@@ -293,7 +292,7 @@ scan_fsmap_dev(dev_t dev)
 /* Sort one kernel record into @apart or the group vectors @k. */
 static int
 scan_fsmap_take(struct scan_ctx *ctx, const struct fsmap *r, bool dev_t_ok,
-		struct scan_recvec *k, struct scan_apart *apart)
+		struct xmem_array *k, struct scan_apart *apart)
 {
 	const struct scan_inode	*ip;
 	uint64_t		bs = ctx->fs.blocksize, n = r->fmr_length / bs;
@@ -334,16 +333,18 @@ scan_fsmap_take(struct scan_ctx *ctx, const struct fsmap *r, bool dev_t_ok,
 		flags |= SCAN_REC_UNWRITTEN;
 	/* Cut into group vectors: records go to k[agno]. */
 	{
-		struct scan_recvec	tmp = { 0 };
+		struct xmem_array	tmp = SCAN_RECVEC_INIT;
+		const struct scan_rec	*cut;
 		size_t			i;
 
 		made = scan_cut_extent(&ctx->fs, r->fmr_owner,
 				       r->fmr_physical / bs,
 				       r->fmr_offset / bs, n, flags, &tmp);
-		for (i = 0; made > 0 && i < tmp.n; i++)
-			if (scan_recvec_push(&k[tmp.v[i].agno], &tmp.v[i]))
+		cut = tmp.data;
+		for (i = 0; made > 0 && i < tmp.len; i++)
+			if (xmem_array_push(&k[cut[i].agno], &cut[i]))
 				made = -ENOMEM;
-		scan_recvec_free(&tmp);
+		xmem_array_release(&tmp);
 	}
 	if (made == -ERANGE) {
 		scan_msg("GETFSMAP: a record past the data device: %" PRIu64
@@ -356,7 +357,7 @@ scan_fsmap_take(struct scan_ctx *ctx, const struct fsmap *r, bool dev_t_ok,
 
 /* Read the kernel's whole map into @k[agno] and @apart. */
 static int
-scan_fsmap_read(struct scan_ctx *ctx, struct scan_recvec *k,
+scan_fsmap_read(struct scan_ctx *ctx, struct xmem_array *k,
 		struct scan_apart *apart)
 {
 	struct fsmap_head	*head;
@@ -400,35 +401,39 @@ scan_fsmap_read(struct scan_ctx *ctx, struct scan_recvec *k,
 /* Compare group @agno; adds to *@differ the blocks that differ. */
 static int
 scan_compare_group(struct scan_ctx *ctx, uint32_t agno,
-		struct scan_recvec *kv, struct scan_cmp_out *out,
+		struct xmem_array *kv, struct scan_cmp_out *out,
 		uint64_t *differ)
 {
 	struct scan_group	*grp = &ctx->groups[agno];
-	struct scan_recvec	ov = { 0 };
+	struct xmem_array	ov = SCAN_RECVEC_INIT;
+	struct xmem_array	ocv = SCAN_REFCVEC_INIT;
 	struct scan_run		*kr = NULL, *or = NULL;
-	struct scan_refc	*kc = NULL, *oc = NULL;
-	size_t			nkr, nor, nkc = 0, noc = 0, i;
+	struct scan_refc	*kc = NULL, *oc;
+	size_t			nkr, nor, nkc = 0, noc, i;
 	uint64_t		konly, oonly, rdiff, kblocks = 0;
 	int			error;
 
 	error = scan_bt_rmap_records(&grp->rmap, agno, &ov);
 	if (!error)
-		error = scan_runs_of(kv->v, kv->n, &kr, &nkr);
+		error = scan_runs_of(kv->data, kv->len, &kr, &nkr);
 	if (!error)
-		error = scan_runs_of(ov.v, ov.n, &or, &nor);
+		error = scan_runs_of(ov.data, ov.len, &or, &nor);
 	if (!error)
-		error = scan_refc_of(kv->v, kv->n, 0, UINT32_MAX, &kc, &nkc);
+		error = scan_refc_of(kv->data, kv->len, 0, UINT32_MAX, &kc,
+				     &nkc);
 	if (!error)
-		error = scan_bt_refc_records(&grp->refc, &oc, &noc);
+		error = scan_bt_refc_records(&grp->refc, &ocv);
 	if (error)
 		goto out_free;
+	oc = ocv.data;
+	noc = ocv.len;
 
 	scan_runs_compare(out, agno, kr, nkr, or, nor, &konly, &oonly);
 	rdiff = scan_refc_compare(out, agno, kc, nkc, oc, noc);
 	for (i = 0; i < nkr; i++)
 		kblocks += kr[i].end - kr[i].start;
 	printf("compare: ag%" PRIu32 ": kernel %zu mappings, ours %zu "
-	       "records, %" PRIu64 " blocks mapped; ", agno, kv->n, ov.n,
+	       "records, %" PRIu64 " blocks mapped; ", agno, kv->len, ov.len,
 	       kblocks);
 	if (!konly && !oonly)
 		printf("rmap agrees; ");
@@ -443,11 +448,11 @@ scan_compare_group(struct scan_ctx *ctx, uint32_t agno,
 		       "%zu records, ours %zu)\n", rdiff, nkc, noc);
 	*differ += konly + oonly + rdiff;
 out_free:
-	free(oc);
+	xmem_array_release(&ocv);
 	free(kc);
 	free(or);
 	free(kr);
-	scan_recvec_free(&ov);
+	xmem_array_release(&ov);
 	return error;
 }
 
@@ -460,15 +465,17 @@ scan_compare(struct scan_ctx *ctx)
 {
 	struct scan_apart	apart = { 0 };
 	struct scan_cmp_out	out = { 0 };
-	struct scan_recvec	*k;
+	struct xmem_array	*k;
 	uint64_t		differ = 0, meta = 0;
 	uint32_t		g;
 	size_t			i;
 	int			error;
 
-	k = calloc(ctx->fs.agcount, sizeof(*k));
+	k = malloc(ctx->fs.agcount * sizeof(*k));
 	if (!k)
 		return -ENOMEM;
+	for (g = 0; g < ctx->fs.agcount; g++)
+		xmem_array_init(&k[g], sizeof(struct scan_rec));
 	error = scan_fsmap_read(ctx, k, &apart);
 	for (g = 0; !error && g < ctx->fs.agcount; g++)
 		error = scan_compare_group(ctx, g, &k[g], &out, &differ);
@@ -496,7 +503,7 @@ scan_compare(struct scan_ctx *ctx)
 	error = differ ? 1 : 0;
 out_free:
 	for (g = 0; g < ctx->fs.agcount; g++)
-		scan_recvec_free(&k[g]);
+		xmem_array_release(&k[g]);
 	free(k);
 	return error;
 }

@@ -92,9 +92,8 @@ struct scan_live {
 	double		next_resync;
 	int		status;		/* the thread's result: 0 or 2 */
 	uint64_t	resync_seen;	/* inodes a resync walked */
-	struct scan_fh	*batch;		/* handles of one read */
-	size_t		nbatch;
-	size_t		capbatch;
+	struct xmem_array batch;	/* of struct scan_fh: the handles
+					 * of one read */
 };
 
 /* Has SIGINT or SIGTERM (or a failure of the event thread) come? */
@@ -120,22 +119,14 @@ int
 scan_defer_push_locked(struct scan_ctx *ctx, uint64_t ino,
 		const struct scan_fh *fh)
 {
-	struct scan_defer	*v;
-	size_t			i, cap;
+	struct scan_defer	d = { .ino = ino, .fh = *fh }, *h;
+	size_t			i = ctx->defer.len;
 
-	if (ctx->ndefer == ctx->defer_cap) {
-		cap = ctx->defer_cap ? ctx->defer_cap * 2 : 64;
-		v = realloc(ctx->defer, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		ctx->defer = v;
-		ctx->defer_cap = cap;
-	}
-	i = ctx->ndefer++;
-	ctx->defer[i].ino = ino;
-	ctx->defer[i].fh = *fh;
-	while (i && ctx->defer[(i - 1) / 2].ino > ctx->defer[i].ino) {
-		scan_defer_swap(&ctx->defer[(i - 1) / 2], &ctx->defer[i]);
+	if (xmem_array_push(&ctx->defer, &d))
+		return -ENOMEM;
+	h = ctx->defer.data;
+	while (i && h[(i - 1) / 2].ino > h[i].ino) {
+		scan_defer_swap(&h[(i - 1) / 2], &h[i]);
 		i = (i - 1) / 2;
 	}
 	return 0;
@@ -146,18 +137,19 @@ bool
 scan_defer_pop_locked(struct scan_ctx *ctx, uint64_t upto,
 		struct scan_defer *out)
 {
-	struct scan_defer	*h = ctx->defer;
-	size_t			i = 0, c;
+	struct scan_defer	*h = ctx->defer.data;
+	size_t			i = 0, c, n = ctx->defer.len;
 
-	if (!ctx->ndefer || h[0].ino > upto)
+	if (!n || h[0].ino > upto)
 		return false;
 	*out = h[0];
-	h[0] = h[--ctx->ndefer];
+	h[0] = h[--n];
+	ctx->defer.len = n;
 	for (;;) {
 		c = 2 * i + 1;
-		if (c >= ctx->ndefer)
+		if (c >= n)
 			break;
-		if (c + 1 < ctx->ndefer && h[c + 1].ino < h[c].ino)
+		if (c + 1 < n && h[c + 1].ino < h[c].ino)
 			c++;
 		if (h[i].ino <= h[c].ino)
 			break;
@@ -186,12 +178,7 @@ scan_sorted_diff(const void *a, size_t na, const void *b, size_t nb,
 
 	*naonly = *nbonly = 0;
 	while (i < na || j < nb) {
-		if (i == na)
-			c = 1;
-		else if (j == nb)
-			c = -1;
-		else
-			c = cmp(pa + i * size, pb + j * size);
+		c = scan_merge_step(a, i, na, b, j, nb, size, cmp);
 		if (c < 0)
 			memcpy(oa + (*naonly)++ * size, pa + i++ * size, size);
 		else if (c > 0)
@@ -206,11 +193,9 @@ scan_refc_cmp(const void *a, const void *b)
 {
 	const struct scan_refc	*x = a, *y = b;
 
-	if (x->agbno != y->agbno)
-		return x->agbno < y->agbno ? -1 : 1;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return x->refcount < y->refcount ? -1 : x->refcount > y->refcount;
+	return SCAN_CMP(x->agbno, y->agbno) ?:
+	       SCAN_CMP(x->len, y->len) ?:
+	       SCAN_CMP(x->refcount, y->refcount);
 }
 
 static int
@@ -218,7 +203,7 @@ scan_extent_cmp(const void *a, const void *b)
 {
 	const struct scan_extent	*x = a, *y = b;
 
-	return x->agbno < y->agbno ? -1 : x->agbno > y->agbno;
+	return SCAN_CMP(x->agbno, y->agbno);
 }
 
 /*
@@ -230,16 +215,19 @@ scan_refc_fix_range_locked(struct scan_ctx *ctx, uint32_t agno, uint32_t lo,
 		uint32_t hi)
 {
 	struct scan_group	*grp = &ctx->groups[agno];
-	struct scan_recvec	rv = { 0 };
-	struct scan_refc	*old = NULL, *now = NULL, *del = NULL, *ins;
-	size_t			nold = 0, nnow = 0, ndel, nins, i;
+	struct xmem_array	rv = SCAN_RECVEC_INIT;
+	struct xmem_array	oldv = SCAN_REFCVEC_INIT;
+	struct scan_refc	*old, *now = NULL, *del = NULL, *ins;
+	size_t			nold, nnow = 0, ndel, nins, i;
 	uint64_t		end, lo2 = lo, hi2 = hi;
 	int			error;
 
 	error = scan_bt_refc_range(&grp->refc, lo ? lo - 1 : 0,
-				   hi < UINT32_MAX ? hi + 1 : hi, &old, &nold);
+				   hi < UINT32_MAX ? hi + 1 : hi, &oldv);
+	old = oldv.data;
+	nold = oldv.len;
 	if (error)
-		return error;
+		goto out_free;
 	for (i = 0; i < nold; i++) {
 		end = (uint64_t)old[i].agbno + old[i].len - 1;
 		if (old[i].agbno < lo2)
@@ -249,7 +237,7 @@ scan_refc_fix_range_locked(struct scan_ctx *ctx, uint32_t agno, uint32_t lo,
 	}
 	error = scan_bt_rmap_range(&grp->rmap, agno, lo2, hi2, &rv);
 	if (!error)
-		error = scan_refc_of(rv.v, rv.n, lo2, hi2, &now, &nnow);
+		error = scan_refc_of(rv.data, rv.len, lo2, hi2, &now, &nnow);
 	if (error)
 		goto out_free;
 	if (nold > 1)
@@ -268,8 +256,8 @@ scan_refc_fix_range_locked(struct scan_ctx *ctx, uint32_t agno, uint32_t lo,
 out_free:
 	free(del);
 	free(now);
-	free(old);
-	scan_recvec_free(&rv);
+	xmem_array_release(&oldv);
+	xmem_array_release(&rv);
 	return error;
 }
 
@@ -355,21 +343,32 @@ scan_pending_add_locked(struct scan_ctx *ctx, uint32_t agno,
 	return 0;
 }
 
-/* Apply what waited for group @agno's load, oldest first. */
-int
-scan_apply_pending_locked(struct scan_ctx *ctx, uint32_t agno)
+/*
+ * Empty group @agno's pending list, oldest first, applying each change
+ * to the btrees first if @apply.
+ */
+static void
+scan_pending_drain_locked(struct scan_ctx *ctx, uint32_t agno, bool apply)
 {
 	struct scan_group	*grp = &ctx->groups[agno];
 	struct scan_delta	*d;
 
 	while ((d = grp->pending) != NULL) {
 		grp->pending = d->next;
-		scan_apply_delta_locked(ctx, agno, d->recs, d->nold,
-					d->recs + d->nold, d->nnew);
+		if (apply)
+			scan_apply_delta_locked(ctx, agno, d->recs, d->nold,
+						d->recs + d->nold, d->nnew);
 		free(d);
 		ctx->npending--;
 	}
 	grp->pending_tail = &grp->pending;
+}
+
+/* Apply what waited for group @agno's load, oldest first. */
+int
+scan_apply_pending_locked(struct scan_ctx *ctx, uint32_t agno)
+{
+	scan_pending_drain_locked(ctx, agno, true);
 	return 0;
 }
 
@@ -377,15 +376,7 @@ scan_apply_pending_locked(struct scan_ctx *ctx, uint32_t agno)
 void
 scan_pending_free_locked(struct scan_ctx *ctx, uint32_t agno)
 {
-	struct scan_group	*grp = &ctx->groups[agno];
-	struct scan_delta	*d;
-
-	while ((d = grp->pending) != NULL) {
-		grp->pending = d->next;
-		free(d);
-		ctx->npending--;
-	}
-	grp->pending_tail = &grp->pending;
+	scan_pending_drain_locked(ctx, agno, false);
 }
 
 /*
@@ -448,9 +439,9 @@ scan_find_fh_locked(struct scan_ctx *ctx, const struct scan_fh *fh)
 		ip = scan_itab_find(&ctx->itab, ino);
 		return ip && scan_inode_fh_is(ip, fh) ? ip : NULL;
 	}
-	for (i = 0; i < ctx->itab.n; i++)
-		if (scan_inode_fh_is(ctx->itab.v[i], fh))
-			return ctx->itab.v[i];
+	for (i = 0; i < ctx->itab.len; i++)
+		if (scan_inode_fh_is(scan_itab_at(&ctx->itab, i), fh))
+			return scan_itab_at(&ctx->itab, i);
 	return NULL;
 }
 
@@ -494,19 +485,12 @@ static int
 scan_live_batch_add(struct scan_live *lv, const struct file_handle *h)
 {
 	struct scan_fh	*v;
-	size_t		cap;
 
 	if (h->handle_bytes > SCAN_FH_MAX)
 		return 0;
-	if (lv->nbatch == lv->capbatch) {
-		cap = lv->capbatch ? lv->capbatch * 2 : 256;
-		v = realloc(lv->batch, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		lv->batch = v;
-		lv->capbatch = cap;
-	}
-	v = &lv->batch[lv->nbatch++];
+	if (xmem_array_reserve(&lv->batch, 1))
+		return -ENOMEM;
+	v = xmem_array_push_reserved(&lv->batch);
 	v->bytes = h->handle_bytes;
 	v->type = h->handle_type;
 	memcpy(v->f, h->f_handle, h->handle_bytes);
@@ -518,11 +502,9 @@ scan_fh_cmp(const void *a, const void *b)
 {
 	const struct scan_fh	*x = a, *y = b;
 
-	if (x->type != y->type)
-		return x->type < y->type ? -1 : 1;
-	if (x->bytes != y->bytes)
-		return x->bytes < y->bytes ? -1 : 1;
-	return memcmp(x->f, y->f, x->bytes);
+	return SCAN_CMP(x->type, y->type) ?:
+	       SCAN_CMP(x->bytes, y->bytes) ?:
+	       memcmp(x->f, y->f, x->bytes);
 }
 
 /*
@@ -585,12 +567,13 @@ scan_live_drain(struct scan_ctx *ctx, char *buf)
 {
 	struct scan_live			*lv = ctx->lv;
 	struct fanotify_event_metadata		m;
+	struct scan_fh				*fhs;
 	long					nevents = 0;
 	ssize_t					len;
 	size_t					i, off;
 	int					error = 0;
 
-	lv->nbatch = 0;
+	xmem_array_resize(&lv->batch, 0);	/* shrinking: cannot fail */
 	for (;;) {
 		len = read(lv->fan_fd, buf, SCAN_LIVE_BUF);
 		if (len < 0 && errno == EINTR)
@@ -636,13 +619,14 @@ scan_live_drain(struct scan_ctx *ctx, char *buf)
 		}
 	}
 
-	if (lv->nbatch > 1)
-		qsort(lv->batch, lv->nbatch, sizeof(*lv->batch), scan_fh_cmp);
-	for (i = 0; !error && i < lv->nbatch; i++) {
-		if (i && !scan_fh_cmp(&lv->batch[i - 1], &lv->batch[i]))
+	fhs = lv->batch.data;
+	if (lv->batch.len > 1)
+		qsort(fhs, lv->batch.len, sizeof(*fhs), scan_fh_cmp);
+	for (i = 0; !error && i < lv->batch.len; i++) {
+		if (i && !scan_fh_cmp(&fhs[i - 1], &fhs[i]))
 			continue;
 		pthread_mutex_lock(&ctx->lock);
-		error = scan_touch_fh_locked(ctx, &lv->batch[i]);
+		error = scan_touch_fh_locked(ctx, &fhs[i]);
 		pthread_mutex_unlock(&ctx->lock);
 	}
 	pthread_mutex_lock(&ctx->lock);
@@ -714,13 +698,13 @@ scan_resync(struct scan_ctx *ctx)
 		return error;
 
 	pthread_mutex_lock(&ctx->lock);
-	gone = malloc((ctx->itab.n + 1) * sizeof(*gone));
+	gone = malloc((ctx->itab.len + 1) * sizeof(*gone));
 	if (!gone) {
 		pthread_mutex_unlock(&ctx->lock);
 		return -ENOMEM;
 	}
-	for (i = 0; i < ctx->itab.n; i++) {
-		const struct scan_inode *ip = ctx->itab.v[i];
+	for (i = 0; i < ctx->itab.len; i++) {
+		const struct scan_inode *ip = scan_itab_at(&ctx->itab, i);
 
 		if (ip->seen == pass ||
 		    (!ctx->scan_done && ip->ino > ctx->cursor))
@@ -829,6 +813,7 @@ scan_live_start(struct scan_ctx *ctx)
 	if (!lv)
 		return -ENOMEM;
 	lv->fan_fd = lv->sig_fd = -1;
+	xmem_array_init(&lv->batch, sizeof(struct scan_fh));
 	ctx->lv = lv;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -907,7 +892,7 @@ scan_live_stop(struct scan_ctx *ctx)
 	if (lv->sig_fd >= 0)
 		close(lv->sig_fd);
 	pthread_sigmask(SIG_SETMASK, &lv->oldmask, NULL);
-	free(lv->batch);
+	xmem_array_release(&lv->batch);
 	free(lv);
 	ctx->lv = NULL;
 }

@@ -69,36 +69,6 @@
 				 FIEMAP_EXTENT_DATA_INLINE | \
 				 FIEMAP_EXTENT_DATA_TAIL)
 
-/* Append a copy of @r to @rv: 0 or -ENOMEM. */
-int
-scan_recvec_push(struct scan_recvec *rv, const struct scan_rec *r)
-{
-	struct scan_rec	*v;
-	size_t		cap;
-
-	if (rv->n == rv->cap) {
-		cap = rv->cap ? rv->cap * 2 : 16;
-		v = realloc(rv->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		rv->v = v;
-		rv->cap = cap;
-	}
-	rv->v[rv->n++] = *r;
-	return 0;
-}
-
-/* Free @rv's records and leave it empty. */
-void
-scan_recvec_free(struct scan_recvec *rv)
-{
-	free(rv->v);
-	rv->v = NULL;
-	rv->n = rv->cap = 0;
-}
-
-#define SCAN_CMP(a, b)	((a) < (b) ? -1 : (a) > (b))
-
 /*
  * A total order on records: group, start block, owner, fork, offset,
  * then the rest.  Sorting by it puts each group's records together in
@@ -108,23 +78,14 @@ int
 scan_rec_cmp(const void *a, const void *b)
 {
 	const struct scan_rec	*x = a, *y = b;
-	int			c;
 
-	c = SCAN_CMP(x->agno, y->agno);
-	if (!c)
-		c = SCAN_CMP(x->agbno, y->agbno);
-	if (!c)
-		c = SCAN_CMP(x->owner, y->owner);
-	if (!c)
-		c = SCAN_CMP(x->flags & SCAN_REC_ATTR,
-			     y->flags & SCAN_REC_ATTR);
-	if (!c)
-		c = SCAN_CMP(x->offset, y->offset);
-	if (!c)
-		c = SCAN_CMP(x->len, y->len);
-	if (!c)
-		c = SCAN_CMP(x->flags, y->flags);
-	return c;
+	return SCAN_CMP(x->agno, y->agno) ?:
+	       SCAN_CMP(x->agbno, y->agbno) ?:
+	       SCAN_CMP(x->owner, y->owner) ?:
+	       SCAN_CMP(x->flags & SCAN_REC_ATTR, y->flags & SCAN_REC_ATTR) ?:
+	       SCAN_CMP(x->offset, y->offset) ?:
+	       SCAN_CMP(x->len, y->len) ?:
+	       SCAN_CMP(x->flags, y->flags);
 }
 
 /*
@@ -136,7 +97,7 @@ scan_rec_cmp(const void *a, const void *b)
 int
 scan_cut_extent(const struct scan_fs *fs, uint64_t owner, uint64_t pb,
 		uint64_t lb, uint64_t n, uint32_t flags,
-		struct scan_recvec *out)
+		struct xmem_array *out)
 {
 	struct scan_rec	r;
 	uint64_t	glen, chunk;
@@ -155,7 +116,7 @@ scan_cut_extent(const struct scan_fs *fs, uint64_t owner, uint64_t pb,
 			glen = fs->dblocks - (uint64_t)r.agno * fs->agblocks;
 		chunk = n < glen - r.agbno ? n : glen - r.agbno;
 		r.len = chunk;
-		error = scan_recvec_push(out, &r);
+		error = xmem_array_push(out, &r);
 		if (error)
 			return error;
 		made++;
@@ -167,15 +128,18 @@ scan_cut_extent(const struct scan_fs *fs, uint64_t owner, uint64_t pb,
 }
 
 /*
- * One extent of inode @ino, in bytes: check it has blocks of its own,
- * then cut it into group records.
+ * One extent of inode @ino, in bytes, of the attribute fork if @attr,
+ * unwritten if @unwritten: check it has blocks of its own, then cut it
+ * into group records.
  */
 static int
 scan_push_extent(struct scan_ctx *ctx, uint64_t ino, uint64_t phys,
-		uint64_t logical, uint64_t len, uint32_t flags,
-		struct scan_recvec *out)
+		uint64_t logical, uint64_t len, bool attr, bool unwritten,
+		struct xmem_array *out)
 {
 	uint64_t	bs = ctx->fs.blocksize;
+	uint32_t	flags = (attr ? SCAN_REC_ATTR : 0) |
+				(unwritten ? SCAN_REC_UNWRITTEN : 0);
 	int		made;
 
 	ctx->stats.extents++;
@@ -203,10 +167,9 @@ scan_push_extent(struct scan_ctx *ctx, uint64_t ino, uint64_t phys,
 /* XFS: one fork through GETBMAPX. */
 static int
 scan_read_bmapx(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
-		struct scan_recvec *out)
+		struct xmem_array *out)
 {
 	struct getbmapx	*m;
-	uint32_t	flags = attr ? SCAN_REC_ATTR : 0;
 	int		i, error = 0;
 	bool		last = false;
 
@@ -218,14 +181,14 @@ scan_read_bmapx(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
 	m[0].bmv_count = SCAN_MAP_BATCH + 1;
 	m[0].bmv_iflags = BMV_IF_PREALLOC | BMV_IF_NO_HOLES |
 			  (attr ? BMV_IF_ATTRFORK : 0);
-	while (!last && m[0].bmv_length > 0) {
+	while (!error && !last && m[0].bmv_length > 0) {
 		if (ioctl(fd, XFS_IOC_GETBMAPX, m)) {
 			error = -errno;
 			break;
 		}
 		if (m[0].bmv_entries <= 0)
 			break;
-		for (i = 1; i <= m[0].bmv_entries; i++) {
+		for (i = 1; !error && i <= m[0].bmv_entries; i++) {
 			const struct getbmapx *e = &m[i];
 
 			if (e->bmv_oflags & BMV_OF_LAST)
@@ -239,15 +202,10 @@ scan_read_bmapx(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
 			error = scan_push_extent(ctx, ino,
 					(uint64_t)e->bmv_block * 512,
 					(uint64_t)e->bmv_offset * 512,
-					(uint64_t)e->bmv_length * 512,
-					flags | ((e->bmv_oflags &
-						  BMV_OF_PREALLOC) ?
-						 SCAN_REC_UNWRITTEN : 0), out);
-			if (error)
-				goto out_free;
+					(uint64_t)e->bmv_length * 512, attr,
+					e->bmv_oflags & BMV_OF_PREALLOC, out);
 		}
 	}
-out_free:
 	free(m);
 	return error;
 }
@@ -255,7 +213,7 @@ out_free:
 /* Elsewhere: one fork through FIEMAP. */
 static int
 scan_read_fiemap(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
-		struct scan_recvec *out)
+		struct xmem_array *out)
 {
 	struct fiemap	*fm;
 	uint64_t	start = 0;
@@ -267,7 +225,7 @@ scan_read_fiemap(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
 			SCAN_MAP_BATCH * sizeof(struct fiemap_extent));
 	if (!fm)
 		return -ENOMEM;
-	while (!last) {
+	while (!error && !last) {
 		memset(fm, 0, sizeof(*fm));
 		fm->fm_start = start;
 		fm->fm_length = FIEMAP_MAX_OFFSET - start;
@@ -282,7 +240,7 @@ scan_read_fiemap(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
 		}
 		if (!fm->fm_mapped_extents)
 			break;
-		for (i = 0; i < fm->fm_mapped_extents; i++) {
+		for (i = 0; !error && i < fm->fm_mapped_extents; i++) {
 			const struct fiemap_extent *e = &fm->fm_extents[i];
 
 			if (e->fe_flags & FIEMAP_EXTENT_LAST)
@@ -294,16 +252,11 @@ scan_read_fiemap(struct scan_ctx *ctx, int fd, uint64_t ino, bool attr,
 				continue;
 			}
 			error = scan_push_extent(ctx, ino, e->fe_physical,
-					e->fe_logical, e->fe_length,
-					(attr ? SCAN_REC_ATTR : 0) |
-					((e->fe_flags &
-					  FIEMAP_EXTENT_UNWRITTEN) ?
-					 SCAN_REC_UNWRITTEN : 0), out);
-			if (error)
-				goto out_free;
+					e->fe_logical, e->fe_length, attr,
+					e->fe_flags & FIEMAP_EXTENT_UNWRITTEN,
+					out);
 		}
 	}
-out_free:
 	free(fm);
 	return error;
 }
@@ -315,7 +268,7 @@ out_free:
  */
 int
 scan_read_maps(struct scan_ctx *ctx, int fd, uint64_t ino, bool data,
-		bool attr, struct scan_recvec *out)
+		bool attr, struct xmem_array *out)
 {
 	int	error = 0;
 
@@ -340,23 +293,24 @@ scan_read_maps(struct scan_ctx *ctx, int fd, uint64_t ino, bool data,
 		error = ctx->fs.is_xfs ?
 			scan_read_bmapx(ctx, fd, ino, true, out) :
 			scan_read_fiemap(ctx, fd, ino, true, out);
-	if (!error && out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), scan_rec_cmp);
+	if (!error && out->len > 1)
+		qsort(out->data, out->len, sizeof(struct scan_rec),
+		      scan_rec_cmp);
 	return error;
 }
 
 /* Index of the first entry whose inode is >= @ino. */
 static size_t
-scan_itab_pos(const struct scan_itab *it, uint64_t ino)
+scan_itab_pos(const struct xmem_array *it, uint64_t ino)
 {
-	size_t	lo = 0, hi = it->n, mid;
+	size_t	lo = 0, hi = it->len, mid;
 
 	/* The scan appends: check the end first. */
-	if (!it->n || it->v[it->n - 1]->ino < ino)
-		return it->n;
+	if (!it->len || scan_itab_at(it, it->len - 1)->ino < ino)
+		return it->len;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (it->v[mid]->ino < ino)
+		if (scan_itab_at(it, mid)->ino < ino)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -366,11 +320,12 @@ scan_itab_pos(const struct scan_itab *it, uint64_t ino)
 
 /* Inode @ino's entry, or NULL. */
 struct scan_inode *
-scan_itab_find(const struct scan_itab *it, uint64_t ino)
+scan_itab_find(const struct xmem_array *it, uint64_t ino)
 {
 	size_t	i = scan_itab_pos(it, ino);
 
-	return i < it->n && it->v[i]->ino == ino ? it->v[i] : NULL;
+	return i < it->len && scan_itab_at(it, i)->ino == ino ?
+	       scan_itab_at(it, i) : NULL;
 }
 
 /* Does inode @ip hold exactly handle @fh? */
@@ -388,14 +343,15 @@ scan_inode_fh_is(const struct scan_inode *ip, const struct scan_fh *fh)
  * entry, or -ENOMEM with the table unchanged.
  */
 int
-scan_itab_set(struct scan_itab *it, uint64_t ino, enum scan_ino_kind kind,
+scan_itab_set(struct xmem_array *it, uint64_t ino, enum scan_ino_kind kind,
 		const struct scan_fh *fh, const struct scan_rec *recs,
 		size_t nrecs, struct scan_inode **out)
 {
 	struct scan_inode	*ip, **v;
 	struct scan_rec		*copy = NULL;
-	size_t			i = scan_itab_pos(it, ino), cap;
-	bool			found = i < it->n && it->v[i]->ino == ino;
+	size_t			i = scan_itab_pos(it, ino);
+	bool			found = i < it->len &&
+					scan_itab_at(it, i)->ino == ino;
 
 	if (nrecs) {
 		copy = malloc(nrecs * sizeof(*copy));
@@ -403,34 +359,28 @@ scan_itab_set(struct scan_itab *it, uint64_t ino, enum scan_ino_kind kind,
 			return -ENOMEM;
 		memcpy(copy, recs, nrecs * sizeof(*copy));
 	}
-	if (found && it->v[i]->fh_bytes == fh->bytes) {
-		ip = it->v[i];
+	if (found && scan_itab_at(it, i)->fh_bytes == fh->bytes) {
+		ip = scan_itab_at(it, i);
 	} else {
 		ip = malloc(sizeof(*ip) + fh->bytes);
 		if (!ip)
 			goto out_nomem;
 	}
-	if (!found && it->n == it->cap) {
-		cap = it->cap ? it->cap * 2 : 1024;
-		v = realloc(it->v, cap * sizeof(*v));
-		if (!v) {
-			free(ip);
-			goto out_nomem;
-		}
-		it->v = v;
-		it->cap = cap;
+	if (!found && xmem_array_reserve(it, 1)) {
+		free(ip);
+		goto out_nomem;
 	}
-	if (found && ip != it->v[i]) {
-		free(it->v[i]->recs);
-		free(it->v[i]);
+	v = it->data;
+	if (found && ip != v[i]) {
+		free(v[i]->recs);
+		free(v[i]);
 	} else if (found) {
 		free(ip->recs);
 	} else {
-		memmove(&it->v[i + 1], &it->v[i],
-			(it->n - i) * sizeof(*it->v));
-		it->n++;
+		xmem_array_push_reserved(it);
+		memmove(&v[i + 1], &v[i], (it->len - 1 - i) * sizeof(*v));
 	}
-	it->v[i] = ip;
+	v[i] = ip;
 	ip->ino = ino;
 	ip->recs = copy;
 	ip->nrecs = nrecs;
@@ -450,29 +400,28 @@ out_nomem:
 
 /* Forget inode @ino (if the table has it). */
 void
-scan_itab_remove(struct scan_itab *it, uint64_t ino)
+scan_itab_remove(struct xmem_array *it, uint64_t ino)
 {
-	size_t	i = scan_itab_pos(it, ino);
+	struct scan_inode	**v = it->data;
+	size_t			i = scan_itab_pos(it, ino);
 
-	if (i >= it->n || it->v[i]->ino != ino)
+	if (i >= it->len || v[i]->ino != ino)
 		return;
-	free(it->v[i]->recs);
-	free(it->v[i]);
-	memmove(&it->v[i], &it->v[i + 1], (it->n - i - 1) * sizeof(*it->v));
-	it->n--;
+	free(v[i]->recs);
+	free(v[i]);
+	memmove(&v[i], &v[i + 1], (it->len - i - 1) * sizeof(*v));
+	it->len--;
 }
 
 /* Free every entry and the table. */
 void
-scan_itab_free(struct scan_itab *it)
+scan_itab_free(struct xmem_array *it)
 {
 	size_t	i;
 
-	for (i = 0; i < it->n; i++) {
-		free(it->v[i]->recs);
-		free(it->v[i]);
+	for (i = 0; i < it->len; i++) {
+		free(scan_itab_at(it, i)->recs);
+		free(scan_itab_at(it, i));
 	}
-	free(it->v);
-	it->v = NULL;
-	it->n = it->cap = 0;
+	xmem_array_release(it);
 }

@@ -40,7 +40,7 @@ scan_u64_cmp(const void *a, const void *b)
 {
 	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	return x < y ? -1 : x > y;
+	return SCAN_CMP(x, y);
 }
 
 /* Append [start, end) at @count to @out, merging with an equal neighbour. */

@@ -446,46 +446,21 @@ scan_ient_from_stat(struct scan_ient *ie, const struct stat *st,
 	ie->realtime_known = realtime_known;
 }
 
-/* The generic walk's list of inodes. */
-struct scan_ilist {
-	struct scan_ient	*v;
-	size_t			n;
-	size_t			cap;
-};
-
-static int
-scan_ilist_push(struct scan_ilist *l, const struct scan_ient *ie)
-{
-	struct scan_ient	*v;
-	size_t			cap;
-
-	if (l->n == l->cap) {
-		cap = l->cap ? l->cap * 2 : 1024;
-		v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *ie;
-	return 0;
-}
-
 static int
 scan_ient_cmp(const void *a, const void *b)
 {
 	const struct scan_ient	*x = a, *y = b;
 
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
+	return SCAN_CMP(x->ino, y->ino);
 }
 
 /*
- * Read directory @dfd: every entry on this device goes to @l, and every
- * subdirectory is listed too, so @l doubles as the queue of the breadth-
- * first walk (the caller walks @l by index).
+ * Read directory @dfd: every entry on this device goes to @l (of struct
+ * scan_ient), and every subdirectory is listed too, so @l doubles as the
+ * queue of the breadth-first walk (the caller walks @l by index).
  */
 static int
-scan_list_dir(struct scan_fs *fs, int dfd, struct scan_ilist *l)
+scan_list_dir(struct scan_fs *fs, int dfd, struct xmem_array *l)
 {
 	struct scan_ient	ie;
 	struct dirent		*de;
@@ -518,7 +493,7 @@ scan_list_dir(struct scan_fs *fs, int dfd, struct scan_ilist *l)
 		}
 		if (error)
 			break;
-		error = scan_ilist_push(l, &ie);
+		error = xmem_array_push(l, &ie);
 		if (error)
 			break;
 	}
@@ -532,8 +507,8 @@ scan_list_dir(struct scan_fs *fs, int dfd, struct scan_ilist *l)
 static int
 scan_generic_walk(struct scan_fs *fs, scan_walk_fn fn, void *priv)
 {
-	struct scan_ilist	l = { 0 };
-	struct scan_ient	root;
+	struct xmem_array	l = XMEM_ARRAY_INIT(sizeof(struct scan_ient));
+	struct scan_ient	root, *v;
 	struct stat		st;
 	size_t			i, j;
 	int			dfd, error;
@@ -543,11 +518,12 @@ scan_generic_walk(struct scan_fs *fs, scan_walk_fn fn, void *priv)
 	scan_ient_from_stat(&root, &st, true);
 	error = scan_name_to_fh(fs->root_fd, "", &root.fh);
 	if (!error)
-		error = scan_ilist_push(&l, &root);
-	for (i = 0; !error && i < l.n; i++) {
-		if (!S_ISDIR(l.v[i].mode))
+		error = xmem_array_push(&l, &root);
+	for (i = 0; !error && i < l.len; i++) {
+		v = xmem_array_at(&l, i);	/* moves as @l grows */
+		if (!S_ISDIR(v->mode))
 			continue;
-		dfd = scan_fs_open_fh(fs, &l.v[i].fh,
+		dfd = scan_fs_open_fh(fs, &v->fh,
 				      O_RDONLY | O_DIRECTORY | O_NOATIME);
 		if (dfd == -ESTALE || dfd == -ENOENT)
 			continue;	/* removed since it was listed */
@@ -564,17 +540,18 @@ scan_generic_walk(struct scan_fs *fs, scan_walk_fn fn, void *priv)
 		goto out_free;
 	}
 
-	qsort(l.v, l.n, sizeof(*l.v), scan_ient_cmp);
-	for (i = 0; i < l.n; i = j) {
+	v = l.data;
+	qsort(v, l.len, sizeof(*v), scan_ient_cmp);
+	for (i = 0; i < l.len; i = j) {
 		/* Hard links: one visit per inode. */
-		for (j = i + 1; j < l.n && l.v[j].ino == l.v[i].ino; j++)
+		for (j = i + 1; j < l.len && v[j].ino == v[i].ino; j++)
 			;
-		error = fn(&l.v[i], priv);
+		error = fn(&v[i], priv);
 		if (error)
 			break;
 	}
 out_free:
-	free(l.v);
+	xmem_array_release(&l);
 	return error > 0 ? 0 : error;
 }
 

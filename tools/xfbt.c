@@ -258,10 +258,15 @@ out_close:
 
 int
 xfbt_open_file(int dfd, const char *dir, const char *name, int flags,
-		struct xfbt_reasons *r, int *fdp)
+		size_t bufsize, char **bufp, struct xfbt_reasons *r, int *fdp)
 {
 	int	error;
 
+	error = posix_memalign((void **)bufp, sysconf(_SC_PAGESIZE), bufsize);
+	if (error) {
+		xfbt_say_errno("memory", -error);
+		return XFBT_EXIT_ERROR;
+	}
 	error = xfbt_reasons_init(r, dfd);
 	if (error)
 		goto out_say;
@@ -275,32 +280,37 @@ xfbt_open_file(int dfd, const char *dir, const char *name, int flags,
 out_release:
 	xfbt_reasons_release(r);
 out_say:
+	free(*bufp);
 	xfbt_say("%s/%s: %s%s", dir, name, strerror(-error), xfbt_hint(error));
 	return XFBT_EXIT_ERROR;
 }
 
+void
+xfbt_close_file(int fd, struct xfbt_reasons *r, char *buf)
+{
+	if (fd >= 0)
+		close(fd);
+	xfbt_reasons_release(r);
+	free(buf);
+}
+
+/* The least room xfbt_read_fd() reads into. */
+#define XFBT_READ_CHUNK		65536
+
 int
 xfbt_read_fd(int fd, char **bufp, size_t *lenp)
 {
-	size_t	cap = 65536, len = 0;
-	char	*buf, *bigger;
-	ssize_t	n;
-	int	error;
+	struct xmem_array	text = XMEM_ARRAY_INIT(1);	/* bytes */
+	ssize_t			n;
+	int			error;
 
-	buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
 	for (;;) {
-		if (len == cap) {
-			bigger = realloc(buf, 2 * cap + 1);
-			if (!bigger) {
-				error = -ENOMEM;
-				goto out_free;
-			}
-			buf = bigger;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len);
+		/* A chunk and the NUL; a read takes all the room but that. */
+		error = xmem_array_reserve(&text, XFBT_READ_CHUNK + 1);
+		if (error)
+			goto out_free;
+		n = read(fd, xmem_array_at(&text, text.len),
+			 text.cap - text.len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -309,15 +319,15 @@ xfbt_read_fd(int fd, char **bufp, size_t *lenp)
 		}
 		if (n == 0)
 			break;
-		len += n;
+		text.len += n;
 	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
+	*(char *)xmem_array_push_reserved(&text) = '\0';
+	*bufp = text.data;		/* the caller's to free() */
+	*lenp = text.len - 1;
 	return 0;
 
 out_free:
-	free(buf);
+	xmem_array_release(&text);
 	return error;
 }
 
@@ -396,10 +406,10 @@ xfbt_reason_text(const struct xfbt_reasons *r, const char *line)
 static bool
 xfbt_reason_seen(const struct xfbt_reasons *r, const char *line, size_t len)
 {
-	const char	*p = r->seen;
+	const char	*seen = xmem_str_cstr(&r->seen), *p = seen;
 
 	/* seen is "\nline\nline\n": look for "\n" line "\n". */
-	while ((p = memmem(p, r->seen + r->seen_len - p, line, len))) {
+	while ((p = memmem(p, seen + r->seen.len - p, line, len))) {
 		if (p[-1] == '\n' && p[len] == '\n')
 			return true;
 		p++;
@@ -410,16 +420,8 @@ xfbt_reason_seen(const struct xfbt_reasons *r, const char *line, size_t len)
 static int
 xfbt_reason_remember(struct xfbt_reasons *r, const char *line, size_t len)
 {
-	char	*seen = realloc(r->seen, r->seen_len + len + 2);
-
-	if (!seen)
-		return -ENOMEM;
-	r->seen = seen;
-	memcpy(r->seen + r->seen_len, line, len);
-	r->seen_len += len;
-	r->seen[r->seen_len++] = '\n';
-	r->seen[r->seen_len] = '\0';
-	return 0;
+	/* One append, so that a failure leaves no half line. */
+	return xmem_str_printf(&r->seen, "%.*s\n", (int)len, line);
 }
 
 /* Walk `errors`: each new line of ours goes to @fn and into seen. */
@@ -455,10 +457,9 @@ int
 xfbt_reasons_init(struct xfbt_reasons *r, int dfd)
 {
 	r->dfd = dfd;
-	r->seen = strdup("\n");
-	if (!r->seen)
+	r->seen = (struct xmem_str)XMEM_STR_INIT;
+	if (xmem_str_append(&r->seen, "\n", 1))
 		return -ENOMEM;
-	r->seen_len = 1;
 	snprintf(r->tag, sizeof(r->tag), " pid %d ", (int)getpid());
 	xfbt_reasons_scan(r, NULL, NULL);
 	return 0;
@@ -467,8 +468,7 @@ xfbt_reasons_init(struct xfbt_reasons *r, int dfd)
 void
 xfbt_reasons_release(struct xfbt_reasons *r)
 {
-	free(r->seen);
-	r->seen = NULL;
+	xmem_str_release(&r->seen);
 }
 
 int

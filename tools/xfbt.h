@@ -39,6 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xfile/xmem.h"
+
 #define XFBT_EXIT_OK		0	/* done, found, ok */
 #define XFBT_EXIT_NO		1	/* refused, not found, not ok */
 #define XFBT_EXIT_ERROR		2	/* usage, I/O, system, damage */
@@ -118,14 +120,17 @@ int xfbt_open_btree(const char *dir, int *dfdp);
 int xfbt_read_at(int dfd, const char *name, char **bufp, size_t *lenp);
 
 /*
- * Note the reasons already in the `errors` of the btree directory @dfd
- * (@dir as the user wrote it) into @r, then open its file @name with
- * @flags: *@fdp.  0, or XFBT_EXIT_ERROR after saying why not (nothing
- * left to release).
+ * Make a page-aligned buffer of @bufsize bytes for what goes through a
+ * file (*@bufp), note the reasons already in the `errors` of the btree
+ * directory @dfd (@dir as the user wrote it) into @r, then open its file
+ * @name with @flags: *@fdp.  0, or XFBT_EXIT_ERROR after saying why not
+ * (nothing left to release).  xfbt_close_file() undoes it.
  */
 struct xfbt_reasons;
 int xfbt_open_file(int dfd, const char *dir, const char *name, int flags,
-		struct xfbt_reasons *r, int *fdp);
+		size_t bufsize, char **bufp, struct xfbt_reasons *r, int *fdp);
+/* Close @fd (if >= 0), release @r and free @buf. */
+void xfbt_close_file(int fd, struct xfbt_reasons *r, char *buf);
 
 /* Read from @fd to its end into a new NUL-terminated buffer, the same. */
 int xfbt_read_fd(int fd, char **bufp, size_t *lenp);
@@ -143,10 +148,10 @@ const char *xfbt_stat_find(const char *stats, const char *name,
 /* ---- the daemon's reasons ------------------------------------------ */
 
 struct xfbt_reasons {
-	int	dfd;		/* the btree directory */
-	char	*seen;		/* our pid's lines already seen, "\n"-ended */
-	size_t	seen_len;
-	char	tag[32];	/* " pid N ": how our lines are marked */
+	int		dfd;		/* the btree directory */
+	struct xmem_str	seen;		/* our pid's lines already seen,
+					 * each "\n"-ended after a "\n" */
+	char		tag[32];	/* " pid N ": marks our lines */
 };
 
 /*
