@@ -32,15 +32,17 @@ command -v mawk >/dev/null || _notrun "no mawk"
 # stderr in $T/err; the status must be STATUS.
 x()
 {
-	local want=$1 st=0
+	local want=$1 st=0 err
 
 	shift
 	"$XFBT" "$@" >"$T/out" 2>"$T/err" || st=$?
-	! grep -Eq 'Sanitizer|runtime error:' "$T/err" ||
-		_fail "xfbt $*: $(head -n 3 "$T/err")"
+	# No external command here: a caller may run x with PATH emptied.
+	_xfbt_slurp "$T/err" err || _fail "no $T/err"
+	[[ ! $err =~ Sanitizer|runtime\ error: ]] ||
+		_fail "xfbt $*: ${err:0:300}"
 	[ "$st" = "$want" ] ||
 		_fail "xfbt $(_xfbt_quote "$@"): status $st, not $want;" \
-			"stderr: $(head -n 3 "$T/err")"
+			"stderr: ${err:0:300}"
 }
 
 # says TEXT: stderr holds TEXT (fixed string).
