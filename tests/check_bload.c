@@ -35,7 +35,7 @@
  * leaf by leaf; rmap and refcount fields that are not key bytes; and a
  * cursor off a record or n past the leaf, -EUCLEAN, on scratch trees.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

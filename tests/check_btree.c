@@ -9,7 +9,7 @@
  * a btree block, verifiers catching every kind of damage, and rollback of
  * a cancelled transaction byte for byte.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -21,7 +21,7 @@
  *
  * Sizes scale with $XFB_TEST_SCALE; $XFB_TEST_SEED repeats a run.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <glib.h>
 #include <stdio.h>

@@ -28,7 +28,7 @@
  *
  * All data comes from a fixed-seed generator, so failures repeat.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

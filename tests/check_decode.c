@@ -34,7 +34,7 @@
  *
  * $XFB_TEST_SEED repeats a run.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <glib.h>
 #include <stdio.h>

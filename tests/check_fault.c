@@ -27,7 +27,7 @@
  *
  * Sizes scale with $XFB_TEST_SCALE.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

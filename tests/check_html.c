@@ -24,7 +24,7 @@
  * blocks; XFB_TEST_SCALE scales it) is drawn under the 16 MiB cap, and
  * the time is printed (not asserted).
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <glib.h>
 #include <stdio.h>

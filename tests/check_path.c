@@ -17,7 +17,7 @@
  * An empty tree is one step (level 0, block 1, slot 0); damage on the
  * way is -EUCLEAN or -EBADMSG, never a path.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

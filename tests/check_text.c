@@ -12,7 +12,7 @@
  *
  * The table for each type is used directly, so this suite needs no FUSE.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

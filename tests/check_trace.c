@@ -16,7 +16,7 @@
  * Related: btree/xbtree.h (the event table), fusefs/trace.c (the daemon's
  * ring of them).
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <string.h>
 
 #include "btree/btree_kv.h"

@@ -5,7 +5,7 @@
  * before, for blocks smaller than a page), the verifier running once per
  * instantiation, and allocation failures leaving nothing behind.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -24,7 +24,7 @@
  * Every test runs in its own process (Check's fork mode); the checked
  * teardown resets the memory cap and fault injection.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -19,7 +19,7 @@
  * the cap or arm a fault reset them themselves before they end.  The
  * temporary directory is made and removed by the runner process.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -9,7 +9,7 @@
  * build xmem_fault_arm() must say -EOPNOTSUPP and the tests that need it
  * check only that.
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>

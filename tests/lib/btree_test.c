@@ -2,7 +2,7 @@
 /*
  * btree_test.c: helpers shared by the btree unit suites (btree_test.h).
  */
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,7 +18,7 @@
 #ifndef TESTS_LIB_BTREE_TEST_H
 #define TESTS_LIB_BTREE_TEST_H
 
-#include <check.h>
+#include "tests/lib/check_quiet.h"
 #include <stdbool.h>
 #include <stdint.h>
 
