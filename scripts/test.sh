@@ -41,7 +41,7 @@ echo "== build and test (AddressSanitizer + UndefinedBehaviorSanitizer)"
 ASAN_OPTIONS=abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 XFB_TEST_SCALE=${XFB_TEST_SCALE:-0.25} \
-	run_suite build-asan -Dbuildtype=debug -Dwerror=true \
+	run_suite build-asan -Dbuildtype=debugoptimized -Dwerror=true \
 		-Db_sanitize=address,undefined -Db_lundef=false
 
 echo "== fuzz targets (deterministic short run)"
