@@ -123,27 +123,94 @@ xfbfs_digits(uint64_t v)
 	return d + (v >= pow10[d]) + (v == 0);
 }
 
+/*
+ * The 8 digits of @x < 10^8, leading zeros included, as 8 ASCII bytes in
+ * memory order (the first digit at the lowest address).  Two lanes of 32
+ * bits (4 digits each), then four of 16 (2 digits), then eight bytes (1
+ * digit), each step a multiply-shift division done in every lane at
+ * once; no lane ever carries into the next:
+ *
+ *	x = 12345678
+ *	y = [1234 | 5678]		 x / 10^4, x % 10^4 (32-bit lanes)
+ *	z = [12 | 34 | 56 | 78]		 n / 100 = n * 5243 >> 19, n < 10^4
+ *	d = [1|2|3|4|5|6|7|8]		 m / 10 = m * 103 >> 10, m < 100
+ *
+ * Products stay within their lane (10^4 * 5243 < 2^32 and 100 * 103 <
+ * 2^16) and the masks keep each lane's quotient only.
+ */
+static inline uint64_t
+xfbfs_digits8(uint32_t x)
+{
+	uint64_t	y, q, z, t, d;
+
+	y = x / 10000;
+	y |= (uint64_t)(x - (uint32_t)y * 10000) << 32;
+	q = ((y * 5243) >> 19) & 0x0000007F0000007FULL;
+	z = q | ((y - q * 100) << 16);
+	t = ((z * 103) >> 10) & 0x000F000F000F000FULL;
+	d = (t | ((z - t * 10) << 8)) + 0x3030303030303030ULL;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	d = __builtin_bswap64(d);	/* the first digit in the first byte */
+#endif
+	return d;
+}
+
+/* Append the 8 digits of @x < 10^8 at @p. */
+static inline char *
+xfbfs_put_digits8(char *p, uint32_t x)
+{
+	uint64_t	d = xfbfs_digits8(x);
+
+	memcpy(p, &d, 8);
+	return p + 8;
+}
+
+/*
+ * Decimal, no leading zeros.  A 64-bit number is at most 20 digits: a
+ * head of up to 4 (v / 10^16 < 1845), then two runs of 8.  The head is
+ * written by the two-digit table, the runs by xfbfs_digits8(), so that a
+ * key of 20 digits takes two 64-bit divisions instead of ten.
+ */
 size_t
 xfbfs_format_u64(char *buf, uint64_t v)
 {
-	unsigned int	n = xfbfs_digits(v);
-	char		*p = buf + n;
+	uint64_t	d;
+	unsigned int	n, head;
+	char		*p;
 
-	/* Two digits at a time, from the end. */
-	while (v >= 100) {
-		unsigned int	r = v % 100;
-
-		v /= 100;
-		p -= 2;
-		memcpy(p, xfbfs_digits2 + 2 * r, 2);
+	if (v < 100000000) {
+		n = xfbfs_digits(v);
+		d = xfbfs_digits8((uint32_t)v);
+		memcpy(buf, (const char *)&d + 8 - n, n);
+		return n;
 	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, xfbfs_digits2 + 2 * v, 2);
+	if (v < 10000000000000000ULL) {
+		n = xfbfs_digits(v);
+		d = xfbfs_digits8((uint32_t)(v / 100000000));
+		memcpy(buf, (const char *)&d + 16 - n, n - 8);
+		xfbfs_put_digits8(buf + n - 8, (uint32_t)(v % 100000000));
+		return n;
+	}
+	head = (unsigned int)(v / 10000000000000000ULL);
+	v %= 10000000000000000ULL;
+	p = buf;
+	if (head >= 1000) {
+		memcpy(p, xfbfs_digits2 + 2 * (head / 100), 2);
+		memcpy(p + 2, xfbfs_digits2 + 2 * (head % 100), 2);
+		p += 4;
+	} else if (head >= 100) {
+		*p++ = '0' + head / 100;
+		memcpy(p, xfbfs_digits2 + 2 * (head % 100), 2);
+		p += 2;
+	} else if (head >= 10) {
+		memcpy(p, xfbfs_digits2 + 2 * head, 2);
+		p += 2;
 	} else {
-		*--p = '0' + v;
+		*p++ = '0' + head;
 	}
-	return n;
+	p = xfbfs_put_digits8(p, (uint32_t)(v / 100000000));
+	p = xfbfs_put_digits8(p, (uint32_t)(v % 100000000));
+	return p - buf;
 }
 
 /* ---- kv: "KEY VALUE" -------------------------------------------------- */

@@ -221,7 +221,9 @@ START_TEST(test_format_u64)
 				v = 0;
 			snprintf(want, sizeof(want), "%llu",
 				 (unsigned long long)v);
+			memset(got, 'x', sizeof(got));
 			n = xfbfs_format_u64(got, v);
+			ck_assert_int_eq(got[n], 'x');	/* nothing past */
 			got[n] = 0;
 			ck_assert_str_eq(got, want);
 		}
@@ -229,7 +231,9 @@ START_TEST(test_format_u64)
 	for (i = 0; i < 100000; i++) {
 		v = test_rand(&seed) >> (test_rand(&seed) % 64);
 		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+		memset(got, 'x', sizeof(got));
 		n = xfbfs_format_u64(got, v);
+		T_ASSERT(got[n] == 'x');
 		got[n] = 0;
 		T_ASSERT(!strcmp(got, want));
 	}
