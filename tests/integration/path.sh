@@ -22,11 +22,17 @@
 
 _mount blocksize=512 pages_writable
 
-# dec DIR BNO: the decoded page.
+# dec DIR BNO: PAGE names the decoded page's text.  Each page is decoded
+# once (nothing changes while keys are checked), the root and upper nodes
+# then serve every key.
+declare -A decoded=() height_of=() root_of=()
 dec()
 {
-	"$XFBT_DECODE" "$1/pages/$2" >"$T/page" ||
-		_fail "block $2 of $1 decodes with problems: $(grep warning "$T/page")"
+	PAGE=$T/dec.${1##*/}.$2
+	[ -z "${decoded[$PAGE]-}" ] || return 0
+	"$XFBT_DECODE" "$1/pages/$2" >"$PAGE" ||
+		_fail "block $2 of $1 decodes with problems: $(grep warning "$PAGE")"
+	decoded[$PAGE]=1
 }
 
 # rec_text TYPE: records lines (stdin) as the decoder prints records.
@@ -41,11 +47,11 @@ rec_text()
 	esac
 }
 
-# recs_line I: the text of recs[I] in $T/page ("" if none).
+# recs_line I: the text of recs[I] in $PAGE ("" if none).
 recs_line()
 {
 	awk -v want="recs[$1] =" 'index($0, want) == 1 {
-		print substr($0, length(want) + 2) }' "$T/page"
+		print substr($0, length(want) + 2) }' "$PAGE"
 }
 
 # check_path DIR TYPE KEY PRESENT: the path of KEY, checked as above.
@@ -55,8 +61,13 @@ check_path()
 	local n i level bno slot want_level next got want numrecs right
 	local -a path
 
-	height=$(_stat "$d" height)
-	root=$("$XFBT_DECODE" "$d/pages/0" | awk '$1 == "root" { print $3 }')
+	if [ -z "${height_of[$d]-}" ]; then
+		height_of[$d]=$(_stat "$d" height)
+		root_of[$d]=$("$XFBT_DECODE" "$d/pages/0" |
+			awk '$1 == "root" { print $3 }')
+	fi
+	height=${height_of[$d]}
+	root=${root_of[$d]}
 	mapfile -t path < <(_lookup "$d" "path $key")
 	n=${#path[@]}
 	[ "$n" -eq "$height" ] ||
@@ -72,14 +83,14 @@ check_path()
 			_fail "$d path $key: starts at $bno, the root is $root"
 		dec "$d" "$bno"
 		grep -qx "level = $level ($([ "$level" -gt 0 ] && echo node ||
-			echo leaf))" "$T/page" ||
+			echo leaf))" "$PAGE" ||
 			_fail "$d path $key: block $bno is not at level $level"
 		[ "$level" -gt 0 ] || break
 		read -r _ _ _ next _ <<<"${path[i + 1]}"
-		grep -q "^keys\[$slot\] = .*  ptrs\[$slot\] = $next\$" "$T/page" ||
+		grep -q "^keys\[$slot\] = .*  ptrs\[$slot\] = $next\$" "$PAGE" ||
 			_fail "$d path $key: ptrs[$slot] of block $bno is not $next"
 	done
-	numrecs=$(awk '$1 == "numrecs" { print $3 }' "$T/page")
+	numrecs=$(awk '$1 == "numrecs" { print $3 }' "$PAGE")
 	((slot <= numrecs)) ||
 		_fail "$d path $key: leaf slot $slot past numrecs $numrecs"
 	if [ "$present" = yes ]; then
@@ -100,7 +111,7 @@ check_path()
 	if ((slot < numrecs)); then
 		got=$(recs_line "$slot")
 	else
-		right=$(awk '$1 == "rightsib" { print $3 }' "$T/page")
+		right=$(awk '$1 == "rightsib" { print $3 }' "$PAGE")
 		got=
 		if [ "$right" != null ]; then
 			dec "$d" "$right"
