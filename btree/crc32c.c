@@ -828,8 +828,8 @@ _Static_assert(CRC32C_HYB128_NS <= 3 && CRC32C_HYB512_NS <= 3,
 /*
  * 128-bit folding: eight accumulators x0..x7 on consecutive 16-byte
  * lanes, each folded forward by 128 bytes per step, with crc32 streams
- * alongside for long buffers.  Any length; below 16 bytes it is only
- * crc32 instructions.
+ * alongside for long buffers.  At least 16 bytes (crc32c_run() gives
+ * shorter ones to crc32 alone).
  */
 /* Fold each of the eight accumulators over its lane of the 128 at @p. */
 static inline __attribute__((always_inline, target("sse4.2,pclmul"))) void
@@ -850,9 +850,6 @@ crc32c_fold128(uint32_t crc, const unsigned char *p, size_t len)
 	struct crc32c_hyb	h = { 0 };
 	size_t			k, n, i;
 	bool			hyb;
-
-	if (len < 16)
-		return crc32c_sse42_tail(crc, p, len);
 
 	kw = _mm_load_si128((const __m128i *)CRC32C_FOLDK(8));
 	n = 0;
@@ -932,8 +929,8 @@ crc32c_fold64_add(__m512i a, __m512i k, const unsigned char *p)
  * 512-bit folding: four accumulators a0..a3 on consecutive 64-byte
  * chunks, each folded forward by 256 bytes per step, with crc32 streams
  * alongside for long buffers; then the last whole chunks, the last whole
- * lanes (one masked load) and finally the last bytes with crc32.  Any
- * length; below 16 bytes it is only crc32.
+ * lanes (one masked load) and finally the last bytes with crc32.  At
+ * least 16 bytes, as crc32c_fold128().
  */
 /* Fold each of the four accumulators over its chunk of the 256 at @p. */
 static inline __attribute__((always_inline, target(CRC32C_VTARGET))) void
@@ -956,9 +953,6 @@ crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
 	struct crc32c_hyb	h = { 0 };
 	size_t			k, b, n;
 	bool			hyb;
-
-	if (len < 16)
-		return crc32c_sse42_tail(crc, p, len);
 
 	kw = _mm512_broadcast_i32x4(
 		_mm_load_si128((const __m128i *)CRC32C_FOLDK(16)));
@@ -1108,10 +1102,14 @@ crc32c_run(enum xbt_crc32c_which which, bool exact, uint32_t crc,
 	switch (which) {
 #if defined(__x86_64__)
 	case XBT_CRC32C_VPCLMUL:
+		if (len < 16)		/* too short to fold: crc32 alone */
+			return crc32c_sse42_plain(crc, buf, len);
 		if (exact || len >= CRC32C_FOLD512_MIN)
 			return crc32c_fold512(crc, buf, len);
 		return crc32c_sse42_clmul(crc, buf, len);
 	case XBT_CRC32C_PCLMUL:
+		if (len < 16)
+			return crc32c_sse42_plain(crc, buf, len);
 		if (exact || len >= CRC32C_FOLD128_MIN)
 			return crc32c_fold128(crc, buf, len);
 		return crc32c_sse42_clmul(crc, buf, len);
