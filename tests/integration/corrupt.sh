@@ -37,19 +37,36 @@ awk 'BEGIN { for (i = 0; i < 2000; i++) print 2 * (i * 7919 % 2003), i }' \
 	>"$T/recs"
 sort -n "$T/recs" >"$T/sorted"
 
-# field head|block FILE NAME: one value from xfbt_page's decoding.
+# field head|block FILE NAME: one value from xfbt_page's decoding (read
+# by the shell: these run for every case).
 field()
 {
-	"$XFBT_PAGE" "$1" "$2" | awk -v n="$3" '$1 == n { print $2; exit }'
+	local out name value rest
+
+	out=$("$XFBT_PAGE" "$1" "$2") || _fail "xfbt_page $1 $2 failed"
+	while read -r name value rest; do
+		[ "$name" != "$3" ] || { echo "$value"; return 0; }
+	done <<<"$out"
 }
 
-# entry BLOCKFILE I: "KEY PTR" of node entry I (from 1), or "KEY VALUE"
-# of leaf record I.
+# entry BLOCKFILE I [F]: "KEY PTR" of node entry I (from 1), or "KEY
+# VALUE" of leaf record I; with F (1 or 2), that field alone.
 entry()
 {
-	"$XFBT_PAGE" block "$1" |
-		awk -v i="$2" '$1 == "ent" || $1 == "rec" { if (++n == i) {
-			print $2, $3; exit } }'
+	local out kind a b rest n=0
+
+	out=$("$XFBT_PAGE" block "$1") || _fail "xfbt_page block $1 failed"
+	while read -r kind a b rest; do
+		[ "$kind" = ent ] || [ "$kind" = rec ] || continue
+		n=$((n + 1))
+		[ "$n" = "$2" ] || continue
+		case ${3:-} in
+		1) echo "$a" ;;
+		2) echo "$b" ;;
+		*) echo "$a $b" ;;
+		esac
+		return 0
+	done <<<"$out"
 }
 
 # poke FILE OFFSET BYTES: overwrite bytes (printf escapes) at OFFSET.
@@ -129,10 +146,10 @@ new_btree()
 	ROOT=$(field head "$d/pages/0" root)
 	[ "$(field block "$d/pages/$ROOT" level)" = 2 ] ||
 		_fail "root block $ROOT is not at level 2"
-	NODE=$(entry "$d/pages/$ROOT" 2 | cut -d' ' -f2)
-	KNODE=$(entry "$d/pages/$NODE" 1 | cut -d' ' -f1)
-	LEAF=$(entry "$d/pages/$NODE" 2 | cut -d' ' -f2)
-	KLEAF=$(entry "$d/pages/$LEAF" 1 | cut -d' ' -f1)
+	NODE=$(entry "$d/pages/$ROOT" 2 2)
+	KNODE=$(entry "$d/pages/$NODE" 1 1)
+	LEAF=$(entry "$d/pages/$NODE" 2 2)
+	KLEAF=$(entry "$d/pages/$LEAF" 1 1)
 	[ "$(field block "$d/pages/$LEAF" level)" = 0 ] ||
 		_fail "block $LEAF is not a leaf"
 	if [ "$ncase" = 0 ]; then
@@ -280,9 +297,8 @@ damage()
 	record) poke "$f" $((72 + (lvl ? 8 : 16))) "$(be64 0)" ;;
 	# A node key one below what its child starts with (still in order);
 	# check may name the node or that child.
-	nodekey) other=$(entry "$f" 2 | cut -d' ' -f2)
-		poke "$f" $((72 + 8)) "$(be64 $(($(entry "$f" 2 |
-		cut -d' ' -f1) - 1)))" ;;
+	nodekey) other=$(entry "$f" 2 2)
+		poke "$f" $((72 + 8)) "$(be64 $(($(entry "$f" 2 1) - 1)))" ;;
 	# The second child pointer leads to the header block.
 	pointer) poke "$f" $((72 + 27 * 8 + 8)) "$(be64 0)" ;;
 	# The last byte of the block, past every record, key and pointer.
