@@ -20,6 +20,11 @@
 #            image of 100,000 files: inodes and extents scanned per
 #            second, load and compare times (see its header).  Needs
 #            root and a loop device, so it is not part of the default run.
+#   scale    tests/bench/bench_scale.sh: 100M random kv records through
+#            `load` on a mount (time, records/s, xfile bytes a record)
+#            and bench_engines at 100M, xfbtree against LMDB, random
+#            inserts and lookups (see its header).  Minutes, and about
+#            8 GB of memory, so it is not part of the default run.
 #
 # Run as root, it first installs the Debian packages the build needs if any
 # is missing (scripts/lib/deps.sh).
@@ -29,12 +34,14 @@
 #	scripts/bench.sh fuse [bench_fuse options]
 #	scripts/bench.sh data [bench_data.sh options]
 #	scripts/bench.sh scan [bench_scan.sh options]
+#	scripts/bench.sh scale [bench_scale.sh options]
 # For example:
 #	scripts/bench.sh engines -n 100000 -r 1    # a quick pass
 #	scripts/bench.sh engines -e xfbtree,lmdb --json results.json
 #	scripts/bench.sh fuse -n 100000 -r 1 --json fuse.json
 #	scripts/bench.sh data -r 5 -s 256m -t 5
 #	scripts/bench.sh scan -n 200000 -r 3
+#	scripts/bench.sh scale -n 1M             # a quick pass; 100M by default
 # Environment: BENCH_BUILD_DIR (default: build-bench in the source tree).
 set -euo pipefail
 
@@ -52,6 +59,7 @@ run_engines=false
 run_fuse=false
 run_data=false
 run_scan=false
+run_scale=false
 case ${1:-} in
 '')
 	run_engines=true
@@ -74,13 +82,17 @@ scan)
 	run_scan=true
 	shift
 	;;
+scale)
+	run_scale=true
+	shift
+	;;
 -h | --help | help)
 	usage
 	exit 0
 	;;
 *)
-	echo "bench.sh: unknown subcommand '$1' (engines, fuse, data or" \
-		"scan, or none for the first three)" >&2
+	echo "bench.sh: unknown subcommand '$1' (engines, fuse, data," \
+		"scan or scale, or none for the first three)" >&2
 	usage >&2
 	exit 2
 	;;
@@ -93,6 +105,10 @@ opts=(-Dbuildtype=release -Dbench=true -Dtests=false)
 if $run_scan; then
 	pkgs+=(fuse3 libfuse3-dev xfsprogs)
 	targets=(fusefs/xfbtreefs tools/xfbt)
+	opts+=(-Dfuse=true)
+elif $run_scale; then
+	pkgs+=(fuse3 libfuse3-dev)
+	targets+=(fusefs/xfbtreefs tests/bench/kvtext)
 	opts+=(-Dfuse=true)
 elif $run_fuse || $run_data; then
 	pkgs+=(fuse3 libfuse3-dev fio)
@@ -124,6 +140,10 @@ data=("$src/tests/bench/bench_data.sh"
 if $run_scan; then
 	exec "$src/tests/bench/bench_scan.sh" --xfbt "$builddir/tools/xfbt" \
 		--daemon "$builddir/fusefs/xfbtreefs" "$@"
+elif $run_scale; then
+	exec "$src/tests/bench/bench_scale.sh" \
+		--daemon "$builddir/fusefs/xfbtreefs" --engines "$engines" \
+		--kvtext "$builddir/tests/bench/kvtext" "$@"
 elif $run_engines && $run_fuse && $run_data; then
 	"$engines"
 	echo

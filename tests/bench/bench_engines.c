@@ -25,7 +25,12 @@
  *	odd multiplications), so key(0..2n-1) are 2n distinct values:
  *	key(0..n-1) are inserted and key(n..2n-1) are the misses.  Value of
  *	key k: k ^ VAL_XOR.  The key arrays are made once per n and shared
- *	by all engines and runs.
+ *	by all engines and runs; only those the selected workloads (-w)
+ *	read are made, 8n bytes each: the insert order always, the lookup
+ *	order for lookup_hit, the misses for lookup_miss, the delete order
+ *	for rand_delete (at n = 100M, -w rand_insert,lookup_hit needs 1.6 GB
+ *	of keys, all workloads 3.2 GB).  The orders do not depend on which
+ *	arrays are made.
  *
  * The engines (each set up for its best single-threaded case)
  *	xfbtree	kv btree, blocksize -b (4096), memfd; xbtree_get() for
@@ -40,7 +45,10 @@
  *		afterwards), MDB_WRITEMAP | MDB_NOSYNC | MDB_NOMETASYNC,
  *		the main DB with MDB_INTEGERKEY, native-endian u64 keys
  *		and values; one write txn per 1000 ops, one read txn per
- *		read workload.
+ *		read workload.  Map size 4 GiB per 10M keys or part of it
+ *		(40 GiB at n = 100M): a sparse file, only the pages used
+ *		take memory, and room for some 400 bytes a record where
+ *		random inserts use under 50.
  *	sqlite	":memory:", SQLITE_OPEN_NOMUTEX, journal_mode=OFF,
  *		synchronous=OFF, secure_delete=OFF (Debian turns it on),
  *		table t(k INTEGER PRIMARY KEY, v INTEGER), i.e. the rowid
@@ -245,28 +253,42 @@ struct keyset {
 	uint64_t	keysum;		/* sum of the inserted keys, mod 2^64 */
 };
 
+/*
+ * Only the arrays the selected workloads read are made (n u64s, 8n
+ * bytes, each): ins always, hit for lookup_hit, miss for lookup_miss,
+ * del for rand_delete.  At n = 100M, insert and lookup_hit alone need
+ * 1.6 GB where all four need 3.2 GB.  An array not made is NULL; the
+ * orders of those made do not depend on which others are.
+ */
 static void
-keyset_init(struct keyset *ks, uint64_t n)
+keyset_init(struct keyset *ks, uint64_t n, const bool *sel)
 {
 	size_t		bytes = n * sizeof(uint64_t);
 	uint64_t	i;
 
 	ks->n = n;
 	ks->ins = xmalloc(bytes);
-	ks->hit = xmalloc(bytes);
-	ks->miss = xmalloc(bytes);
-	ks->del = xmalloc(bytes);
+	ks->hit = sel[WL_LOOKUP_HIT] ? xmalloc(bytes) : NULL;
+	ks->miss = sel[WL_LOOKUP_MISS] ? xmalloc(bytes) : NULL;
+	ks->del = sel[WL_RAND_DELETE] ? xmalloc(bytes) : NULL;
 	ks->keysum = 0;
 	for (i = 0; i < n; i++) {
 		ks->ins[i] = key_of(i);
-		ks->miss[i] = key_of(n + i);
 		ks->keysum += ks->ins[i];
 	}
-	memcpy(ks->hit, ks->ins, bytes);
-	memcpy(ks->del, ks->ins, bytes);
+	for (i = 0; ks->miss && i < n; i++)
+		ks->miss[i] = key_of(n + i);
 	rng_state = SHUFFLE_SEED ^ n;
-	shuffle(ks->hit, n);
-	shuffle(ks->del, n);
+	if (ks->hit) {
+		memcpy(ks->hit, ks->ins, bytes);
+		shuffle(ks->hit, n);
+	}
+	/* del's shuffle follows hit's n - 1 draws, made or not. */
+	rng_state = (SHUFFLE_SEED ^ n) + (n ? n - 1 : 0) * GAMMA;
+	if (ks->del) {
+		memcpy(ks->del, ks->ins, bytes);
+		shuffle(ks->del, n);
+	}
 }
 
 static void
@@ -1474,7 +1496,7 @@ main(int argc, char **argv)
 	print_machine(runs);
 	for (i = 0; i < nns; i++) {
 		if (need_random)
-			keyset_init(&ks, ns[i]);
+			keyset_init(&ks, ns[i], sel);
 		memset(samples, 0, sizeof(samples));
 		/* Runs interleave the engines so drift hits them alike. */
 		for (run = 0; run < runs; run++) {
