@@ -135,15 +135,39 @@ xfs_el(struct xfarray_sort *s, uint64_t i)
 	return xfarray_ptr(s->a, i);
 }
 
+/*
+ * Copy one element of @len bytes.  The sizes the record types stage (8,
+ * 16 and 24 bytes) get a memcpy of constant size, which the compiler
+ * makes a move or two; a call into libc per element was half the time
+ * of a sort of 100M kv records.
+ */
+static inline void
+xfs_copy(void *dst, const void *src, unsigned int len)
+{
+	switch (len) {
+	case 8:
+		memcpy(dst, src, 8);
+		break;
+	case 16:
+		memcpy(dst, src, 16);
+		break;
+	case 24:
+		memcpy(dst, src, 24);
+		break;
+	default:
+		memcpy(dst, src, len);
+	}
+}
+
 static inline void
 xfs_swap(struct xfarray_sort *s, uint64_t i, uint64_t j)
 {
 	unsigned int	len = s->a->elsize;
 	uint8_t		*x = xfs_el(s, i), *y = xfs_el(s, j);
 
-	memcpy(s->tmp, x, len);
-	memcpy(x, y, len);
-	memcpy(y, s->tmp, len);
+	xfs_copy(s->tmp, x, len);
+	xfs_copy(x, y, len);
+	xfs_copy(y, s->tmp, len);
 }
 
 static inline int
@@ -172,14 +196,14 @@ xfs_insertion(struct xfarray_sort *s, uint64_t lo, uint64_t hi)
 	for (i = lo + 1; i < hi; i++) {
 		if (xfs_cmp(s, i - 1, i) <= 0)
 			continue;
-		memcpy(s->tmp, xfs_el(s, i), len);
+		xfs_copy(s->tmp, xfs_el(s, i), len);
 		j = i;
 		do {
-			memcpy(xfs_el(s, j), xfs_el(s, j - 1), len);
+			xfs_copy(xfs_el(s, j), xfs_el(s, j - 1), len);
 			j--;
 		} while (j > lo && s->cmp(xfs_el(s, j - 1), s->tmp,
 					  s->priv) > 0);
-		memcpy(xfs_el(s, j), s->tmp, len);
+		xfs_copy(xfs_el(s, j), s->tmp, len);
 	}
 	xfs_placed(s, hi - lo);
 }
