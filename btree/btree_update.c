@@ -618,21 +618,22 @@ xbt_check_disjoint(const struct xbt_cur *cur, const void *rec,
 /*
  * The start of an insert (@update false) or an update of @rec in @tp:
  * put the cursor on @rec's key (or where it goes) and make room in the
- * log.  *@go says whether the change can be made: an insert needs no
- * record with that key (nor, for XBT_OPS_DISJOINT types, one @rec would
- * overlap), an update needs the record.  An update whose new extent
- * would overlap a neighbour is -EEXIST.
+ * log.  Sets *@stat to 0 and returns 1 if the change can be made, 0 if
+ * not, or a negative errno: an insert needs no record with that key
+ * (nor, for XBT_OPS_DISJOINT types, one @rec would overlap), an update
+ * needs the record.  An update whose new extent would overlap a
+ * neighbour is -EEXIST.
  */
 static int
 xbt_change_begin(struct xbt_trans *tp, struct xbt_cur *cur, const void *rec,
-		bool update, bool *go)
+		bool update, int *stat)
 {
 	struct xbtree	*bt = tp->bt;
 	bool		found, overlaps;
 	int		error;
 
 	XBT_ASSERT_TRANS(tp);
-	*go = false;
+	*stat = 0;
 	xbt_cur_init(cur, bt);
 	error = xbt_lookup_rec(cur, rec, &found);
 	if (error || found != update)
@@ -645,22 +646,17 @@ xbt_change_begin(struct xbt_trans *tp, struct xbt_cur *cur, const void *rec,
 			return update ? -EEXIST : 0;
 	}
 	error = xbt_trans_reserve(tp, cur->nlevels);
-	if (error)
-		return error;
-	*go = true;
-	return 0;
+	return error ? error : 1;
 }
 
 int
 xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 {
 	struct xbt_cur		cur;
-	bool			go;
 	int			error;
 
-	*stat = 0;
-	error = xbt_change_begin(tp, &cur, rec, false, &go);
-	if (error || !go)
+	error = xbt_change_begin(tp, &cur, rec, false, stat);
+	if (error <= 0)
 		return error;
 	error = xbt_insrec(&cur, 0, rec, 0);
 	if (error)
@@ -991,12 +987,10 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 	const struct xbt_ops	*ops = bt->ops;
 	struct xbt_cur		cur;
 	unsigned int		off;
-	bool			go;
 	int			error;
 
-	*stat = 0;
-	error = xbt_change_begin(tp, &cur, rec, true, &go);
-	if (error || !go)
+	error = xbt_change_begin(tp, &cur, rec, true, stat);
+	if (error <= 0)
 		return error;
 	off = XBT_BLOCK_HDR_LEN + cur.lv[0].slot * ops->rec_len;
 	xbt_log_range(tp, cur.lv[0].bno, off, ops->rec_len);
