@@ -72,6 +72,34 @@ val_of(uint64_t key)
 	return key ^ VAL_XOR;
 }
 
+/* @v in decimal at @p (no NUL); returns its length. */
+static inline size_t
+put_u64(char *p, uint64_t v)
+{
+	char	digits[20];
+	size_t	n = 0, i;
+
+	do {
+		digits[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		p[i] = digits[n - 1 - i];
+	return n;
+}
+
+/* "KEY VALUE\n" for key @k (value val_of(@k)); returns its length. */
+static inline size_t
+put_line(char *p, uint64_t k)
+{
+	size_t	n = put_u64(p, k);
+
+	p[n++] = ' ';
+	n += put_u64(p + n, val_of(k));
+	p[n++] = '\n';
+	return n;
+}
+
 /* "# machine: nproc N, cpu "MODEL", kernel ..." for a benchmark's output. */
 static inline void
 bench_print_machine(void)

@@ -323,34 +323,6 @@ fuse_close(int fd)
 
 /* ---- keys and text ------------------------------------------------------ */
 
-
-static size_t
-put_u64(char *p, uint64_t v)
-{
-	char	digits[20];
-	size_t	n = 0, i;
-
-	do {
-		digits[n++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		p[i] = digits[n - 1 - i];
-	return n;
-}
-
-/* "KEY VALUE\n" for key @k; returns its length. */
-static size_t
-put_line(char *p, uint64_t k)
-{
-	size_t	n = put_u64(p, k);
-
-	p[n++] = ' ';
-	n += put_u64(p + n, val_of(k));
-	p[n++] = '\n';
-	return n;
-}
-
 /* Split @total records into transactions of @per; returns their number. */
 static size_t
 split_fixed(uint64_t total, size_t per, size_t **linesp)

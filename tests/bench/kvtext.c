@@ -25,22 +25,6 @@
 #define OUT_SIZE	(1 << 20)
 #define LINE_MAX_LEN	42		/* 20 + 1 + 20 + 1 */
 
-/* @v in decimal at @p; returns the end. */
-static char *
-put_u64(char *p, uint64_t v)
-{
-	char	tmp[20];
-	int	n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 static void
 write_all(const char *buf, size_t len)
 {
@@ -63,9 +47,8 @@ int
 main(int argc, char **argv)
 {
 	static char	out[OUT_SIZE];
-	uint64_t	n, i, k;
+	uint64_t	n, i;
 	size_t		len = 0;
-	char		*p;
 
 	if (argc != 2 || !bench_parse_count(argv[1], 1ULL << 40, &n)) {
 		fprintf(stderr, "usage: kvtext N\n");
@@ -76,12 +59,7 @@ main(int argc, char **argv)
 			write_all(out, len);
 			len = 0;
 		}
-		k = key_of(i);
-		p = put_u64(out + len, k);
-		*p++ = ' ';
-		p = put_u64(p, val_of(k));
-		*p++ = '\n';
-		len = (size_t)(p - out);
+		len += put_line(out + len, key_of(i));
 	}
 	write_all(out, len);
 	return 0;
