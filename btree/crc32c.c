@@ -829,7 +829,7 @@ _Static_assert(CRC32C_HYB128_NS <= 3 && CRC32C_HYB512_NS <= 3,
  * 128-bit folding: eight accumulators x0..x7 on consecutive 16-byte
  * lanes, each folded forward by 128 bytes per step, with crc32 streams
  * alongside for long buffers.  At least 16 bytes (crc32c_run() gives
- * shorter ones to crc32 alone).
+ * shorter ones to the SSE4.2 loop).
  */
 /* Fold each of the eight accumulators over its lane of the 128 at @p. */
 static inline __attribute__((always_inline, target("sse4.2,pclmul"))) void
@@ -947,7 +947,6 @@ static __attribute__((target(CRC32C_VTARGET))) uint32_t
 crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
 {
 	__m512i			a[4], y, cv, kw, s;
-	__m512i			hz = _mm512_setzero_si512();
 	__m256i			t;
 	__m128i			hs = _mm_setzero_si128();
 	struct crc32c_hyb	h = { 0 };
@@ -977,7 +976,6 @@ crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
 		CRC32C_FOLD_RUN(crc32c_fold512_step, a, kw, p, len, 256,
 				hyb, h, n, CRC32C_HYB512_NS, CRC32C_HYB512_W,
 				hs);
-		hz = _mm512_zextsi128_si512(hs);
 	} else {
 		/* Zero accumulators: as if the buffer had zeros in front. */
 		a[0] = a[1] = a[2] = a[3] = _mm512_setzero_si512();
@@ -1009,7 +1007,7 @@ crc32c_fold512(uint32_t crc, const unsigned char *p, size_t len)
 		0x96);
 	s = _mm512_ternarylogic_epi64(s,
 		crc32c_fold64(a[3], CRC32C_FOLDK(4 * ((k - 4) & 3) + b + 3)),
-		hz, 0x96);
+		_mm512_zextsi128_si512(hs), 0x96);
 	if (b) {
 		y = _mm512_maskz_loadu_epi64((__mmask8)((1U << (2 * b)) - 1),
 					     p);
@@ -1068,10 +1066,11 @@ xbt_crc32c_impl_best(void)
 
 /*
  * The checksum of @buf through implementation @which, which must be
- * available.  @exact: use that very implementation at every length (the
- * tests compare each with the table); otherwise a folding one hands a
- * piece too short to fold to the plain SSE4.2 loop, which is faster
- * there.  Inlined, so that each caller's @exact is a constant.
+ * available.  @exact: use that very implementation at every length it
+ * can fold (16 bytes and up; the tests compare each with the table);
+ * otherwise a folding one hands a piece too short to fold to the SSE4.2
+ * loop, which is faster there.  Inlined, so that each caller's @exact is
+ * a constant.
  */
 static inline __attribute__((always_inline)) uint32_t
 crc32c_run(enum xbt_crc32c_which which, bool exact, uint32_t crc,
@@ -1080,15 +1079,11 @@ crc32c_run(enum xbt_crc32c_which which, bool exact, uint32_t crc,
 	switch (which) {
 #if defined(__x86_64__)
 	case XBT_CRC32C_VPCLMUL:
-		if (len < 16)		/* too short to fold: crc32 alone */
-			return crc32c_sse42_plain(crc, buf, len);
-		if (exact || len >= CRC32C_FOLD512_MIN)
+		if (len >= CRC32C_FOLD512_MIN || (exact && len >= 16))
 			return crc32c_fold512(crc, buf, len);
 		return crc32c_sse42_clmul(crc, buf, len);
 	case XBT_CRC32C_PCLMUL:
-		if (len < 16)
-			return crc32c_sse42_plain(crc, buf, len);
-		if (exact || len >= CRC32C_FOLD128_MIN)
+		if (len >= CRC32C_FOLD128_MIN || (exact && len >= 16))
 			return crc32c_fold128(crc, buf, len);
 		return crc32c_sse42_clmul(crc, buf, len);
 	case XBT_CRC32C_SSE42_CLMUL:
