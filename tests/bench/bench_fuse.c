@@ -39,6 +39,9 @@
  *			(two btrees, two per-btree locks): records/s of both
  *			together, timed from their start to the later
  *			close(); both btrees are checked as insert's is.
+ *			Beside it, the daemon's CPU time (utime + stime
+ *			from /proc) over the wall time, in cores, for one
+ *			writer (random insert) and for the two.
  *
  *	On the btree of random keys, then:
  *
@@ -133,6 +136,8 @@ enum metric {
 	M_ENGINE_SEQ,
 	M_ENGINE_SEQ_1000,
 	M_INSERT_2WRITERS,
+	M_CORES_1WRITER,
+	M_CORES_2WRITERS,
 	M_LOOKUP_1,
 	M_LOOKUP_2,
 	M_RECORDS_READ,
@@ -158,6 +163,8 @@ static const struct {
 	[M_ENGINE_SEQ]		= { "engine_seq", "records/s" },
 	[M_ENGINE_SEQ_1000]	= { "engine_seq_txn1000", "records/s" },
 	[M_INSERT_2WRITERS]	= { "insert_random_2writers", "records/s" },
+	[M_CORES_1WRITER]	= { "daemon_cores_1writer", "cores" },
+	[M_CORES_2WRITERS]	= { "daemon_cores_2writers", "cores" },
 	[M_LOOKUP_1]		= { "lookup_1client", "queries/s" },
 	[M_LOOKUP_2]		= { "lookup_2clients", "queries/s" },
 	[M_RECORDS_READ]	= { "records_read", "MB/s" },
@@ -879,15 +886,50 @@ insert_verify(const struct text *t, const char *btree)
 	free(text);
 }
 
-/* mkdir a btree, write @t to its insert, check it; returns seconds. */
+/*
+ * CPU seconds (user and system, all threads) the xfbtreefs daemon has
+ * used so far, from /proc/PID/stat: utime and stime are its 14th and 15th
+ * fields, the 12th and 13th after the command name's ")".
+ */
 static double
-fuse_insert(const struct text *t, const char *btree)
+daemon_cpu(void)
 {
-	double	sec;
+	char		path[64], buf[1024], *p;
+	unsigned long	ut, st;
+	FILE		*f;
+	size_t		n;
+	int		i;
+
+	xsnprintf(path, sizeof(path), "/proc/%d/stat",
+		  (int)mounts[MNT_XFB].pid);
+	f = fopen(path, "r");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	for (i = 0; p && i < 12; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, "%lu %lu", &ut, &st) != 2)
+		die("%s: cannot read utime and stime", path);
+	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * mkdir a btree, write @t to its insert, check it; returns seconds, and
+ * in *@cores the daemon's CPU time over them.
+ */
+static double
+fuse_insert(const struct text *t, const char *btree, double *cores)
+{
+	double	sec, cpu;
 
 	if (mkdir(btree, 0755))
 		die("mkdir %s: %s", btree, strerror(errno));
+	cpu = daemon_cpu();
 	sec = insert_text(t, btree);
+	*cores = (daemon_cpu() - cpu) / sec;
 	insert_verify(t, btree);
 	return sec;
 }
@@ -915,11 +957,11 @@ writer_run(void *arg)
  * to the later close().  Both btrees are checked, then removed.
  */
 static double
-fuse_insert_2writers(const struct text *t, const char *mnt)
+fuse_insert_2writers(const struct text *t, const char *mnt, double *cores)
 {
 	struct writer		w[2];
 	pthread_barrier_t	start;
-	double			t0, sec;
+	double			t0, sec, cpu;
 	int			i, error;
 
 	pthread_barrier_init(&start, NULL, 3);
@@ -934,11 +976,13 @@ fuse_insert_2writers(const struct text *t, const char *mnt)
 		if (error)
 			die("pthread_create: %s", strerror(error));
 	}
+	cpu = daemon_cpu();
 	pthread_barrier_wait(&start);
 	t0 = now_sec();
 	for (i = 0; i < 2; i++)
 		pthread_join(w[i].thread, NULL);
 	sec = now_sec() - t0;
+	*cores = (daemon_cpu() - cpu) / sec;
 	pthread_barrier_destroy(&start);
 	for (i = 0; i < 2; i++) {
 		insert_verify(t, w[i].btree);
@@ -1193,7 +1237,7 @@ static void
 run_text(const struct text *t, int run, char *btree, size_t btree_len)
 {
 	char	sink[PATH_MAX + 8];
-	double	*w[NR_W];
+	double	*w[NR_W], cores;
 	int	i;
 
 	for (i = 0; i < NR_W; i++)
@@ -1203,7 +1247,9 @@ run_text(const struct text *t, int run, char *btree, size_t btree_len)
 
 	*w[W_SHM] = t->n / shm_write(t);
 	*w[W_DISCARD] = t->n / write_text(sink, 0, t, NULL);
-	*w[W_INSERT] = t->n / fuse_insert(t, btree);
+	*w[W_INSERT] = t->n / fuse_insert(t, btree, &cores);
+	if (t->first == M_SHM_RANDOM)
+		samples[M_CORES_1WRITER][run] = cores;
 	*w[W_ENGINE] = t->n / engine_insert(t, t->chunk_lines, t->nchunks);
 	*w[W_ENGINE_1000] = t->n / engine_insert(t, t->fixed_lines,
 						 t->nfixed);
@@ -1246,7 +1292,8 @@ run_once(int run, const struct text *rnd, const struct text *seq,
 	if (rmdir(sbtree))
 		die("rmdir %s: %s", sbtree, strerror(errno));
 	samples[M_INSERT_2WRITERS][run] =
-		fuse_insert_2writers(rnd, mounts[MNT_XFB].dir);
+		fuse_insert_2writers(rnd, mounts[MNT_XFB].dir,
+				     &samples[M_CORES_2WRITERS][run]);
 
 	samples[M_LOOKUP_1][run] = lookups(rbtree, qkeys, opt_queries, 1);
 	samples[M_LOOKUP_2][run] = lookups(rbtree, qkeys, opt_queries, 2);
@@ -1349,10 +1396,11 @@ print_tables(const struct text *rnd, const struct text *seq)
 	print_writes(seq);
 	printf("\n## two writers at once, each all of the random text into "
 	       "a btree of its own\n");
-	printf("%-24s %12s\n", "", "records/s");
-	printf("%-24s %12.0f\n", "1 writer", median(M_INSERT_RANDOM));
-	printf("%-24s %12.0f\n", "2 writers (total)",
-	       median(M_INSERT_2WRITERS));
+	printf("%-24s %12s %13s\n", "", "records/s", "daemon cores");
+	printf("%-24s %12.0f %13.2f\n", "1 writer", median(M_INSERT_RANDOM),
+	       median(M_CORES_1WRITER));
+	printf("%-24s %12.0f %13.2f\n", "2 writers (total)",
+	       median(M_INSERT_2WRITERS), median(M_CORES_2WRITERS));
 	printf("2 writers / 1 writer = %.3f (target %.2f: %s)\n",
 	       median(M_INSERT_2WRITERS) / median(M_INSERT_RANDOM),
 	       TARGET_2WRITERS,

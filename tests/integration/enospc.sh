@@ -10,19 +10,19 @@
 # shellcheck source=tests/lib/common.sh disable=SC2119
 . "$(dirname "$0")/../lib/common.sh"
 
-# try DIR FILE: one write of FILE to DIR/insert.  If it succeeds, FILE
+# try DIR FILE [light]: one write of FILE to DIR/insert.  If it succeeds, FILE
 # joins $T/model and tried=ok; if it fails with ENOSPC the btree must be
 # exactly as before, and tried=full; anything else fails.  (No return
 # status: a function called in a condition runs without set -e.)
-# Below half of the cap (no batch needs that much), and in a refill
-# (LIGHT set: the first fill compared the bytes already), the page bytes
-# are left out of the comparison, to save time.
+# Below half of the cap (no batch needs that much), and with "light" (a
+# refill: the first fill compared the bytes already), the page bytes are
+# left out of the comparison, to save time.
 try()
 {
-	local d=$1 file=$2 got snap frsize blocks free
+	local d=$1 file=$2 light=${3:-} got snap frsize blocks free
 
 	read -r frsize blocks free < <(stat -f -c '%S %b %f' "$MNT")
-	if [ -n "$LIGHT" ] || [ $((blocks - free)) -lt $((blocks / 2)) ]; then
+	if [ -n "$light" ] || [ $((blocks - free)) -lt $((blocks / 2)) ]; then
 		snap=$(_snap "$d" light)
 	else
 		snap=$(_snap "$d")
@@ -51,9 +51,7 @@ try()
 # accepted.
 fill()
 {
-	local d=$1 next=0 size=8000 full=''
-
-	LIGHT=${2:-}
+	local d=$1 light=${2:-} next=0 size=8000 full=''
 
 	: >"$T/model"
 	while [ "$size" -ge 1 ]; do
@@ -61,7 +59,7 @@ fill()
 			for (i = n; i < n + size; i++)
 				print i * 7919 % 1000003, i }' >"$T/batch"
 		next=$((next + size))
-		try "$d" "$T/batch"
+		try "$d" "$T/batch" "$light"
 		[ "$tried" = ok ] || full=1
 		[ -z "$full" ] || size=$((size / 2))
 		[ "$next" -lt 1000000 ] || _fail "no ENOSPC after $next records"

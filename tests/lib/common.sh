@@ -545,14 +545,21 @@ _content()
 		_fail "$1 reads '$(_xfbt_quote "$got")', expected '$(_xfbt_quote "$2")'"
 }
 
+# _xfbt_stat_value TEXT NAME: the value of NAME in TEXT (a stats file's
+# "name value" lines) into REPLY; status 1 if there is none.
+_xfbt_stat_value()
+{
+	[[ $'\n'$1$'\n' =~ $'\n'"$2 "([^$'\n']*)$'\n' ]] || return 1
+	REPLY=${BASH_REMATCH[1]}
+}
+
 _stat()
 {
 	local text
 
 	_xfbt_slurp "$1/stats" text || _fail "reading $1/stats failed"
-	[[ $'\n'$text$'\n' =~ $'\n'"$2 "([^$'\n']*)$'\n' ]] ||
-		_fail "no '$2' in $1/stats"
-	echo "${BASH_REMATCH[1]}"
+	_xfbt_stat_value "$text" "$2" || _fail "no '$2' in $1/stats"
+	echo "$REPLY"
 }
 
 _check()
@@ -565,7 +572,7 @@ _check()
 
 _lookup()
 {
-	local d=$1 q out
+	local d=$1 q out ans
 
 	shift
 	# One write() (each write replaces the answer; the shell's printf
@@ -573,9 +580,9 @@ _lookup()
 	printf -v q '%s\n' "$@"
 	out=$_XFBT_TMP/lookup.$BASHPID
 	_expect "OK OK OK" -o "$out" open "$d/lookup" rw write "$q" read
-	_xfbt_slurp "$out" q || _fail "no answer in $out"
+	_xfbt_slurp "$out" ans || _fail "no answer in $out"
 	rm -f "$out"
-	[ -z "$q" ] || echo "$q"
+	[ -z "$ans" ] || echo "$ans"
 }
 
 _snap()
@@ -586,9 +593,8 @@ _snap()
 	echo "records text $v"
 	_xfbt_slurp "$d/stats" v || _fail "reading $d/stats failed"
 	for n in records height blocks data_size health; do
-		[[ $'\n'$v$'\n' =~ $'\n'"$n "([^$'\n']*)$'\n' ]] ||
-			_fail "no '$n' in $d/stats"
-		echo "$n ${BASH_REMATCH[1]}"
+		_xfbt_stat_value "$v" "$n" || _fail "no '$n' in $d/stats"
+		echo "$n $REPLY"
 	done
 	pages=$(cd "$d/pages" && printf '%s\n' * | sort -n)
 	echo "pages ${pages//$'\n'/ }"
