@@ -14,6 +14,8 @@
  *				btree block, told apart by the CATM magic),
  *				so that tests can damage a block without
  *				tripping the CRC check
+ *	xfbt_page --serve	run requests from standard input, each a
+ *				command line of its own (helper_serve.h)
  *
  * Every field is printed in decimal; the magic as its four characters;
  * "crc" is "ok" or "bad" (CRC32c of the whole file with the checksum field
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include "btree/crc32c.h"
+#include "helper_serve.h"
 
 #define HEAD_MAGIC	0x4341544DU	/* "CATM" */
 #define HEAD_CRC_OFF	124
@@ -74,29 +77,31 @@ put_le32(unsigned char *p, uint32_t v)
 	p[3] = v >> 24;
 }
 
+/* FILE's bytes, malloc'd; the run ends (status 2) if they cannot be read. */
 static unsigned char *
 load(const char *path, size_t *lenp)
 {
-	struct stat st;
 	unsigned char *data;
 	size_t len = 0;
-	ssize_t n;
+	ssize_t n = 0;
 	int fd = open(path, O_RDONLY);
 
-	if (fd < 0 || fstat(fd, &st)) {
+	if (fd < 0) {
 		fprintf(stderr, "xfbt_page: %s: %s\n", path, strerror(errno));
-		exit(2);
+		helper_exit(2);
 	}
 	/* Read to EOF: a synthetic file need not report its true size. */
 	data = malloc(65536 + 1);
-	if (!data)
-		exit(2);
+	if (!data) {
+		close(fd);
+		helper_exit(2);
+	}
 	for (;;) {
 		n = read(fd, data + len, 65536 + 1 - len);
 		if (n < 0) {
 			fprintf(stderr, "xfbt_page: %s: %s\n", path,
 				strerror(errno));
-			exit(2);
+			break;
 		}
 		if (!n || len + n > 65536)
 			break;
@@ -104,8 +109,10 @@ load(const char *path, size_t *lenp)
 	}
 	close(fd);
 	if (n || len < 128) {
-		fprintf(stderr, "xfbt_page: %s: odd size\n", path);
-		exit(2);
+		if (n >= 0)
+			fprintf(stderr, "xfbt_page: %s: odd size\n", path);
+		free(data);
+		helper_exit(2);
 	}
 	*lenp = len;
 	return data;
@@ -201,19 +208,27 @@ fix_crc(const char *path)
 	off = be32(b) == HEAD_MAGIC ? HEAD_CRC_OFF : BLOCK_CRC_OFF;
 	put_le32(b + off, xbt_crc32c_block(b, len, off));
 	f = fopen(path, "r+");
-	if (!f || fwrite(b, 1, len, f) != len || fclose(f)) {
+	if (!f || fwrite(b, 1, len, f) != len) {
+		if (f)
+			fclose(f);
+		f = NULL;
+	} else if (fclose(f)) {
+		f = NULL;
+	}
+	free(b);
+	if (!f) {
 		fprintf(stderr, "xfbt_page: %s: cannot rewrite\n", path);
 		return 2;
 	}
-	free(b);
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+static int
+run(int argc, char **argv)
 {
 	unsigned char *b;
 	size_t len;
+	int status = 0;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: xfbt_page head|block|fixcrc FILE\n");
@@ -227,7 +242,13 @@ main(int argc, char **argv)
 	else if (!strcmp(argv[1], "block"))
 		show_block(b, len);
 	else
-		return 2;
+		status = 2;
 	free(b);
-	return 0;
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	return helper_main(argc, argv, run, NULL);
 }

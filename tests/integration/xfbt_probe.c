@@ -5,6 +5,8 @@
  * without depending on the wording (or locale) of a shell's messages.
  *
  *	xfbt_probe [-o FILE] STEP...
+ *	xfbt_probe --serve	run requests from standard input, each
+ *				a command line of its own (helper_serve.h)
  *
  * Each STEP is an operation name followed by its arguments.  For every
  * step one token is printed, space separated, all on one line: "OK" when
@@ -26,6 +28,8 @@
  *	out FILE		append what later steps read to FILE
  *	write STRING		one write() of STRING's bytes (no escapes:
  *				use the shell's $'..' quoting)
+ *	writex HEX		one write() of the bytes HEX spells, two
+ *				hex digits a byte (NULs too)
  *	writefile FILE		one write() of the whole contents of FILE
  *	writechunks FILE N	FILE's contents in write()s of N bytes each,
  *				going on after errors; one token: OK if every
@@ -43,6 +47,10 @@
  *	fsync			fsync()
  *	close			close(): its error is FLUSH's error
  *	sleep MS		pause (for races the test sets up)
+ *	sum PATH		open PATH, read it to the end, close: its
+ *				bytes' FNV-1a hash as "SUM:<16 hex digits>",
+ *				or the errno's name (to compare files and
+ *				whole btrees without a process each)
  *	mkdir PATH | rmdir PATH | unlink PATH | stat PATH | utimens PATH
  *	rename OLD NEW | link OLD NEW | symlink TARGET PATH
  *	rename2 OLD NEW FLAG	renameat2() with FLAG noreplace or exchange
@@ -54,6 +62,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +72,8 @@
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "helper_serve.h"
 
 #define PROBE_BUF_LEN	(1U << 20)
 #define PROBE_MAX_OPEN	16384
@@ -77,7 +89,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: xfbt_probe [-o FILE] STEP...\n"
 			"  (see the comment at the top of xfbt_probe.c)\n");
-	exit(2);
+	helper_exit(2);
 }
 
 /* The errno's name, or E<n>. */
@@ -171,12 +183,12 @@ set_output(const char *path)
 {
 	if (out_file && fclose(out_file)) {
 		perror("output");
-		exit(2);
+		helper_exit(2);
 	}
 	out_file = fopen(path, "a");
 	if (!out_file) {
 		perror(path);
-		exit(2);
+		helper_exit(2);
 	}
 }
 
@@ -216,7 +228,7 @@ slurp(const char *path, size_t *lenp)
 
 	if (fd < 0 || fstat(fd, &st)) {
 		perror(path);
-		exit(2);
+		helper_exit(2);
 	}
 	cap = st.st_size + 65536;	/* a hint: read to the end */
 	if (posix_memalign((void **)&data, 4096, cap))
@@ -233,7 +245,7 @@ slurp(const char *path, size_t *lenp)
 		n = read(fd, data + len, cap - len);
 		if (n < 0) {
 			perror(path);
-			exit(2);
+			helper_exit(2);
 		}
 		if (!n)
 			break;
@@ -244,7 +256,7 @@ slurp(const char *path, size_t *lenp)
 	return data;
 out_nomem:
 	fprintf(stderr, "xfbt_probe: out of memory for %s\n", path);
-	exit(2);
+	helper_exit(2);
 }
 
 static void
@@ -337,6 +349,58 @@ do_read1(size_t len, off_t off, int positional)
 	sys_token(n);
 }
 
+/* writex: HEX's bytes, two digits each; usage error if HEX is not that. */
+static void
+do_writex(const char *hex)
+{
+	size_t len = strlen(hex), i;
+	char *data, pair[3] = "";
+	char *end;
+
+	if (len % 2 || len / 2 > PROBE_BUF_LEN)
+		usage();
+	data = buf;
+	for (i = 0; i < len / 2; i++) {
+		pair[0] = hex[2 * i];
+		pair[1] = hex[2 * i + 1];
+		data[i] = (char)strtoul(pair, &end, 16);
+		if (end != pair + 2)
+			usage();
+	}
+	do_write(data, len / 2);
+}
+
+/* sum: FNV-1a (64-bit) over PATH's bytes. */
+static void
+do_sum(const char *path)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	ssize_t n, i;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		sys_token(-1);
+		return;
+	}
+	while ((n = read(fd, buf, PROBE_BUF_LEN)) > 0) {
+		for (i = 0; i < n; i++) {
+			h ^= (unsigned char)buf[i];
+			h *= 0x100000001b3ULL;
+		}
+	}
+	if (n < 0) {
+		sys_token(-1);
+		close(fd);
+		return;
+	}
+	if (close(fd)) {
+		sys_token(-1);
+		return;
+	}
+	printf("SUM:%016" PRIx64 " ", h);
+	fflush(stdout);
+}
+
 static void
 do_sleep(unsigned long long ms)
 {
@@ -392,6 +456,16 @@ step(int argc, char **argv)
 	if (!strcmp(op, "write")) {
 		NEED(1);
 		do_write(argv[1], strlen(argv[1]));
+		return 2;
+	}
+	if (!strcmp(op, "writex")) {
+		NEED(1);
+		do_writex(argv[1]);
+		return 2;
+	}
+	if (!strcmp(op, "sum")) {
+		NEED(1);
+		do_sum(argv[1]);
 		return 2;
 	}
 	if (!strcmp(op, "writefile")) {
@@ -573,8 +647,8 @@ step(int argc, char **argv)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+static int
+run(int argc, char **argv)
 {
 	int i = 1;
 
@@ -584,7 +658,8 @@ main(int argc, char **argv)
 	}
 	if (i >= argc)
 		usage();
-	buf = malloc(PROBE_BUF_LEN);
+	if (!buf)
+		buf = malloc(PROBE_BUF_LEN);
 	if (!buf) {
 		perror("malloc");
 		return 2;
@@ -593,9 +668,36 @@ main(int argc, char **argv)
 		i += step(argc - i, argv + i);
 	putchar('\n');
 	if (out_file && fclose(out_file)) {
+		out_file = NULL;
 		perror("output");
 		return 2;
 	}
-	free(buf);
+	out_file = NULL;
 	return 0;
+}
+
+/*
+ * After a served run: close what it opened, as its exit would have (a
+ * descriptor closed by a step and reused by a later open is closed
+ * once more, harmlessly: EBADF).
+ */
+static void
+cleanup(void)
+{
+	unsigned int i;
+
+	if (out_file)
+		fclose(out_file);
+	out_file = NULL;
+	for (i = 0; i < nr_opened; i++)
+		if (opened[i] >= 0)
+			close(opened[i]);
+	nr_opened = 0;
+	cur_fd = -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	return helper_main(argc, argv, run, cleanup);
 }

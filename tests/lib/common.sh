@@ -42,6 +42,10 @@
 #   _track PID...           background jobs to stop at exit
 #   _wait PID               wait for a tracked job, return its status
 #   _probe STEP...          run xfbt_probe, print its tokens
+#   _probe_v VAR STEP...    the same into VAR, with no subshell (a test's
+#                           shell reaches xfbt_probe and xfbt_page through
+#                           servers: see "helper servers" below)
+#   _page VAR ARG...        xfbt_page's output into VAR
 #   _wait_tokens FILE N [S] wait (S seconds, default 10) until FILE, the
 #                           output of a probe in the background, holds N
 #                           tokens: its first N steps are done
@@ -53,12 +57,15 @@
 #   _content FILE TEXT      FILE must read as TEXT (trailing newlines
 #                           aside, as with $(cat))
 #   _stat DIR NAME          one value from DIR/stats
+#   _stat_v VAR DIR NAME    the same into VAR (no subshell)
 #   _check DIR              DIR/check must read exactly "ok"
 #   _lookup DIR QUERY...    the lookup file's answer to the queries,
 #                           written in one write on one open file
+#   _lookup_v VAR DIR QUERY...  the same into VAR
 #   _snap DIR [light]       a fingerprint of the btree's state (records,
 #                           shape, every page byte for byte; "light"
 #                           leaves out the page bytes)
+#   _snap_v VAR DIR [light] the same into VAR
 #   _unchanged DIR SNAP     the fingerprint must equal SNAP
 
 set -eEuo pipefail
@@ -130,9 +137,15 @@ T=$_XFBT_TMP/work
 mkdir "$T"
 : >"$_XFBT_LOG"
 
+# (Read by the shell, no process: this runs thousands of times a test.)
 _xfbt_is_mounted()
 {
-	awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/mounts
+	local dev dir rest
+
+	while read -r dev dir rest; do
+		[ "$dir" != "$1" ] || return 0
+	done </proc/mounts
+	return 1
 }
 
 _track()
@@ -164,6 +177,88 @@ _xfbt_stop_bg()
 		wait "$pid" 2>/dev/null || true
 	done
 	_XFBT_BG=()
+}
+
+# ---- helper servers ----
+# xfbt_probe and xfbt_page each run as one process for the whole test
+# (tests/integration/helper_serve.h), started the first time the test's
+# own shell calls them: a call then costs two pipe writes and reads, not
+# a fork and an exec (3-5 ms on a busy VM, and 30 ms more for a helper
+# built with AddressSanitizer).  A subshell or a background job (BASHPID
+# is not $$) runs the helper as a process of its own, as does a call with
+# an "fd" step or a path through /proc/self/fd or /dev/fd: the server has
+# only the descriptors it started with.
+# XFBT_SERVE=0 turns the servers off.
+declare -A _XFBT_SRV_PID=() _XFBT_SRV_IN=() _XFBT_SRV_OUT=()
+
+# _xfbt_served ARG...: status 0 if a call with these arguments may go to
+# a server.
+_xfbt_served()
+{
+	local _xfbt_a
+
+	[ "$BASHPID" = "$$" ] && [ "${XFBT_SERVE:-1}" != 0 ] || return 1
+	for _xfbt_a; do
+		case $_xfbt_a in
+		fd | /proc/self/* | /dev/fd/* | /dev/std*) return 1 ;;
+		esac
+	done
+}
+
+_xfbt_serve_start()
+{
+	local prog=$1 n=${#_XFBT_SRV_PID[@]} fifo=$_XFBT_TMP/serve fin fout
+
+	mkfifo "$fifo$n.in" "$fifo$n.out"
+	"$prog" --serve <"$fifo$n.in" >"$fifo$n.out" &
+	_XFBT_SRV_PID[$prog]=$!
+	exec {fin}>"$fifo$n.in" {fout}<"$fifo$n.out"
+	_XFBT_SRV_IN[$prog]=$fin
+	_XFBT_SRV_OUT[$prog]=$fout
+	# A server that died leaves its pipe without a reader: fail, and
+	# let the EXIT trap clean up, rather than die of the signal.
+	trap '_fail "a helper server stopped reading"' PIPE
+}
+
+# Stop the servers: end of input, then their PIDs (a child the test
+# started could still hold a pipe's writing end).
+_xfbt_serve_stop()
+{
+	local prog fd
+
+	for prog in "${!_XFBT_SRV_PID[@]}"; do
+		fd=${_XFBT_SRV_IN[$prog]}
+		exec {fd}>&-
+		fd=${_XFBT_SRV_OUT[$prog]}
+		exec {fd}<&-
+		kill "${_XFBT_SRV_PID[$prog]}" 2>/dev/null || true
+		wait "${_XFBT_SRV_PID[$prog]}" 2>/dev/null || true
+	done
+	_XFBT_SRV_PID=()
+}
+
+# _xfbt_run VAR PROG ARG...: PROG's standard output into VAR, trailing
+# newlines cut as $(...) cuts them; returns PROG's exit status.
+_xfbt_run()
+{
+	local -n _xfbt_o=$1
+	local _xfbt_prog=$2 _xfbt_st=0
+
+	shift 2
+	if ! _xfbt_served "$@"; then
+		_xfbt_o=$("$_xfbt_prog" "$@") || _xfbt_st=$?
+		return "$_xfbt_st"
+	fi
+	[ -n "${_XFBT_SRV_PID[$_xfbt_prog]:-}" ] ||
+		_xfbt_serve_start "$_xfbt_prog"
+	printf '%s\0' "$PWD" "$#" "$@" >&"${_XFBT_SRV_IN[$_xfbt_prog]}"
+	{ IFS= read -r -d '' _xfbt_o && IFS= read -r _xfbt_st; } \
+		<&"${_XFBT_SRV_OUT[$_xfbt_prog]}" ||
+		_fail "${_xfbt_prog##*/} --serve stopped answering"
+	while [[ $_xfbt_o == *$'\n' ]]; do
+		_xfbt_o=${_xfbt_o%$'\n'}
+	done
+	return "$_xfbt_st"
 }
 
 # Print the daemon's log (on failure, once).
@@ -371,6 +466,7 @@ _xfbt_cleanup()
 	if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
 		_xfbt_show_log
 	fi
+	_xfbt_serve_stop
 	if ! _xfbt_umount && [ "$status" -eq 0 ]; then
 		status=1
 	fi
@@ -432,7 +528,24 @@ _mount_fails()
 
 _probe()
 {
+	local _xfbt_out _xfbt_st=0
+
+	if _xfbt_served "$@"; then
+		_xfbt_run _xfbt_out "$XFBT_PROBE" "$@" || _xfbt_st=$?
+		printf '%s\n' "$_xfbt_out"
+		return "$_xfbt_st"
+	fi
 	"$XFBT_PROBE" "$@"
+}
+
+_probe_v()
+{
+	_xfbt_run "$1" "$XFBT_PROBE" "${@:2}"
+}
+
+_page()
+{
+	_xfbt_run "$1" "$XFBT_PAGE" "${@:2}"
 }
 
 _wait_tokens()
@@ -453,7 +566,7 @@ _expect()
 	local want=$1 got
 
 	shift
-	got=$("$XFBT_PROBE" "$@") || _fail "xfbt_probe failed: $*"
+	_xfbt_run got "$XFBT_PROBE" "$@" || _fail "xfbt_probe failed: $*"
 	got=${got% }
 	[ "$got" = "$want" ] ||
 		_fail "expected '$want', got '$got' from: $(_xfbt_quote "$@")"
@@ -463,7 +576,7 @@ _ok()
 {
 	local got
 
-	got=$("$XFBT_PROBE" "$@") || _fail "xfbt_probe failed: $*"
+	_xfbt_run got "$XFBT_PROBE" "$@" || _fail "xfbt_probe failed: $*"
 	[[ ! "$got" =~ [^OK\ ] ]] ||
 		_fail "expected only OK, got '${got% }' from: $(_xfbt_quote "$@")"
 }
@@ -475,7 +588,7 @@ _expect_any()
 	local wants=$1 want got alt
 
 	shift
-	got=$("$XFBT_PROBE" "$@") || _fail "xfbt_probe failed: $*"
+	_xfbt_run got "$XFBT_PROBE" "$@" || _fail "xfbt_probe failed: $*"
 	got=${got% }
 	IFS='|' read -r -a alt <<<"$wants"
 	for want in "${alt[@]}"; do
@@ -492,7 +605,7 @@ _expect_errno()
 
 	shift
 	[ "$want" != ENOTSUP ] || want=EOPNOTSUPP
-	got=$("$XFBT_PROBE" "$@") || _fail "xfbt_probe failed: $*"
+	_xfbt_run got "$XFBT_PROBE" "$@" || _fail "xfbt_probe failed: $*"
 	read -r -a toks <<<"$got"
 	n=${#toks[@]}
 	for ((i = 1; i < n; i++)); do
@@ -553,13 +666,24 @@ _xfbt_stat_value()
 	REPLY=${BASH_REMATCH[1]}
 }
 
+# (The functions that set a caller's variable through a nameref give
+# their own locals names no caller would use.)
+_stat_v()
+{
+	local -n _xfbt_sv=$1
+	local _xfbt_text
+
+	_xfbt_slurp "$2/stats" _xfbt_text || _fail "reading $2/stats failed"
+	_xfbt_stat_value "$_xfbt_text" "$3" || _fail "no '$3' in $2/stats"
+	_xfbt_sv=$REPLY
+}
+
 _stat()
 {
-	local text
+	local v
 
-	_xfbt_slurp "$1/stats" text || _fail "reading $1/stats failed"
-	_xfbt_stat_value "$text" "$2" || _fail "no '$2' in $1/stats"
-	echo "$REPLY"
+	_stat_v v "$1" "$2"
+	echo "$v"
 }
 
 _check()
@@ -570,37 +694,70 @@ _check()
 	[ "$got" = ok ] || _fail "check of $1 says: $(head -n 5 <<<"$got")"
 }
 
-_lookup()
+_lookup_v()
 {
-	local d=$1 q out ans
+	local -n _xfbt_lv=$1
+	local _xfbt_d=$2 _xfbt_q _xfbt_out
 
-	shift
+	shift 2
 	# One write() (each write replaces the answer; the shell's printf
 	# may cut a long text into several).
-	printf -v q '%s\n' "$@"
-	out=$_XFBT_TMP/lookup.$BASHPID
-	_expect "OK OK OK" -o "$out" open "$d/lookup" rw write "$q" read
-	_xfbt_slurp "$out" ans || _fail "no answer in $out"
-	rm -f "$out"
+	printf -v _xfbt_q '%s\n' "$@"
+	_xfbt_out=$_XFBT_TMP/lookup.$BASHPID
+	: >"$_xfbt_out"
+	_expect "OK OK OK" -o "$_xfbt_out" open "$_xfbt_d/lookup" rw \
+		write "$_xfbt_q" read
+	_xfbt_slurp "$_xfbt_out" _xfbt_lv || _fail "no answer in $_xfbt_out"
+}
+
+_lookup()
+{
+	local ans
+
+	_lookup_v ans "$@"
 	[ -z "$ans" ] || echo "$ans"
+}
+
+# The fingerprint, built by the shell and two probe calls: the records'
+# and each page's bytes as FNV-1a sums (xfbt_probe's "sum" step), the
+# block numbers in numeric order (the keys of an indexed array).
+_snap_v()
+{
+	local -n _xfbt_snv=$1
+	local _xfbt_d=$2 _xfbt_n _xfbt_snt _xfbt_f _xfbt_steps=() _xfbt_blocks=()
+
+	_probe_v _xfbt_snt sum "$_xfbt_d/records"
+	[[ $_xfbt_snt == SUM:* ]] || _fail "reading $_xfbt_d/records: $_xfbt_snt"
+	_xfbt_snv="records text ${_xfbt_snt% }"
+	_xfbt_slurp "$_xfbt_d/stats" _xfbt_snt ||
+		_fail "reading $_xfbt_d/stats failed"
+	for _xfbt_n in records height blocks data_size health; do
+		_xfbt_stat_value "$_xfbt_snt" "$_xfbt_n" ||
+			_fail "no '$_xfbt_n' in $_xfbt_d/stats"
+		_xfbt_snv+=$'\n'"$_xfbt_n $REPLY"
+	done
+	for _xfbt_f in "$_xfbt_d"/pages/*; do
+		[[ ${_xfbt_f##*/} =~ ^[0-9]+$ ]] ||
+			_fail "no pages, or an odd one, in $_xfbt_d: $_xfbt_f"
+		_xfbt_blocks[${_xfbt_f##*/}]=1
+	done
+	_xfbt_snv+=$'\n'"pages ${!_xfbt_blocks[*]}"
+	[ "${3:-}" != light ] || return 0
+	for _xfbt_n in "${!_xfbt_blocks[@]}"; do
+		_xfbt_steps+=(sum "$_xfbt_d/pages/$_xfbt_n")
+	done
+	_probe_v _xfbt_snt "${_xfbt_steps[@]}"
+	[[ $_xfbt_snt != *E[A-Z]* ]] ||
+		_fail "reading the pages of $_xfbt_d: $_xfbt_snt"
+	_xfbt_snv+=$'\n'"page bytes ${_xfbt_snt% }"
 }
 
 _snap()
 {
-	local d=$1 n v pages
+	local v
 
-	v=$(md5sum <"$d/records")
-	echo "records text $v"
-	_xfbt_slurp "$d/stats" v || _fail "reading $d/stats failed"
-	for n in records height blocks data_size health; do
-		_xfbt_stat_value "$v" "$n" || _fail "no '$n' in $d/stats"
-		echo "$n $REPLY"
-	done
-	pages=$(cd "$d/pages" && printf '%s\n' * | sort -n)
-	echo "pages ${pages//$'\n'/ }"
-	[ "${2:-}" != light ] || return 0
-	v=$(cd "$d/pages" && xargs cat <<<"$pages" | md5sum)
-	echo "page bytes $v"
+	_snap_v v "$@"
+	echo "$v"
 }
 
 _unchanged()
@@ -608,9 +765,9 @@ _unchanged()
 	local now
 
 	if [[ "$2" == *"page bytes"* ]]; then
-		now=$(_snap "$1")
+		_snap_v now "$1"
 	else
-		now=$(_snap "$1" light)
+		_snap_v now "$1" light
 	fi
 	[ "$now" = "$2" ] || {
 		diff <(echo "$2") <(echo "$now") >&2 || true
