@@ -36,17 +36,26 @@ NULLHEX='\xff\xff\xff\xff\xff\xff\xff\xff'
 awk 'BEGIN { for (i = 0; i < 2000; i++) print 2 * (i * 7919 % 2003), i }' \
 	>"$T/recs"
 sort -n "$T/recs" >"$T/sorted"
+_xfbt_slurp "$T/sorted" SORTED
+declare -a VALUE
+while read -r key value; do
+	VALUE[key]=$value
+done <"$T/sorted"
 
-# field head|block FILE NAME: one value from xfbt_page's decoding (read
-# by the shell: these run for every case).
+# These run for every case: the shell does their work itself, and reaches
+# xfbt_page and xfbt_probe through the test's helper servers (common.sh),
+# with no process of their own.  Each sets REPLY.
+
+# field head|block FILE NAME: one value from xfbt_page's decoding.
 field()
 {
 	local out name value rest
 
-	out=$("$XFBT_PAGE" "$1" "$2") || _fail "xfbt_page $1 $2 failed"
+	_page out "$1" "$2" || _fail "xfbt_page $1 $2 failed"
 	while read -r name value rest; do
-		[ "$name" != "$3" ] || { echo "$value"; return 0; }
+		[ "$name" != "$3" ] || { REPLY=$value; return 0; }
 	done <<<"$out"
+	_fail "no $3 in xfbt_page $1 $2"
 }
 
 # entry BLOCKFILE I [F]: "KEY PTR" of node entry I (from 1), or "KEY
@@ -55,36 +64,67 @@ entry()
 {
 	local out kind a b rest n=0
 
-	out=$("$XFBT_PAGE" block "$1") || _fail "xfbt_page block $1 failed"
+	_page out block "$1" || _fail "xfbt_page block $1 failed"
 	while read -r kind a b rest; do
 		[ "$kind" = ent ] || [ "$kind" = rec ] || continue
 		n=$((n + 1))
 		[ "$n" = "$2" ] || continue
 		case ${3:-} in
-		1) echo "$a" ;;
-		2) echo "$b" ;;
-		*) echo "$a $b" ;;
+		1) REPLY=$a ;;
+		2) REPLY=$b ;;
+		*) REPLY="$a $b" ;;
 		esac
 		return 0
 	done <<<"$out"
+	_fail "no entry $2 in $1"
 }
 
-# poke FILE OFFSET BYTES: overwrite bytes (printf escapes) at OFFSET.
+# poke FILE OFFSET BYTES: overwrite bytes at OFFSET.  BYTES: characters
+# and \xNN escapes, as printf takes them.
 poke()
 {
-	# shellcheck disable=SC2059
-	printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+	local in=$3 hex= c
+
+	while [ -n "$in" ]; do
+		if [[ $in == '\x'?? ]] || [[ $in == '\x'??* ]]; then
+			hex+=${in:2:2}
+			in=${in:4}
+		else
+			c=${in:0:1}
+			printf -v c '%02x' "'$c"
+			hex+=$c
+			in=${in:1}
+		fi
+	done
+	_ok open "$1" w seek "$2" writex "$hex" close
 }
 
-# be64 N: printf escapes of N as 8 big-endian bytes.
+# be64 N: N as 8 big-endian bytes, in \xNN escapes.
 be64()
 {
-	local n=$1 i out=''
+	local n=$1 i out='' b
 
 	for ((i = 56; i >= 0; i -= 8)); do
-		out+=$(printf '\\x%02x' $(((n >> i) & 255)))
+		printf -v b '\\x%02x' $(((n >> i) & 255))
+		out+=$b
 	done
-	echo "$out"
+	REPLY=$out
+}
+
+# same FILE1 FILE2: status 0 if both files read the same bytes.
+same()
+{
+	local got
+
+	_probe_v got sum "$1" sum "$2"
+	[[ $got == SUM:* ]] && [ "${got:0:20}" = "${got:21:20}" ]
+}
+
+# copy FROM TO: TO becomes a copy of FROM (a page read through the mount).
+copy()
+{
+	: >"$2"
+	_ok -o "$2" open "$1" r read close
 }
 
 # fix_head_crc FILE: store the CRC32c of block 0 (its bytes 124..127
@@ -105,15 +145,20 @@ fix_head_crc()
 		done
 	done
 	crc=$((crc ^ 0xffffffff))
-	poke "$f" 124 "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' \
-		$((crc & 255)) $((crc >> 8 & 255)) $((crc >> 16 & 255)) \
-		$((crc >> 24 & 255)))"
+	printf -v b '\\x%02x\\x%02x\\x%02x\\x%02x' $((crc & 255)) \
+		$((crc >> 8 & 255)) $((crc >> 16 & 255)) $((crc >> 24 & 255))
+	poke "$f" 124 "$b"
 }
 
-# pages_md5 DIR: every page's bytes, in block order.
-pages_md5()
+# pages_sum DIR: every page's bytes, as sums (xfbt_probe's "sum" step).
+pages_sum()
 {
-	(cd "$1/pages" && printf '%s\n' * | sort -n | xargs cat | md5sum)
+	local f steps=()
+
+	for f in "$1"/pages/*; do
+		steps+=(sum "$f")
+	done
+	_probe_v REPLY "${steps[@]}"
 }
 
 _mount blocksize=512 pages_writable
@@ -125,11 +170,11 @@ _write "$G/insert" $'1 10\n2 20\n'
 good_n=100
 
 # The helper's CRC agrees with xfbt_page's on a real block 0.
-cat "$G/pages/0" >"$T/h0"
-cp "$T/h0" "$T/h0.mine"
+copy "$G/pages/0" "$T/h0"
+copy "$T/h0" "$T/h0.mine"
 poke "$T/h0.mine" 124 '\x00\x00\x00\x00'
 fix_head_crc "$T/h0.mine"
-cmp -s "$T/h0" "$T/h0.mine" || _fail "test bug: fix_head_crc"
+same "$T/h0" "$T/h0.mine" || _fail "test bug: fix_head_crc"
 
 # new_btree DIR: the 2000 records; sets ROOT, NODE (the root's second
 # child, level 1), LEAF (that node's second child), their first keys
@@ -141,17 +186,22 @@ new_btree()
 
 	mkdir "$d"
 	_ok open "$d/insert" w writefile "$T/recs" close
-	HEIGHT=$(_stat "$d" height)
+	_stat_v HEIGHT "$d" height
 	[ "$HEIGHT" = 3 ] || _fail "2000 records at 512 bytes: height $HEIGHT"
-	ROOT=$(field head "$d/pages/0" root)
-	[ "$(field block "$d/pages/$ROOT" level)" = 2 ] ||
-		_fail "root block $ROOT is not at level 2"
-	NODE=$(entry "$d/pages/$ROOT" 2 2)
-	KNODE=$(entry "$d/pages/$NODE" 1 1)
-	LEAF=$(entry "$d/pages/$NODE" 2 2)
-	KLEAF=$(entry "$d/pages/$LEAF" 1 1)
-	[ "$(field block "$d/pages/$LEAF" level)" = 0 ] ||
-		_fail "block $LEAF is not a leaf"
+	field head "$d/pages/0" root
+	ROOT=$REPLY
+	field block "$d/pages/$ROOT" level
+	[ "$REPLY" = 2 ] || _fail "root block $ROOT is not at level 2"
+	entry "$d/pages/$ROOT" 2 2
+	NODE=$REPLY
+	entry "$d/pages/$NODE" 1 1
+	KNODE=$REPLY
+	entry "$d/pages/$NODE" 2 2
+	LEAF=$REPLY
+	entry "$d/pages/$LEAF" 1 1
+	KLEAF=$REPLY
+	field block "$d/pages/$LEAF" level
+	[ "$REPLY" = 0 ] || _fail "block $LEAF is not a leaf"
 	if [ "$ncase" = 0 ]; then
 		_check "$d"
 		cmp -s "$T/sorted" <(cat "$d/records") ||
@@ -164,8 +214,7 @@ new_btree()
 write_page()
 {
 	_ok open "$1/pages/$2" w writefile "$3" close
-	cmp -s "$3" <(cat "$1/pages/$2") ||
-		_fail "$1/pages/$2 does not read as written"
+	same "$3" "$1/pages/$2" || _fail "$1/pages/$2 does not read as written"
 }
 
 # afterwards DIR BNO [BNO2]: what every case ends with.  check names the
@@ -174,35 +223,41 @@ write_page()
 # one can be removed.
 afterwards()
 {
-	local d=$1 bno=$2 other=${3:-$2} got
+	local d=$1 bno=$2 other=${3:-$2} got all
 
-	got=$(cat "$d/check") || _fail "reading $d/check failed"
-	echo "   check: $(head -n 1 <<<"$got")"
+	_xfbt_slurp "$d/check" got || _fail "reading $d/check failed"
+	echo "   check: ${got%%$'\n'*}"
 	[ "$got" != ok ] || _fail "check of damaged block $bno says ok"
-	grep -Eq "(^|[^0-9])($bno|$other)([^0-9]|\$)" <<<"$got" ||
-		_fail "check does not name block $bno: $(head -n 3 <<<"$got")"
-	[ "$(_stat "$d" health)" = corrupt ] ||
+	[[ $got =~ (^|[^0-9])($bno|$other)([^0-9]|$) ]] ||
+		_fail "check does not name block $bno: ${got:0:300}"
+	_stat_v got "$d" health
+	[ "$got" = corrupt ] ||
 		_fail "health of $d after damage to block $bno is not corrupt"
 	# The tools for looking at damage keep working: every page reads,
 	# and tree.dot draws (or refuses with the damage's errno).
-	(cd "$d/pages" && cat -- * >/dev/null) || _fail "pages of $d unreadable"
-	got=$(_probe -o "$T/dot" open "$d/tree.dot" r read)
+	pages_sum "$d"
+	[[ $REPLY != *E[A-Z]* ]] || _fail "pages of $d unreadable: $REPLY"
+	: >"$T/dot"
+	_probe_v got -o "$T/dot" open "$d/tree.dot" r read
 	case ${got% } in
 	"OK OK")
-		[ "$(head -c 7 "$T/dot")" = digraph ] ||
-			_fail "tree.dot of $d" ;;
+		read -r -N 7 got <"$T/dot"
+		[ "$got" = digraph ] || _fail "tree.dot of $d" ;;
 	"OK EUCLEAN" | "OK EBADMSG" | EUCLEAN | EBADMSG) ;;
 	*) _fail "tree.dot of damaged $d: $got" ;;
 	esac
-	rm -f "$T/dot"
 	_xfbt_is_mounted "$MNT" || _fail "the daemon is gone"
-	ls "$MNT" >/dev/null || _fail "the root cannot be listed"
+	all=("$MNT"/*)
+	[ -e "${all[0]}" ] || _fail "the root cannot be listed"
 	good_n=$((good_n + 1))
 	_write "$G/insert" "$good_n 1"$'\n'
-	grep -qx "$good_n 1" "$G/records" || _fail "good btree lost an insert"
+	_xfbt_slurp "$G/records" got
+	[[ $'\n'$got$'\n' == *$'\n'"$good_n 1"$'\n'* ]] ||
+		_fail "good btree lost an insert"
 	_check "$G"
-	[ "$(_stat "$G" health)" = ok ] || _fail "good btree is not healthy"
-	rmdir "$d" || _fail "rmdir of damaged btree $d"
+	_stat_v got "$G" health
+	[ "$got" = ok ] || _fail "good btree is not healthy"
+	_ok rmdir "$d"
 	[ ! -e "$d" ] || _fail "$d still there after rmdir"
 }
 
@@ -210,19 +265,24 @@ afterwards()
 # way to KEY fails with ERRNO, changing nothing, and says so in errors.
 strict()
 {
-	local d=$1 bno=$2 k=$3 e=$4 before nerr
+	local d=$1 bno=$2 k=$3 e=$4 before nerr errs
 
-	before=$(pages_md5 "$d")
-	nerr=$(wc -l <"$d/errors")
+	pages_sum "$d"
+	before=$REPLY
+	_xfbt_slurp "$d/errors" errs
+	nerr=${errs//[^$'\n']/}
 	_expect_any "OK $e|OK OK $e" open "$d/lookup" rw write "eq $k"$'\n' read
 	_expect_errno "$e" open "$d/insert" w write "$((k + 1)) 1"$'\n'
 	_expect_errno "$e" open "$d/delete" w write "$k"$'\n'
 	_expect_errno "$e" open "$d/records" r read
 	_expect_any "OK $e|OK OK $e" open "$d/lookup" rw \
 		write "range $k $((k + 10))"$'\n' read
-	[ "$(pages_md5 "$d")" = "$before" ] ||
+	pages_sum "$d"
+	[ "$REPLY" = "$before" ] ||
 		_fail "failed operations changed $d (damage to block $bno)"
-	[ "$(wc -l <"$d/errors")" -gt "$nerr" ] ||
+	_xfbt_slurp "$d/errors" errs
+	errs=${errs//[^$'\n']/}
+	[ "${#errs}" -gt "${#nerr}" ] ||
 		_fail "$e on block $bno is not in errors"
 }
 
@@ -232,28 +292,31 @@ strict()
 # trace); never EBADMSG (the checksum is right).
 lenient()
 {
-	local d=$1 bno=$2 k=$3 lost=${4:-} got
+	local d=$1 bno=$2 k=$3 lost=${4:-} got answer lines
 
-	rm -f "$T/answer"
-	got=$(_probe -o "$T/answer" open "$d/lookup" rw write "eq $k"$'\n' read)
+	: >"$T/answer"
+	_probe_v got -o "$T/answer" open "$d/lookup" rw write "eq $k"$'\n' read
 	echo "   eq $k: ${got% }"
 	case ${got% } in
 	"OK OK OK")
-		[ "$(cat "$T/answer")" = "$(grep "^$k " "$T/sorted")" ] ||
-			_fail "eq $k after damage to block $bno:" \
-				"'$(cat "$T/answer")'"
+		_xfbt_slurp "$T/answer" answer
+		[ "$answer" = "$k ${VALUE[k]}" ] ||
+			_fail "eq $k after damage to block $bno: '$answer'"
 		;;
 	"OK EUCLEAN" | "OK OK EUCLEAN") ;;
 	*) _fail "eq $k after damage to block $bno: $got" ;;
 	esac
-	rm -f "$T/answer"
-	got=$(_probe -o "$T/answer" open "$d/records" r read)
-	echo "   records: ${got% }, $(wc -l <"$T/answer") of 2000"
+	: >"$T/answer"
+	_probe_v got -o "$T/answer" open "$d/records" r read
+	_xfbt_slurp "$T/answer" answer
+	lines=${answer//[^$'\n']/}
+	[ -z "$answer" ] || lines+=.
+	echo "   records: ${got% }, ${#lines} of 2000"
 	case ${got% } in
 	"OK OK")
-		[ -n "$lost" ] || cmp -s "$T/answer" "$T/sorted" ||
+		[ -n "$lost" ] || [ "$answer" = "$SORTED" ] ||
 			_fail "records after damage to block $bno are wrong" \
-				"($(wc -l <"$T/answer") lines) without an error"
+				"(${#lines} lines) without an error"
 		;;
 	"OK EUCLEAN") ;;
 	*) _fail "records after damage to block $bno: $got" ;;
@@ -266,7 +329,7 @@ lenient()
 # block alone: lenient).
 damage()
 {
-	local kind=$1 what=$2 how=$3 d bno k lvl n f=$T/bad other=
+	local kind=$1 what=$2 how=$3 d bno k lvl n f=$T/bad other= b
 
 	d=$MNT/c$ncase
 	echo "== $kind $what, checksum $how"
@@ -276,15 +339,18 @@ damage()
 	else
 		bno=$NODE k=$KNODE
 	fi
-	cat "$d/pages/$bno" >"$f"
-	lvl=$(field block "$f" level)
-	n=$(field block "$f" numrecs)
+	copy "$d/pages/$bno" "$f"
+	field block "$f" level
+	lvl=$REPLY
+	field block "$f" numrecs
+	n=$REPLY
 	case $what in
 	magic) poke "$f" 0 'XKV4' ;;
 	level) poke "$f" 4 "\\x00\\x0$((lvl + 1))" ;;
 	numrecs) poke "$f" 6 '\xff\xff' ;;
-	numrecs-1) poke "$f" 6 "$(printf '\\x%02x\\x%02x' $(((n - 1) >> 8)) \
-		$(((n - 1) & 255)))" ;;
+	numrecs-1) printf -v b '\\x%02x\\x%02x' $(((n - 1) >> 8)) \
+			$(((n - 1) & 255))
+		poke "$f" 6 "$b" ;;
 	leftsib) poke "$f" 8 "$NULLHEX" ;;
 	rightsib) poke "$f" 16 "$NULLHEX" ;;
 	blkno) poke "$f" 31 '\x07' ;;
@@ -294,19 +360,24 @@ damage()
 	crc) poke "$f" 65 '\x5a' ;;
 	pad) poke "$f" 71 '\x01' ;;
 	# The second entry's key becomes 0: keys out of order in the block.
-	record) poke "$f" $((72 + (lvl ? 8 : 16))) "$(be64 0)" ;;
+	record) be64 0
+		poke "$f" $((72 + (lvl ? 8 : 16))) "$REPLY" ;;
 	# A node key one below what its child starts with (still in order);
 	# check may name the node or that child.
-	nodekey) other=$(entry "$f" 2 2)
-		poke "$f" $((72 + 8)) "$(be64 $(($(entry "$f" 2 1) - 1)))" ;;
+	nodekey) entry "$f" 2 2
+		other=$REPLY
+		entry "$f" 2 1
+		be64 $((REPLY - 1))
+		poke "$f" $((72 + 8)) "$REPLY" ;;
 	# The second child pointer leads to the header block.
-	pointer) poke "$f" $((72 + 27 * 8 + 8)) "$(be64 0)" ;;
+	pointer) be64 0
+		poke "$f" $((72 + 27 * 8 + 8)) "$REPLY" ;;
 	# The last byte of the block, past every record, key and pointer.
 	unused) poke "$f" 511 '\x01' ;;
 	*) _fail "test bug: $what" ;;
 	esac
-	cmp -s "$f" <(cat "$d/pages/$bno") && _fail "test bug: $what no change"
-	[ "$how" = stale ] || "$XFBT_PAGE" fixcrc "$f"
+	! same "$f" "$d/pages/$bno" || _fail "test bug: $what no change"
+	[ "$how" = stale ] || _page REPLY fixcrc "$f"
 	write_page "$d" "$bno" "$f"
 	case $how in
 	fix) strict "$d" "$bno" "$k" EUCLEAN ;;
@@ -360,12 +431,15 @@ damage_head()
 	d=$MNT/c$ncase
 	echo "== header $what, checksum $how"
 	new_btree "$d"
-	cat "$d/pages/0" >"$f"
+	copy "$d/pages/0" "$f"
 	case $what in
 	magic) poke "$f" 3 'X' ;;
-	root) poke "$f" 16 "$(be64 "$LEAF")" ;;
-	root0) poke "$f" 16 "$(be64 0)" ;;
-	rootfar) poke "$f" 16 "$(be64 1000000)" ;;
+	root) be64 "$LEAF"
+		poke "$f" 16 "$REPLY" ;;
+	root0) be64 0
+		poke "$f" 16 "$REPLY" ;;
+	rootfar) be64 1000000
+		poke "$f" 16 "$REPLY" ;;
 	height) poke "$f" 4 '\x00\x00\x00\x04' ;;
 	height0) poke "$f" 4 '\x00\x00\x00\x00' ;;
 	crc) poke "$f" 125 '\x5a' ;;
@@ -398,7 +472,8 @@ awk 'BEGIN { for (i = 0; i < 400; i++)
 _ok open "$d/insert" w writefile "$T/xrecs" close
 [ "$(_stat "$d" height)" = 3 ] || _fail "400 rmap records: height not 3"
 _check "$d"
-root=$(field head "$d/pages/0" root)
+field head "$d/pages/0" root
+root=$REPLY
 cat "$d/pages/$root" >"$T/bad"
 # Key slot 0: the low key (20 bytes) at 72, the high key right after it.
 dd if="$T/bad" of="$T/bad" bs=1 skip=72 seek=92 count=20 conv=notrunc \

@@ -23,11 +23,11 @@ try()
 
 	read -r frsize blocks free < <(stat -f -c '%S %b %f' "$MNT")
 	if [ -n "$light" ] || [ $((blocks - free)) -lt $((blocks / 2)) ]; then
-		snap=$(_snap "$d" light)
+		_snap_v snap "$d" light
 	else
-		snap=$(_snap "$d")
+		_snap_v snap "$d"
 	fi
-	got=$(_probe open "$d/insert" w writefile "$file" close)
+	_probe_v got open "$d/insert" w writefile "$file" close
 	case ${got% } in
 	"OK OK OK")
 		cat "$file" >>"$T/model"

@@ -34,17 +34,23 @@ NBYTES=$(awk -v s="$SCALE" 'BEGIN { n = int(40000 * s); print n < 8192 ? 8192 : 
 # The counters of committed work: a refused write moves none of them.
 COUNTERS="records inserts deletes updates splits merges shifts new_roots root_kills commits loads"
 
-counters()
-{
-	awk -v want=" $COUNTERS " 'index(want, " " $1 " ")' "$1/stats"
-}
-
-# state DIR: what a failed operation must leave as it was.
+# state VAR DIR: what a failed operation must leave as it was (the
+# btree's light fingerprint, its counters, the mount's root listing), into
+# VAR; built by the shell, as it is taken twice a step.
 state()
 {
-	_snap "$1" light
-	counters "$1"
-	ls -a "$MNT"
+	local -n st_out=$1
+	local st_stats st_c st_f
+
+	_snap_v st_out "$2" light
+	_xfbt_slurp "$2/stats" st_stats || _fail "reading $2/stats failed"
+	for st_c in $COUNTERS; do
+		_xfbt_stat_value "$st_stats" "$st_c" || REPLY=
+		st_out+=$'\n'"$st_c $REPLY"
+	done
+	for st_f in "$MNT"/.* "$MNT"/*; do
+		st_out+=$'\n'"${st_f##*/}"
+	done
 }
 
 TOTAL_POINTS=0
@@ -62,11 +68,11 @@ walk()
 	TX=0
 	for ((n = 1; ; n++)); do
 		[ "$n" -le 2000 ] || _fail "$name: still failing at N = $n"
-		before=$(state "$d")
-		failed0=$(_stat "$d" failed_transactions)
+		state before "$d"
+		_stat_v failed0 "$d" failed_transactions
 		echo "$n" >"$F"
-		got=$("$XFBT_PROBE" "$@") || _fail "xfbt_probe failed: $*"
-		fired=$(cat "$F")
+		_probe_v got "$@" || _fail "xfbt_probe failed: $*"
+		_xfbt_slurp "$F" fired
 		echo off >"$F"
 		fired=${fired##* }
 		if [ "$fired" = 0 ]; then
@@ -86,13 +92,13 @@ walk()
 		done
 		[ "$seen_enomem" -ge 1 ] ||
 			_fail "$name N=$n: fault fired, calls said '$got'"
-		after=$(state "$d")
+		state after "$d"
 		[ "$after" = "$before" ] || {
 			diff <(echo "$before") <(echo "$after") >&2 || true
 			_fail "$name N=$n: the refused operation changed the btree"
 		}
 		_check "$d"
-		failed1=$(_stat "$d" failed_transactions)
+		_stat_v failed1 "$d" failed_transactions
 		case $((failed1 - failed0)) in
 		0) ;;
 		1) TX=$((TX + 1)) ;;

@@ -92,7 +92,7 @@ done
 for t in kv rmap refcount; do
 	grep -qx "${rec_in[$t]}" "$MNT/$t/records" ||
 		_fail "test bug: '${rec_in[$t]}' not in $t"
-	SNAP[$t]=$(_snap "$MNT/$t")
+	_snap_v "SNAP[$t]" "$MNT/$t"
 done
 
 # ---- random bytes ---------------------------------------------------------
@@ -110,6 +110,10 @@ printf '\033\n' >"$T/byte.4"
 # Digit soup: numbers, spaces and newlines in random order; lines that
 # parse, lines with a field too many or too few.
 (tr -dc '0-9 \n' </dev/urandom || true) | head -c 65536 >"$T/soup"
+declare -A SIZE
+for in in "$T"/rand.* "$T"/byte.* "$T/soup"; do
+	SIZE[$in]=$(stat -c %s "$in")
+done
 
 # try_random DIR FILE INPUT: one write of INPUT and a close (lookup: and
 # a read of the answer in between, which must be empty).  Refused at the
@@ -119,17 +123,17 @@ try_random()
 {
 	local d=$1 f=$2 in=$3 got size
 
-	size=$(stat -c %s "$in")
-	rm -f "$T/answer"
+	size=${SIZE[$in]}
+	: >"$T/answer"
 	if [ "$f" = lookup ]; then
-		got=$(_probe -o "$T/answer" open "$d/$f" rw writefile "$in" \
-			read close)
+		_probe_v got -o "$T/answer" open "$d/$f" rw writefile "$in" \
+			read close
 		got=${got% }
 		got=${got/ OK / }	# the read: OK, and the answer empty
 		[ ! -s "$T/answer" ] ||
 			_fail "an answer to random bytes: $(head -c 99 "$T/answer")"
 	else
-		got=$(_probe open "$d/$f" w writefile "$in" close)
+		_probe_v got open "$d/$f" w writefile "$in" close
 		got=${got% }
 	fi
 	case $got in
@@ -245,8 +249,8 @@ limit_cases()
 {
 	local d=$1 f=$2 line=$3 undo_file=$4 undo_line=$5 snap ok bad recs
 
-	recs=$(md5sum <"$d/records")
-	snap=$(_snap "$d")
+	_probe_v recs sum "$d/records"
+	_snap_v snap "$d"
 	ok=$(padded 4095 "$line")
 	bad=$(padded 4096 "$line")
 	if [ ${#ok} != 4095 ] || [ ${#bad} != 4096 ]; then
@@ -255,13 +259,17 @@ limit_cases()
 	# It took effect; undo it.
 	taken()
 	{
-		[ "$(md5sum <"$d/records")" != "$recs" ] ||
+		local now
+
+		_probe_v now sum "$d/records"
+		[ "$now" != "$recs" ] ||
 			_fail "$d/$f: a 4095-byte line changed nothing"
 		_write "$d/$undo_file" "$undo_line"$'\n'
-		[ "$(md5sum <"$d/records")" = "$recs" ] ||
+		_probe_v now sum "$d/records"
+		[ "$now" = "$recs" ] ||
 			_fail "$d: records not back after $undo_file $undo_line"
 		_check "$d"
-		snap=$(_snap "$d")
+		_snap_v snap "$d"
 	}
 	# One write.
 	_write "$d/$f" "$ok"$'\n'
@@ -314,11 +322,11 @@ for t in kv rmap refcount; do
 		write "eq $q"$'\n' read
 	[ ! -s "$T/answer" ] || _fail "$t: a 4096-byte query was answered"
 	# The records are as at the start; the pages may have moved.
-	_unchanged "$d" "$(_snap "$d" light)"
-	[ "$(_snap "$d" light | head -n 1)" = \
-		"$(head -n 1 <<<"${SNAP[$t]}")" ] ||
+	_snap_v snap "$d" light
+	_unchanged "$d" "$snap"
+	[ "${snap%%$'\n'*}" = "${SNAP[$t]%%$'\n'*}" ] ||
 		_fail "$t: records differ after the 4095-byte lines"
-	SNAP[$t]=$(_snap "$d")
+	_snap_v "SNAP[$t]" "$d"
 done
 # Comments and blank space count too.
 d=$MNT/kv

@@ -19,13 +19,18 @@
 
 NULLBLK=18446744073709551615
 
-# The page numbers of btree $1, sorted, on one line.
+# The page numbers of btree $1, sorted, on one line (the keys of an
+# indexed array come in numeric order).
 pages_of()
 {
-	local list
+	local f
+	local -a nums=()
 
-	list=$(cd "$1/pages" && printf '%s\n' *)
-	sort -n <<<"$list" | tr '\n' ' ' | sed 's/ $//'
+	for f in "$1"/pages/*; do
+		[ -e "$f" ] || continue
+		nums[${f##*/}]=1
+	done
+	echo "${!nums[*]}"
 }
 
 # u64_gt A B: decimal A > B, for numbers past bash's signed 64 bits.
@@ -41,7 +46,7 @@ decode()
 {
 	local name value rest
 
-	info=$("$XFBT_PAGE" "$1" "$2") || _fail "cannot decode $2"
+	_page info "$1" "$2" || _fail "cannot decode $2"
 	F=()
 	while read -r name value rest; do
 		F[$name]=$value
@@ -52,16 +57,18 @@ decode()
 # README fix; $2 is the block size.
 check_head()
 {
-	local d=$1 bs=$2
+	local d=$1 bs=$2 v
 
 	decode head "$d/pages/0"
 	[ "${F[magic]}" = CATM ] || _fail "block 0 magic: ${F[magic]}"
 	[ "${F[size]}" = "$bs" ] || _fail "block 0 is ${F[size]} bytes"
 	[ "${F[crc]}" = ok ] || _fail "block 0 checksum is wrong"
 	[ "${F[blocksize]}" = "$bs" ] || _fail "block 0 blocksize field"
-	[ "${F[height]}" = "$(_stat "$d" height)" ] ||
+	_stat_v v "$d" height
+	[ "${F[height]}" = "$v" ] ||
 		_fail "block 0 height ${F[height]} is not the stats height"
-	[ "${F[nrecords]}" = "$(_stat "$d" records)" ] ||
+	_stat_v v "$d" records
+	[ "${F[nrecords]}" = "$v" ] ||
 		_fail "block 0 record count differs from stats"
 	[ "${F[uuid]}" != 00000000000000000000000000000000 ] ||
 		_fail "block 0 UUID is nil"

@@ -22,52 +22,75 @@
 
 _mount blocksize=512 pages_writable
 
-# dec DIR BNO: PAGE names the decoded page's text.  Each page is decoded
+declare -A height_of=() root_of=() decoded=()
+# dec DIR BNO: PAGE holds the decoded page's text.  Each page is decoded
 # once (nothing changes while keys are checked; a decoding that fails
-# ends the test), the root and upper nodes then serve every key.
-declare -A height_of=() root_of=()
+# ends the test), the root and upper nodes then serve every key.  The
+# shell reads the text itself (page_value, recs_line): thousands of
+# checks, no process each.
 dec()
 {
-	PAGE=$T/dec.${1##*/}.$2
-	[ ! -e "$PAGE" ] || return 0
-	"$XFBT_DECODE" "$1/pages/$2" >"$PAGE" ||
-		_fail "block $2 of $1 decodes with problems: $(grep warning "$PAGE")"
+	local key=${1##*/}.$2
+
+	if [ -z "${decoded[$key]+set}" ]; then
+		"$XFBT_DECODE" "$1/pages/$2" >"$T/dec" ||
+			_fail "block $2 of $1 decodes with problems: $(grep warning "$T/dec")"
+		_xfbt_slurp "$T/dec" PAGE
+		decoded[$key]=$PAGE
+	fi
+	PAGE=${decoded[$key]}
 }
 
-# rec_text TYPE: records lines (stdin) as the decoder prints records.
+# page_value NAME: the first word after "NAME =" in PAGE, into REPLY.
+page_value()
+{
+	[[ $'\n'$PAGE =~ $'\n'"$1 = "([^[:space:]]*) ]] ||
+		_fail "no '$1 =' in the decoded page"
+	REPLY=${BASH_REMATCH[1]}
+}
+
+# rec_text TYPE LINE: a records line as the decoder prints records, into
+# REPLY (empty for an empty LINE).
 rec_text()
 {
+	local -a f
+
+	read -r -a f <<<"$2"
+	REPLY=
+	[ "${#f[@]}" -gt 0 ] || return 0
 	case $1 in
-	kv) awk '{ print "key " $1 " value " $2 }' ;;
-	rmap) awk '{ printf "startblock %s blockcount %s owner %s offset %s%s\n",
-		$1, $2, $3, $4, NF == 5 ? " " $5 : "" }' ;;
-	refcount) awk '{ printf "startblock %s blockcount %s refcount %s domain %s\n",
-		$1, $2, $3, NF == 4 ? "cow" : "shared" }' ;;
+	kv) REPLY="key ${f[0]} value ${f[1]}" ;;
+	rmap) REPLY="startblock ${f[0]} blockcount ${f[1]} owner ${f[2]} offset ${f[3]}${f[4]:+ ${f[4]}}" ;;
+	refcount) REPLY="startblock ${f[0]} blockcount ${f[1]} refcount ${f[2]} domain $([ "${#f[@]}" = 4 ] && echo cow || echo shared)" ;;
 	esac
 }
 
-# recs_line I: the text of recs[I] in $PAGE ("" if none).
+# recs_line I: what the decoded leaf in PAGE shows as recs[I], into REPLY.
 recs_line()
 {
-	awk -v want="recs[$1] =" 'index($0, want) == 1 {
-		print substr($0, length(want) + 2) }' "$PAGE"
+	REPLY=
+	if [[ $'\n'$PAGE$'\n' =~ $'\n'"recs[$1] = "([^$'\n']*)$'\n' ]]; then
+		REPLY=${BASH_REMATCH[1]}
+	fi
 }
 
-# check_path DIR TYPE KEY PRESENT: the path of KEY, checked as above.
 check_path()
 {
-	local d=$1 type=$2 key=$3 present=$4 height root
-	local n i level bno slot want_level next got want numrecs right
+	local d=$1 type=$2 key=$3 present=$4 height root ans
+	local n i level bno slot want_level next got want numrecs right kind
 	local -a path
 
 	if [ -z "${height_of[$d]-}" ]; then
-		height_of[$d]=$(_stat "$d" height)
-		root_of[$d]=$("$XFBT_DECODE" "$d/pages/0" |
-			awk '$1 == "root" { print $3 }')
+		_stat_v "height_of[$d]" "$d" height
+		dec "$d" 0
+		page_value root
+		root_of[$d]=$REPLY
 	fi
 	height=${height_of[$d]}
 	root=${root_of[$d]}
-	mapfile -t path < <(_lookup "$d" "path $key")
+	_lookup_v ans "$d" "path $key"
+	mapfile -t path <<<"$ans"
+	[ -n "$ans" ] || path=()
 	n=${#path[@]}
 	[ "$n" -eq "$height" ] ||
 		_fail "$d path $key: $n lines for height $height: ${path[*]}"
@@ -81,47 +104,62 @@ check_path()
 		[ "$i" -gt 0 ] || [ "$bno" -eq "$root" ] ||
 			_fail "$d path $key: starts at $bno, the root is $root"
 		dec "$d" "$bno"
-		grep -qx "level = $level ($([ "$level" -gt 0 ] && echo node ||
-			echo leaf))" "$PAGE" ||
+		kind=leaf
+		[ "$level" = 0 ] || kind=node
+		[[ $'\n'$PAGE$'\n' == *$'\n'"level = $level ($kind)"$'\n'* ]] ||
 			_fail "$d path $key: block $bno is not at level $level"
 		[ "$level" -gt 0 ] || break
 		read -r _ _ _ next _ <<<"${path[i + 1]}"
-		grep -q "^keys\[$slot\] = .*  ptrs\[$slot\] = $next\$" "$PAGE" ||
+		[[ $'\n'$PAGE$'\n' =~ $'\n'"keys[$slot] = "[^$'\n']*"  ptrs[$slot] = $next"$'\n' ]] ||
 			_fail "$d path $key: ptrs[$slot] of block $bno is not $next"
 	done
-	numrecs=$(awk '$1 == "numrecs" { print $3 }' "$PAGE")
+	page_value numrecs
+	numrecs=$REPLY
 	((slot <= numrecs)) ||
 		_fail "$d path $key: leaf slot $slot past numrecs $numrecs"
 	if [ "$present" = yes ]; then
-		want=$(_lookup "$d" "eq $key" | rec_text "$type")
+		_lookup_v ans "$d" "eq $key"
+		rec_text "$type" "$ans"
+		want=$REPLY
 		[ -n "$want" ] || _fail "test bug: $key is not in $d"
-		got=$(recs_line "$slot")
+		recs_line "$slot"
+		got=$REPLY
 		[ "$got" = "$want" ] ||
 			_fail "$d path $key: leaf $bno recs[$slot] is '$got', not '$want'"
 		return 0
 	fi
-	[ -z "$(_lookup "$d" "eq $key")" ] || _fail "test bug: $key is in $d"
-	want=$(_lookup "$d" "le $key" | rec_text "$type")
+	_lookup_v ans "$d" "eq $key"
+	[ -z "$ans" ] || _fail "test bug: $key is in $d"
+	_lookup_v ans "$d" "le $key"
+	rec_text "$type" "$ans"
+	want=$REPLY
 	got=
-	((slot == 0)) || got=$(recs_line $((slot - 1)))
+	if ((slot > 0)); then
+		recs_line $((slot - 1))
+		got=$REPLY
+	fi
 	[ "$got" = "$want" ] ||
 		_fail "$d path $key: recs[$slot - 1] of $bno is '$got', le says '$want'"
-	want=$(_lookup "$d" "ge $key" | rec_text "$type")
+	_lookup_v ans "$d" "ge $key"
+	rec_text "$type" "$ans"
+	want=$REPLY
 	if ((slot < numrecs)); then
-		got=$(recs_line "$slot")
+		recs_line "$slot"
+		got=$REPLY
 	else
-		right=$(awk '$1 == "rightsib" { print $3 }' "$PAGE")
+		page_value rightsib
+		right=$REPLY
 		got=
 		if [ "$right" != null ]; then
 			dec "$d" "$right"
-			got=$(recs_line 0)
+			recs_line 0
+			got=$REPLY
 		fi
 	fi
 	[ "$got" = "$want" ] ||
 		_fail "$d path $key: insertion point $slot of $bno holds '$got', ge says '$want'"
 }
 
-# check_keys DIR TYPE KEYFILE PRESENT: check_path for each line's key.
 check_keys()
 {
 	local key
