@@ -21,26 +21,32 @@ XFBT_DECODE=${XFBT_DECODE:-$(dirname "$XFBTREEFS")/../tools/xfbt-decode}
 [ -x "$XFBT_DECODE" ] || _fail "no xfbt-decode at $XFBT_DECODE"
 XFBT=${XFBT:-$(dirname "$XFBTREEFS")/../tools/xfbt}
 
-# dec FILE...: run the decoder; its output in $T/out, status in $st.  It
-# must not crash (status 128 and up) or report a sanitizer error.
+# dec FILE...: run the decoder; its output in $T/out and (a newline
+# before each line, for matching whole lines) in OUT, status in $st.  It
+# must not crash (status 128 and up) or report a sanitizer error.  These
+# checks run hundreds of times: the shell reads the text itself.
 dec()
 {
+	local err
+
 	st=0
 	"$XFBT_DECODE" "$@" >"$T/out" 2>"$T/err" || st=$?
 	[ "$st" -lt 128 ] || _fail "xfbt-decode $* died: status $st"
-	! grep -Eq 'Sanitizer|runtime error:' "$T/err" ||
-		_fail "xfbt-decode $*: $(head -n 3 "$T/err")"
+	_xfbt_slurp "$T/err" err
+	[[ $err != *Sanitizer* && $err != *"runtime error:"* ]] ||
+		_fail "xfbt-decode $*: ${err:0:300}"
+	_xfbt_slurp "$T/out" OUT
+	OUT=$'\n'$OUT
 }
 
 # dec_ok FILE: exit 0, no warnings, a good checksum.
 dec_ok()
 {
 	dec "$1"
-	[ "$st" = 0 ] ||
-		_fail "xfbt-decode $1: status $st: $(grep warning "$T/out")"
-	! grep -q '^warning' "$T/out" || _fail "xfbt-decode $1 warns"
-	grep -Eq '^crc = 0x[0-9a-f]{8} \(computed 0x[0-9a-f]{8}, good\)$' \
-		"$T/out" || _fail "xfbt-decode $1: no good checksum"
+	[ "$st" = 0 ] || _fail "xfbt-decode $1: status $st: ${OUT:0:300}"
+	[[ $OUT != *$'\n'warning* ]] || _fail "xfbt-decode $1 warns"
+	[[ $OUT =~ $'\n''crc = 0x'[0-9a-f]{8}' (computed 0x'[0-9a-f]{8}', good)'($'\n'|$) ]] ||
+		_fail "xfbt-decode $1: no good checksum"
 }
 
 # flip FILE OFFSET: invert the byte at OFFSET.
@@ -54,20 +60,20 @@ flip()
 		dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
 
-# val NAME: what follows "NAME = " in $T/out (the first such line).
+# val NAME: what follows "NAME = " in the decoder's output (the first
+# such line), into REPLY (empty if there is none).
 val()
 {
-	awk -v n="$1" 'index($0, n " = ") == 1 {
-		print substr($0, length(n) + 4); exit }' "$T/out"
+	REPLY=
+	[[ $OUT =~ $'\n'"$1 = "([^$'\n']*) ]] || return 0
+	REPLY=${BASH_REMATCH[1]}
 }
 
 # want NAME VALUE: val NAME must be VALUE.
 want()
 {
-	local got
-
-	got=$(val "$1")
-	[ "$got" = "$2" ] || _fail "$DESC: $1 is '$got', expected '$2'"
+	val "$1"
+	[ "$REPLY" = "$2" ] || _fail "$DESC: $1 is '$REPLY', expected '$2'"
 }
 
 # as_text: decoded records ("startblock 5 blockcount 3 ... domain cow")
@@ -113,7 +119,7 @@ fuzz()
 			[ "$st" = 1 ] || [ "$st" = 2 ] ||
 				_fail "random $len bytes after '$magic':" \
 					"status $st"
-			[ "$st" != 1 ] || grep -q '^warning' "$T/out" ||
+			[ "$st" != 1 ] || [[ $OUT == *$'\n'warning* ]] ||
 				_fail "random bytes: status 1 without a warning"
 		done
 	done
@@ -150,29 +156,36 @@ all_sound()
 # ROOT, UUID and OWNER.
 check_head()
 {
-	local d=$1 type=$2 bs=$3 f
+	local d=$1 type=$2 bs=$3 f v pages
 
 	DESC="$d block 0"
 	cp "$d/pages/0" "$T/copy0"
 	dec_ok "$T/copy0"
-	head -n 1 "$T/out" | grep -q '^header block' ||
-		_fail "$DESC: first line $(head -n 1 "$T/out")"
+	[[ $OUT == $'\n''header block'* ]] ||
+		_fail "$DESC: first line ${OUT:1:80}"
 	for f in magic nlevels owner root uuid type blocksize nrecords \
 		data_size nblocks version flags pad crc; do
-		[ -n "$(val "$f")" ] || _fail "$DESC: no field $f"
+		val "$f"
+		[ -n "$REPLY" ] || _fail "$DESC: no field $f"
 	done
 	want magic '0x4341544d ("CATM")'
-	want nlevels "$(_stat "$d" height)"
+	_stat_v v "$d" height
+	want nlevels "$v"
 	want blocksize "$bs"
-	want nrecords "$(_stat "$d" records)"
+	_stat_v v "$d" records
+	want nrecords "$v"
 	want version 1
 	want flags 0x0
-	[[ "$(val type)" == *"$type"* ]] || _fail "$DESC: type $(val type)"
-	[ "$(val nblocks)" = "$(cd "$d/pages" && printf '%s\n' * | wc -l)" ] ||
-		_fail "$DESC: nblocks $(val nblocks) is not the pages/ count"
-	ROOT=$(val root)
-	UUID=$(val uuid)
-	OWNER=$(val owner)
+	val type
+	[[ "$REPLY" == *"$type"* ]] || _fail "$DESC: type $REPLY"
+	pages=("$d"/pages/*)
+	want nblocks "${#pages[@]}"
+	val root
+	ROOT=$REPLY
+	val uuid
+	UUID=$REPLY
+	val owner
+	OWNER=$REPLY
 	[ -e "$d/pages/$ROOT" ] || _fail "$DESC: root $ROOT is not a page"
 	[[ "$UUID" =~ ^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$ ]] ||
 		_fail "$DESC: uuid '$UUID'"
@@ -190,11 +203,12 @@ check_block()
 	[ "$(stat -c %s "$T/copy")" = "$bs" ] ||
 		_fail "$DESC: copy is not $bs bytes"
 	dec_ok "$T/copy"
-	head -n 1 "$T/out" | grep -q "^btree block ($type" ||
-		_fail "$DESC: first line $(head -n 1 "$T/out")"
+	[[ $OUT == $'\n'"btree block ($type"* ]] ||
+		_fail "$DESC: first line ${OUT:1:80}"
 	for f in magic level numrecs leftsib rightsib blkno lsn uuid owner \
 		crc pad; do
-		[ -n "$(val "$f")" ] || _fail "$DESC: no field $f"
+		val "$f"
+		[ -n "$REPLY" ] || _fail "$DESC: no field $f"
 	done
 	[ "$level" != 0 ] || kind=leaf
 	want level "$level ($kind)"
@@ -210,7 +224,8 @@ check_block()
 	if [ "$edge" = last ] || [ "$b" = "$ROOT" ]; then
 		want rightsib null
 	fi
-	N=$(val numrecs | cut -d' ' -f1)
+	val numrecs
+	N=${REPLY%% *}
 	[ "$N" -gt 0 ] || _fail "$DESC: numrecs $N"
 	e=$(grep -c -E '^(recs|keys)\[' "$T/out") || true
 	[ "$e" = "$N" ] || _fail "$DESC: $e entries, numrecs $N"

@@ -29,26 +29,14 @@
 SEED=${XFBT_SEED:-$((RANDOM * 32768 + RANDOM))}
 echo "xfstypes.sh: XFBT_SEED=$SEED"
 
-# ask DIR QUERY...: one write of the queries on a fresh open lookup file,
-# then the answer read back on it.
-ask()
-{
-	local d=$1 q
-
-	shift
-	rm -f "$T/answer"
-	printf -v q '%s\n' "$@"
-	_expect "OK OK OK" -o "$T/answer" open "$d/lookup" rw write "$q" read
-	cat "$T/answer"
-}
-
-# answer_is DIR WANT QUERY...
+# answer_is DIR WANT QUERY...: one write of the queries on a fresh open
+# lookup file, and the answer read back on it must be WANT.
 answer_is()
 {
 	local d=$1 want=$2 got
 
 	shift 2
-	got=$(ask "$d" "$@")
+	_lookup_v got "$d" "$@"
 	[ "$got" = "$want" ] ||
 		_fail "$d lookup '$*': got '$(_xfbt_quote "$got")'," \
 			"expected '$(_xfbt_quote "$want")'"
@@ -63,7 +51,7 @@ bad()
 	local errno=$1 d=$2 file=$3 good=$4 line=$5
 
 	if [ "$SNAP_OF" != "$d" ]; then
-		SNAP=$(_snap "$d")
+		_snap_v SNAP "$d"
 		SNAP_OF=$d
 	fi
 	_expect_errno "$errno" open "$d/$file" w write "$good$line"$'\n'
@@ -75,7 +63,7 @@ badq()
 {
 	local d=$1 snap
 
-	snap=$(_snap "$d" light)
+	_snap_v snap "$d" light
 	_expect_errno EINVAL open "$d/lookup" rw write "$2"$'\n'
 	_unchanged "$d" "$snap"
 }
@@ -109,7 +97,7 @@ range_check()
 
 	want=$(awk -v lo="$lo" -v hi="$hi" \
 		'$1 + 0 <= hi + 0 && $1 + $2 - 1 >= lo + 0' "$T/all")
-	got=$(ask "$d" "range $lo $hi")
+	_lookup_v got "$d" "range $lo $hi"
 	[ "$got" = "$want" ] || {
 		diff <(echo "$want") <(echo "$got") | head -n 10 >&2 || true
 		_fail "$d range $lo $hi differs from brute force" \
