@@ -70,7 +70,7 @@ for ((i = 0; i < 100; i++)); do
 	max_write=$(sed -n 's/.*mounted: max_write \([0-9]*\).*/\1/p' \
 		"$_XFBT_LOG" | tail -n 1)
 	[ -z "$max_write" ] || break
-	sleep 0.1
+	_xfbt_nap 0.1
 done
 [ -n "$max_write" ] || _fail "no max_write in the daemon log"
 

@@ -31,15 +31,17 @@ command -v chromedriver >/dev/null || _notrun "no chromedriver"
 BROWSER=$XFBT_SRCDIR/tests/integration/html_browser.py
 
 # browse DIR STEP...: run the steps on DIR/tree.html; step I's output in
-# $T/out/I.
+# $T/out/I.  One Chromium serves every call (html_browser.py --serve,
+# through common.sh's helper servers).
+export XFBT_BROWSER_TMP=$T
 browse()
 {
-	local d=$1 status=0
+	local d=$1 status=0 out
 
 	shift
 	rm -rf "$T/out"
 	mkdir "$T/out"
-	/usr/bin/python3 "$BROWSER" "file://$d/tree.html" "$T/out" "$@" ||
+	_xfbt_run out "$BROWSER" "file://$d/tree.html" "$T/out" "$@" ||
 		status=$?
 	[ "$status" -ne 77 ] || _notrun "the browser could not start"
 	[ "$status" -eq 0 ] || _fail "html_browser.py failed ($status) on $d"

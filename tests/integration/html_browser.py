@@ -5,6 +5,7 @@
 # Chromium through chromedriver and Selenium) for tests/integration/html.sh.
 #
 #   html_browser.py URL OUTDIR STEP...
+#   html_browser.py --serve
 #
 # One browser session opens URL (file://...) and runs the steps in order;
 # step I (from 1) writes what it saw to OUTDIR/I, so the shell compares
@@ -33,8 +34,18 @@
 # stderr), 77 when Chromium or chromedriver is missing (the test is then
 # skipped, never passed; a missing Selenium fails).  Debian's
 # python3-selenium loads in /usr/bin/python3, hence the interpreter line.
+#
+# With --serve, one Chromium serves every request read from standard
+# input, as the tests' helpers serve theirs (helper_serve.h has the
+# protocol: "DIR NUL N NUL ARG1 NUL ... ARGN NUL" in, "NUL STATUS
+# newline" out): starting Chromium costs seconds, and html.sh browses
+# five btrees.  Each request starts at the default window size with the
+# browser's log drained.  The profile directory goes in $XFBT_BROWSER_TMP
+# (default: the system's), and goes away at the end of input or on
+# SIGTERM.
 import os
 import shutil
+import signal
 import sys
 import tempfile
 
@@ -154,17 +165,14 @@ def run(drv, steps, outdir):
             f.write(out)
 
 
-def main():
-    if len(sys.argv) < 3:
-        print('usage: html_browser.py URL OUTDIR STEP...', file=sys.stderr)
-        return 2
-    url, outdir, steps = sys.argv[1], sys.argv[2], sys.argv[3:]
-    profile = tempfile.mkdtemp(prefix='chromium.', dir=outdir)
-    drv = start(profile)
+def browse(drv, url, outdir, steps):
+    """One request: URL opened, STEPS run; returns the exit status."""
     try:
+        drv.set_window_size(1400, 900)
         if len(steps) >= 2 and steps[0] == 'window':
             w, h = steps[1].split('x')
             drv.set_window_size(int(w), int(h))
+        drv.get_log('browser')          # what an earlier page logged
         drv.set_page_load_timeout(60)
         drv.get(url)
         errors = [e for e in drv.get_log('browser')
@@ -179,10 +187,83 @@ def main():
     except Exception as e:  # one report, whatever Selenium raised
         print('html_browser: %s: %s' % (type(e).__name__, e), file=sys.stderr)
         return 1
+    return 0
+
+
+def read_field(f):
+    """One NUL-terminated field of a request; None at the end of input."""
+    data = bytearray()
+    while True:
+        c = f.read(1)
+        if not c:
+            if data:
+                raise RuntimeError('a request cut short')
+            return None
+        if c == b'\0':
+            return data.decode()
+        data += c
+
+
+def serve():
+    drv = None
+    profile = None
+    inp = sys.stdin.buffer
+    # The replies get a descriptor of their own; what chromedriver and
+    # Chromium (or anything else) print goes to standard error.
+    out = os.fdopen(os.dup(1), 'wb')
+    os.dup2(2, 1)
+
+    def stop(signum, frame):
+        raise SystemExit(1)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while True:
+            cwd = read_field(inp)
+            if cwd is None:
+                return 0
+            args = [read_field(inp) for _ in range(int(read_field(inp)))]
+            if None in args:
+                raise RuntimeError('a request cut short')
+            if len(args) < 2:
+                print('usage: html_browser.py URL OUTDIR STEP...',
+                      file=sys.stderr)
+                status = 2
+            else:
+                os.chdir(cwd)
+                if drv is None:
+                    profile = tempfile.mkdtemp(
+                        prefix='chromium.',
+                        dir=os.environ.get('XFBT_BROWSER_TMP'))
+                    try:
+                        drv = start(profile)
+                    except SystemExit as e:     # no browser: 77
+                        status = e.code
+                if drv is not None:
+                    status = browse(drv, args[0], args[1], args[2:])
+                os.chdir('/')
+            out.write(b'\0%d\n' % status)
+            out.flush()
+    finally:
+        if drv is not None:
+            drv.quit()
+        if profile is not None:
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def main():
+    if sys.argv[1:] == ['--serve']:
+        return serve()
+    if len(sys.argv) < 3:
+        print('usage: html_browser.py URL OUTDIR STEP...', file=sys.stderr)
+        return 2
+    url, outdir, steps = sys.argv[1], sys.argv[2], sys.argv[3:]
+    profile = tempfile.mkdtemp(prefix='chromium.', dir=outdir)
+    drv = start(profile)
+    try:
+        return browse(drv, url, outdir, steps)
     finally:
         drv.quit()
         shutil.rmtree(profile, ignore_errors=True)
-    return 0
 
 
 if __name__ == '__main__':

@@ -55,15 +55,26 @@ bg_check()
 	BG_PID=$(bg_pid "${2:-$1}") || _fail "no daemon found for $1"
 }
 
+# exited PID: status 0 once process PID has exited.  A zombie counts: a
+# daemon in the background is init's child, and init may take a second to
+# reap it.
+exited()
+{
+	local stat
+
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
+	[[ ${stat##*) } == Z* ]]
+}
+
 # bg_umount DIR: unmount; the daemon (BG_PID) must be gone within 10 s.
 bg_umount()
 {
 	local i
 
 	fusermount3 -u "$1" || _fail "cannot unmount $1"
-	for ((i = 0; i < 100; i++)); do
-		[ -e "/proc/$BG_PID" ] || return 0
-		sleep 0.1
+	for ((i = 0; i < 1000; i++)); do
+		! exited "$BG_PID" || return 0
+		_xfbt_nap 0.01
 	done
 	kill -KILL "$BG_PID" 2>/dev/null || true
 	_fail "daemon $BG_PID still running 10 s after unmount"
@@ -207,7 +218,7 @@ load()
 	while any_alive "${pids[@]}"; do
 		n=$(threads "$_XFBT_PID")
 		[ "$n" -le "$peak" ] || peak=$n
-		sleep 0.02
+		_xfbt_nap 0.02
 	done
 	for i in "${pids[@]}"; do
 		_wait "$i" || _fail "a writer failed"
@@ -224,9 +235,9 @@ settle()
 {
 	local i
 
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 1000; i++)); do
 		[ "$(threads "$_XFBT_PID")" -gt "$1" ] || return 0
-		sleep 0.1
+		_xfbt_nap 0.01
 	done
 	_fail "$(threads "$_XFBT_PID") threads 10 s after the load, not <= $1"
 }
@@ -303,11 +314,11 @@ else
 	mkdir "$D/t"
 	[ "$(_stat "$D/t" blocksize)" = 2048 ] || _fail "mount(8): blocksize"
 	umount "$D" || _fail "umount $D"
-	for ((i = 0; i < 100; i++)); do
-		[ -e "/proc/$BG_PID" ] || break
-		sleep 0.1
+	for ((i = 0; i < 1000; i++)); do
+		! exited "$BG_PID" || break
+		_xfbt_nap 0.01
 	done
-	[ ! -e "/proc/$BG_PID" ] || _fail "daemon still running after umount"
+	exited "$BG_PID" || _fail "daemon still running after umount"
 fi
 
 # SOURCE MOUNTPOINT by hand too; a third argument is refused.

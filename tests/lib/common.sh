@@ -148,6 +148,19 @@ _xfbt_is_mounted()
 	return 1
 }
 
+# _xfbt_nap SECONDS: sleep with no process (read's timeout on a FIFO no
+# one writes to), for the polling loops: a mount, an unmount, a daemon's
+# exit are usually there within a few milliseconds.
+_XFBT_NAP_FD=
+_xfbt_nap()
+{
+	if [ -z "$_XFBT_NAP_FD" ]; then
+		mkfifo "$_XFBT_TMP/nap"
+		exec {_XFBT_NAP_FD}<>"$_XFBT_TMP/nap"
+	fi
+	read -r -t "$1" -u "$_XFBT_NAP_FD" _ || :
+}
+
 _track()
 {
 	_XFBT_BG+=("$@")
@@ -295,7 +308,7 @@ _mount_at()
 	echo "== mount ${*:-(defaults)}" >>"$_XFBT_LOG"
 	"$XFBTREEFS" -f "${opts[@]}" "$MNT" >>"$_XFBT_LOG" 2>&1 &
 	_XFBT_PID=$!
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 1000; i++)); do
 		_xfbt_is_mounted "$MNT" && return 0
 		if ! kill -0 "$_XFBT_PID" 2>/dev/null; then
 			wait "$_XFBT_PID" || status=$?
@@ -303,7 +316,7 @@ _mount_at()
 			_xfbt_show_log
 			_fail "daemon exited ($status) before mounting ($*)"
 		fi
-		sleep 0.1
+		_xfbt_nap 0.01
 	done
 	_fail "$MNT not mounted after 10 s"
 }
@@ -330,9 +343,9 @@ _xfbt_umount()
 				fusermount3 -uz "$MNT" 2>>"$_XFBT_LOG" || true
 		fi
 	fi
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 1000; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
+		_xfbt_nap 0.01
 	done
 	if kill -0 "$pid" 2>/dev/null; then
 		problem="daemon $pid still running 10 s after unmount"
@@ -408,9 +421,9 @@ _kill_daemon()
 	kill -s "$sig" "$pid"
 	# (Quietly: bash reports a job killed by a signal on stderr.)
 	{
-		for ((i = 0; i < 100; i++)); do
+		for ((i = 0; i < 1000; i++)); do
 			kill -0 "$pid" || break
-			sleep 0.1
+			_xfbt_nap 0.01
 		done
 	} 2>/dev/null
 	if kill -0 "$pid" 2>/dev/null; then
@@ -498,7 +511,7 @@ _mount_fails()
 	echo "== must refuse: $*" >>"$_XFBT_LOG"
 	"$XFBTREEFS" -f "${opts[@]}" "$dir" >>"$_XFBT_LOG" 2>&1 &
 	pid=$!
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 1000; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		if _xfbt_is_mounted "$dir"; then
 			fusermount3 -u "$dir" 2>>"$_XFBT_LOG" ||
@@ -508,7 +521,7 @@ _mount_fails()
 			_fail "options '$*' were accepted: it mounted"
 			return
 		fi
-		sleep 0.1
+		_xfbt_nap 0.01
 	done
 	if kill -0 "$pid" 2>/dev/null; then
 		kill "$pid" 2>/dev/null || true
@@ -550,12 +563,17 @@ _page()
 
 _wait_tokens()
 {
-	local i n=0
+	local i n=0 text
+	local -a words
 
-	for ((i = 0; i < ${3:-10} * 10; i++)); do
-		[ ! -e "$1" ] || n=$(wc -w <"$1")
+	for ((i = 0; i < ${3:-10} * 100; i++)); do
+		if [ -e "$1" ]; then
+			_xfbt_slurp "$1" text
+			read -r -a words <<<"${text//$'\n'/ }"
+			n=${#words[@]}
+		fi
 		[ "$n" -lt "$2" ] || return 0
-		sleep 0.1
+		_xfbt_nap 0.01
 	done
 	_fail "$1 holds $n tokens after ${3:-10} s, not $2: $(head -c 200 "$1")"
 }
