@@ -12,10 +12,9 @@
 # end `records` equals what the writers left and `check` says ok.
 #
 # Two mounts: 512-byte blocks (deep trees, splits and joins all the
-# time), then the default block size.  About 25 s and 30,000 slots per
-# btree at XFB_TEST_SCALE=1 (the default); the ASan build's 0.25 runs a
-# quarter of the time on 12,000 slots (so that long answers still
-# resume).  XFB_TEST_SEED=N repeats the records and the
+# time), then the default block size.  About 15 s and 30,000 slots per
+# btree at XFB_TEST_SCALE=1 (the default); the ASan build's 0.25 runs
+# 5 s on 12,000 slots (so that long answers still resume).  XFB_TEST_SEED=N repeats the records and the
 # choices (not the timing); by default the seed is new and printed.
 #
 # On a wrong answer the driver keeps the answer, a second try, a third
@@ -29,8 +28,8 @@ XFBT_RANGES=${XFBT_RANGES:-$_xfbt_helpers/xfbt_ranges}
 [ -x "$XFBT_RANGES" ] || _fail "no xfbt_ranges at $XFBT_RANGES"
 scale=${XFB_TEST_SCALE:-1}
 read -r t512 tdef nslots < <(awk -v s="$scale" 'BEGIN {
-	a = int(16 * s + 0.5); if (a < 3) a = 3
-	b = int(8 * s + 0.5); if (b < 2) b = 2
+	a = int(10 * s + 0.5); if (a < 3) a = 3
+	b = int(5 * s + 0.5); if (b < 2) b = 2
 	n = int(30000 * s); if (n < 12000) n = 12000
 	print a, b, n
 }')

@@ -10,9 +10,9 @@
 # verify or check, or a daemon that died or did not exit 0.
 #
 # XFB_TEST_SCALE (default 1) scales the sizes (fio 4 MiB per job and loads
-# of up to 20,000 records at scale 1) and the time (20 s at scale 1, never
-# below 10 s); the ASan build runs it at 0.25, the long run
-# (XFB_TEST_SCALE=4) for 80 s.  Skipped without fio.
+# of up to 20,000 records at scale 1) and the time (15 s at scale 1, never
+# below 8 s); the ASan build runs it at 0.25, the long run
+# (XFB_TEST_SCALE=4) for 60 s.  Skipped without fio.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -22,7 +22,7 @@ scale=${XFB_TEST_SCALE:-1}
 read -r size nrec secs < <(awk -v s="$scale" 'BEGIN {
 	kib = int(4096 * s); if (kib < 512) kib = 512
 	n = int(20000 * s); if (n < 2000) n = 2000
-	t = int(20 * s); if (t < 10) t = 10
+	t = int(15 * s); if (t < 8) t = 8
 	print kib "k", n, t
 }')
 "$XFBT_SRCDIR/scripts/stress.sh" -t "$secs" -s "$size" -n "$nrec" ||
