@@ -394,6 +394,23 @@ bad_write()
 		fail "writing '$(tr '\n' '|' <<<"$3")' to ${2#"$MNT"/}: '$err'; expected: $1"
 }
 
+# refuse DIR QUERY CASE...: each CASE, "ERRNO-TEXT|TEXT", is a write of
+# TEXT to DIR/insert that must fail so (bad_write); then QUERY must find
+# nothing, as the refused writes changed nothing.  Counted in the
+# writer's experr and look.
+refuse()
+{
+	local d=$1 q=$2 c
+
+	shift 2
+	for c; do
+		bad_write "${c%%|*}" "$d/insert" "${c#*|}"
+		experr=$((experr + 1))
+	done
+	expect_lookup "$d" "$q" ""
+	look=$((look + 1))
+}
+
 # lookup DIR QUERY: the answer (fails on any error).
 lookup()
 {
@@ -567,12 +584,10 @@ kv_round()
 	# Refused writes change nothing: a new key before a duplicate,
 	# a new key before a bad line.
 	v=$(awk -v k="$k" '$1 == k { print $2 }' "$b.all")
-	bad_write "File exists" "$d/insert" "$((k + 1)) 1"$'\n'"$k $v"$'\n'
-	bad_write "Invalid argument" "$d/insert" "$((k + 2)) 1"$'\n'"$k x"$'\n'
-	bad_write "Invalid argument" "$d/insert" "$((k + 3)) 18446744073709551616"$'\n'
-	expect_lookup "$d" "range $((k + 1)) $((k + 3))" ""
-	experr=$((experr + 3))
-	look=$((look + 1))
+	refuse "$d" "range $((k + 1)) $((k + 3))" \
+		"File exists|$((k + 1)) 1"$'\n'"$k $v"$'\n' \
+		"Invalid argument|$((k + 2)) 1"$'\n'"$k x"$'\n' \
+		"Invalid argument|$((k + 3)) 18446744073709551616"$'\n'
 
 	# Delete: odd j by key, even j by whole record, keep j % 10 == 0.
 	awk 'NR % 2 == 0 { print $1 }' "$b.all" >"$b.del1"
@@ -636,13 +651,11 @@ rmap_round()
 
 	# Refused: a duplicate (after a new record), a bmbt with an
 	# offset, a special owner with an offset, unwritten attr.
-	bad_write "File exists" "$d/insert" "7 1 $owner 8"$'\n'"$(head -n 1 "$b.all")"$'\n'
-	bad_write "Invalid argument" "$d/insert" "7 1 $owner 8 bmbt"$'\n'
-	bad_write "Invalid argument" "$d/insert" "7 1 ag 8"$'\n'
-	bad_write "Invalid argument" "$d/insert" "7 1 $owner 8 attr,unwritten"$'\n'
-	expect_lookup "$d" "eq 7 $owner 8" ""
-	experr=$((experr + 4))
-	look=$((look + 1))
+	refuse "$d" "eq 7 $owner 8" \
+		"File exists|7 1 $owner 8"$'\n'"$(head -n 1 "$b.all")"$'\n' \
+		"Invalid argument|7 1 $owner 8 bmbt"$'\n' \
+		"Invalid argument|7 1 ag 8"$'\n' \
+		"Invalid argument|7 1 $owner 8 attr,unwritten"$'\n'
 
 	# Delete (whole records), keeping every tenth; then a delete of
 	# a gone record and one with the wrong length: ENOENT.
@@ -686,13 +699,11 @@ refcount_round()
 
 	# Refused: an overlapping extent after a good one, refcount 1
 	# outside the CoW domain, 2 inside it, a zero length.
-	bad_write "File exists" "$d/insert" "$((s + 63)) 1 2"$'\n'"$((s + c - 1)) 1 5"$'\n'
-	bad_write "Invalid argument" "$d/insert" "$((s + 63)) 1 1"$'\n'
-	bad_write "Invalid argument" "$d/insert" "$((s + 63)) 1 2 cow"$'\n'
-	bad_write "Invalid argument" "$d/insert" "$((s + 63)) 0 2"$'\n'
-	expect_lookup "$d" "eq $((s + 63))" ""
-	experr=$((experr + 4))
-	look=$((look + 1))
+	refuse "$d" "eq $((s + 63))" \
+		"File exists|$((s + 63)) 1 2"$'\n'"$((s + c - 1)) 1 5"$'\n' \
+		"Invalid argument|$((s + 63)) 1 1"$'\n' \
+		"Invalid argument|$((s + 63)) 1 2 cow"$'\n' \
+		"Invalid argument|$((s + 63)) 0 2"$'\n'
 
 	# Delete by key, keeping every tenth shared extent and all but
 	# the first CoW one; then ENOENT for a key gone.
