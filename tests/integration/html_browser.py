@@ -244,6 +244,8 @@ def serve():
             out.write(b'\0%d\n' % status)
             out.flush()
     finally:
+        # A second SIGTERM must not cut the browser's shutdown short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if drv is not None:
             drv.quit()
         if profile is not None:

@@ -233,8 +233,10 @@ _xfbt_serve_start()
 	trap '_fail "a helper server stopped reading"' PIPE
 }
 
-# Stop the servers: end of input, then their PIDs (a child the test
-# started could still hold a pipe's writing end).
+# Stop the servers (at exit): end of input, and their PIDs join the
+# background jobs that _xfbt_stop_bg ends with SIGTERM and waits for (a
+# child the test started could still hold a pipe's writing end, so the
+# end of input alone is not enough).
 _xfbt_serve_stop()
 {
 	local prog fd
@@ -244,8 +246,7 @@ _xfbt_serve_stop()
 		exec {fd}>&-
 		fd=${_XFBT_SRV_OUT[$prog]}
 		exec {fd}<&-
-		kill "${_XFBT_SRV_PID[$prog]}" 2>/dev/null || true
-		wait "${_XFBT_SRV_PID[$prog]}" 2>/dev/null || true
+		_XFBT_BG+=("${_XFBT_SRV_PID[$prog]}")
 	done
 	_XFBT_SRV_PID=()
 }
