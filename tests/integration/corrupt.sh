@@ -83,7 +83,7 @@ entry()
 # and \xNN escapes, as printf takes them.
 poke()
 {
-	local in=$3 hex= c
+	local in=$3 hex='' c
 
 	while [ -n "$in" ]; do
 		if [[ $in == '\x'?? ]] || [[ $in == '\x'??* ]]; then
@@ -329,7 +329,7 @@ lenient()
 # block alone: lenient).
 damage()
 {
-	local kind=$1 what=$2 how=$3 d bno k lvl n f=$T/bad other= b
+	local kind=$1 what=$2 how=$3 d bno k lvl n f=$T/bad other='' b
 
 	d=$MNT/c$ncase
 	echo "== $kind $what, checksum $how"

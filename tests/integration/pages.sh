@@ -42,6 +42,7 @@ u64_gt()
 # decode head|block FILE: run the decoder, keep its output in $info and
 # its "name value" lines in F.
 declare -A F
+info=
 decode()
 {
 	local name value rest

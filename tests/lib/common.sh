@@ -140,9 +140,9 @@ mkdir "$T"
 # (Read by the shell, no process: this runs thousands of times a test.)
 _xfbt_is_mounted()
 {
-	local dev dir rest
+	local dir
 
-	while read -r dev dir rest; do
+	while read -r _ dir _; do
 		[ "$dir" != "$1" ] || return 0
 	done </proc/mounts
 	return 1
