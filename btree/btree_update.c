@@ -387,7 +387,7 @@ xbt_shift_end(struct xbt_cur *cur, unsigned int level, uint64_t sbno,
  * Cases 1 and 2 above: the last k entries of C go to the front of the
  * right sibling, or the first k to the end of the left one.  In C's
  * numbering the moved entries are [lo, lo + k); when the new entry (C's
- * slot s) is not among them, they are B's entries from @b on, which is
+ * slot s) is not among them, they are B's entries from b on, which is
  * lo - 1 for a right shift (the new entry lies before them) and lo for a
  * left one.
  */
@@ -618,22 +618,21 @@ xbt_check_disjoint(const struct xbt_cur *cur, const void *rec,
 /*
  * The start of an insert (@update false) or an update of @rec in @tp:
  * put the cursor on @rec's key (or where it goes) and make room in the
- * log.  Sets *@stat to 0 and returns 1 if the change can be made, 0 if
- * not, or a negative errno: an insert needs no record with that key
- * (nor, for XBT_OPS_DISJOINT types, one @rec would overlap), an update
- * needs the record.  An update whose new extent would overlap a
- * neighbour is -EEXIST.
+ * log.  Returns 1 if the change can be made, 0 if not, or a negative
+ * errno: an insert needs no record with that key (nor, for
+ * XBT_OPS_DISJOINT types, one @rec would overlap), an update needs the
+ * record.  An update whose new extent would overlap a neighbour is
+ * -EEXIST.  (The 1 never leaves this file: the callers' *stat says it.)
  */
 static int
 xbt_change_begin(struct xbt_trans *tp, struct xbt_cur *cur, const void *rec,
-		bool update, int *stat)
+		bool update)
 {
 	struct xbtree	*bt = tp->bt;
 	bool		found, overlaps;
 	int		error;
 
 	XBT_ASSERT_TRANS(tp);
-	*stat = 0;
 	xbt_cur_init(cur, bt);
 	error = xbt_lookup_rec(cur, rec, &found);
 	if (error || found != update)
@@ -655,7 +654,8 @@ xbt_insert(struct xbt_trans *tp, const void *rec, int *stat)
 	struct xbt_cur		cur;
 	int			error;
 
-	error = xbt_change_begin(tp, &cur, rec, false, stat);
+	*stat = 0;
+	error = xbt_change_begin(tp, &cur, rec, false);
 	if (error <= 0)
 		return error;
 	error = xbt_insrec(&cur, 0, rec, 0);
@@ -989,7 +989,8 @@ xbt_update(struct xbt_trans *tp, const void *rec, int *stat)
 	unsigned int		off;
 	int			error;
 
-	error = xbt_change_begin(tp, &cur, rec, true, stat);
+	*stat = 0;
+	error = xbt_change_begin(tp, &cur, rec, true);
 	if (error <= 0)
 		return error;
 	off = XBT_BLOCK_HDR_LEN + cur.lv[0].slot * ops->rec_len;

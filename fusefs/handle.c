@@ -87,7 +87,9 @@ xfbfs_do_open(struct xfbfs *fs, fuse_ino_t ino, pid_t pid,
 		fi->fh = 0;	/* no handle: see fault.c */
 		return 0;
 	}
-	error = xfbfs_file_get_locked(fs, ino, kind, &tree);
+	if (!kind)
+		return -ENOENT;		/* @ino names no file */
+	error = xfbfs_tree_get_locked(fs, ino, false, &tree);
 	if (error)
 		return error;
 	error = xfbfs_kind_mode(kind, tree, xfbfs_ino_sub(ino), &mode);

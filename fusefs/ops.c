@@ -67,7 +67,9 @@ xfbfs_do_getattr(struct xfbfs *fs, fuse_ino_t ino, struct stat *st)
 		xfbfs_fault_stat(st);
 		return 0;
 	}
-	error = xfbfs_file_get_locked(fs, ino, kind, &tree);
+	if (!kind)
+		return -ENOENT;		/* @ino names no file */
+	error = xfbfs_tree_get_locked(fs, ino, false, &tree);
 	if (error)
 		return error;
 	xfbfs_stat_init(fs, st, ino, kind->mode);

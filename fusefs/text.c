@@ -169,7 +169,10 @@ xfbfs_put_digits8(char *p, uint32_t x)
  * Decimal, no leading zeros.  A 64-bit number is at most 20 digits: a
  * head of up to 4 (v / 10^16 < 1845), then two runs of 8.  The head is
  * written by the two-digit table, the runs by xfbfs_digits8(), so that a
- * key of 20 digits takes two 64-bit divisions instead of ten.
+ * key of 20 digits takes two 64-bit divisions instead of ten.  (The head
+ * through xfbfs_digits8() and xfbfs_digits() too would be one method
+ * fewer, but costs random 64-bit keys, nearly all 20 digits long, about
+ * half as much again: 17-21 ns against 11-15.)
  */
 size_t
 xfbfs_format_u64(char *buf, uint64_t v)

@@ -384,15 +384,6 @@ xfbfs_tree_get_locked(struct xfbfs *fs, fuse_ino_t ino, bool write,
 	return 0;
 }
 
-int
-xfbfs_file_get_locked(struct xfbfs *fs, fuse_ino_t ino,
-		const struct xfbfs_file_ops *kind, struct xfbfs_tree **treep)
-{
-	if (!kind)
-		return -ENOENT;
-	return xfbfs_tree_get_locked(fs, ino, false, treep);
-}
-
 void
 xfbfs_tree_unlock_put(struct xfbfs_tree *tree)
 {

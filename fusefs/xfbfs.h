@@ -521,12 +521,6 @@ int xfbfs_tree_lock_live(struct xfbfs_tree *tree, bool write);
  */
 int xfbfs_tree_get_locked(struct xfbfs *fs, fuse_ino_t ino, bool write,
 		struct xfbfs_tree **treep);
-/*
- * The tree of file @ino, whose kind is @kind, held and read-locked as
- * above: -ENOENT if @kind is NULL (@ino names no file) or the tree is gone.
- */
-int xfbfs_file_get_locked(struct xfbfs *fs, fuse_ino_t ino,
-		const struct xfbfs_file_ops *kind, struct xfbfs_tree **treep);
 void xfbfs_tree_unlock_put(struct xfbfs_tree *tree);
 /* Change the type of an empty tree (tree->lock held for writing). */
 int xfbfs_tree_set_type(struct xfbfs_tree *tree,

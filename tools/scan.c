@@ -559,13 +559,8 @@ scan_load_group(struct scan_ctx *ctx, uint32_t agno)
 	ctx->load_refc += nrc;
 
 	pthread_mutex_lock(&ctx->lock);
-	if (error) {
-		grp->state = SCAN_GROUP_FAILED;
-		scan_pending_free_locked(ctx, agno);
-	} else {
-		grp->state = SCAN_GROUP_LOADED;
-		error = scan_apply_pending_locked(ctx, agno);
-	}
+	grp->state = error ? SCAN_GROUP_FAILED : SCAN_GROUP_LOADED;
+	scan_pending_drain_locked(ctx, agno, !error);
 	pthread_mutex_unlock(&ctx->lock);
 out_free:
 	free(rc);
@@ -803,7 +798,7 @@ out_live:
 out_groups:
 	for (g = 0; ctx.groups && g < ctx.fs.agcount; g++) {
 		pthread_mutex_lock(&ctx.lock);
-		scan_pending_free_locked(&ctx, g);
+		scan_pending_drain_locked(&ctx, g, false);
 		pthread_mutex_unlock(&ctx.lock);
 		scan_bt_release(&ctx.groups[g].rmap);
 		scan_bt_release(&ctx.groups[g].refc);

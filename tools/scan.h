@@ -377,8 +377,8 @@ bool scan_defer_pop_locked(struct scan_ctx *ctx, uint64_t upto,
 		struct scan_defer *out);
 int scan_delta_locked(struct scan_ctx *ctx, const struct scan_rec *old,
 		size_t nold, const struct scan_rec *new, size_t nnew);
-int scan_apply_pending_locked(struct scan_ctx *ctx, uint32_t agno);
-void scan_pending_free_locked(struct scan_ctx *ctx, uint32_t agno);
+void scan_pending_drain_locked(struct scan_ctx *ctx, uint32_t agno,
+		bool apply);
 
 /* scan_fsmap.c */
 int scan_compare(struct scan_ctx *ctx);

@@ -101,25 +101,19 @@ scan_progress(struct scan_ctx *ctx, bool last, const char *fmt, ...)
 
 /*
  * Read all of file @dir/@file (or of @fd if >= 0) into a new buffer,
- * NUL-terminated (xfbt_read_fd()).
+ * NUL-terminated (xfbt_read_at(), xfbt_read_fd()).
  */
 static int
 scan_bt_slurp(int fd, const char *dir, const char *file, char **bufp)
 {
 	char	path[PATH_MAX];
 	size_t	len;
-	int	error;
 
 	*bufp = NULL;
 	if (fd >= 0)
 		return xfbt_read_fd(fd, bufp, &len);
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	error = xfbt_read_fd(fd, bufp, &len);
-	close(fd);
-	return error;
+	return xfbt_read_at(AT_FDCWD, path, bufp, &len);
 }
 
 /* The btree's newest `errors` line, for a message ("" if none). */

@@ -345,9 +345,10 @@ scan_pending_add_locked(struct scan_ctx *ctx, uint32_t agno,
 
 /*
  * Empty group @agno's pending list, oldest first, applying each change
- * to the btrees first if @apply.
+ * to the btrees first if @apply (its load is done; without @apply the
+ * load failed, or the scan stops).
  */
-static void
+void
 scan_pending_drain_locked(struct scan_ctx *ctx, uint32_t agno, bool apply)
 {
 	struct scan_group	*grp = &ctx->groups[agno];
@@ -362,21 +363,6 @@ scan_pending_drain_locked(struct scan_ctx *ctx, uint32_t agno, bool apply)
 		ctx->npending--;
 	}
 	grp->pending_tail = &grp->pending;
-}
-
-/* Apply what waited for group @agno's load, oldest first. */
-int
-scan_apply_pending_locked(struct scan_ctx *ctx, uint32_t agno)
-{
-	scan_pending_drain_locked(ctx, agno, true);
-	return 0;
-}
-
-/* Drop what waited for group @agno's load (it failed, or we stop). */
-void
-scan_pending_free_locked(struct scan_ctx *ctx, uint32_t agno)
-{
-	scan_pending_drain_locked(ctx, agno, false);
 }
 
 /*
@@ -573,7 +559,7 @@ scan_live_drain(struct scan_ctx *ctx, char *buf)
 	size_t					i, off;
 	int					error = 0;
 
-	xmem_array_resize(&lv->batch, 0);	/* shrinking: cannot fail */
+	lv->batch.len = 0;
 	for (;;) {
 		len = read(lv->fan_fd, buf, SCAN_LIVE_BUF);
 		if (len < 0 && errno == EINTR)

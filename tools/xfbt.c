@@ -321,9 +321,9 @@ xfbt_read_fd(int fd, char **bufp, size_t *lenp)
 			break;
 		text.len += n;
 	}
-	*(char *)xmem_array_push_reserved(&text) = '\0';
+	*(char *)xmem_array_at(&text, text.len) = '\0';	/* room kept */
 	*bufp = text.data;		/* the caller's to free() */
-	*lenp = text.len - 1;
+	*lenp = text.len;
 	return 0;
 
 out_free:

@@ -88,6 +88,9 @@ put_u64(char *p, uint64_t v)
 	return n;
 }
 
+/* The longest put_line(): "KEY VALUE\n", 20 + 1 + 20 + 1 bytes. */
+#define LINE_MAX_LEN	42
+
 /* "KEY VALUE\n" for key @k (value val_of(@k)); returns its length. */
 static inline size_t
 put_line(char *p, uint64_t k)

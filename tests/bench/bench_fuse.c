@@ -114,7 +114,6 @@
 
 #define WRITE_SIZE	(64 * 1024)	/* per write() of text */
 #define READ_SIZE	(128 * 1024)	/* per read() of records and sink */
-#define LINE_MAX_LEN	42		/* "KEY VALUE\n": 20 + 1 + 20 + 1 */
 #define TXN_FIXED	1000		/* the engine's other transaction */
 #define TAIL_LEN	64		/* bytes kept of a read stream's end */
 #define MAX_RUNS	99
@@ -1432,7 +1431,7 @@ print_json(FILE *out)
 
 	for (m = 0; m < NR_METRICS; m++)
 		fprintf(out, "{\"bench\":\"fuse\",\"workload\":\"%s\","
-			"\"n\":%" PRIu64 ",\"value\":%.1f,\"unit\":\"%s\"}\n",
+			"\"n\":%" PRIu64 ",\"value\":%.3f,\"unit\":\"%s\"}\n",
 			metrics[m].name, opt_n, median(m), metrics[m].unit);
 	fprintf(out, "{\"bench\":\"fuse\",\"workload\":\"insert_vs_engine_"
 		"random\",\"n\":%" PRIu64 ",\"value\":%.3f,\"unit\":\"ratio\","

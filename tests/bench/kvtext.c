@@ -23,7 +23,6 @@
 #include "tests/bench/bench_common.h"
 
 #define OUT_SIZE	(1 << 20)
-#define LINE_MAX_LEN	42		/* 20 + 1 + 20 + 1 */
 
 static void
 write_all(const char *buf, size_t len)
