@@ -54,14 +54,16 @@ page_value()
 rec_text()
 {
 	local -a f
+	local domain=shared
 
 	read -r -a f <<<"$2"
 	REPLY=
 	[ "${#f[@]}" -gt 0 ] || return 0
+	[ "${#f[@]}" != 4 ] || domain=cow
 	case $1 in
 	kv) REPLY="key ${f[0]} value ${f[1]}" ;;
 	rmap) REPLY="startblock ${f[0]} blockcount ${f[1]} owner ${f[2]} offset ${f[3]}${f[4]:+ ${f[4]}}" ;;
-	refcount) REPLY="startblock ${f[0]} blockcount ${f[1]} refcount ${f[2]} domain $([ "${#f[@]}" = 4 ] && echo cow || echo shared)" ;;
+	refcount) REPLY="startblock ${f[0]} blockcount ${f[1]} refcount ${f[2]} domain $domain" ;;
 	esac
 }
 

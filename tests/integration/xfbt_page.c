@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "btree/crc32c.h"
@@ -204,19 +203,16 @@ fix_crc(const char *path)
 	size_t len, off;
 	unsigned char *b = load(path, &len);
 	FILE *f;
+	int ok;
 
 	off = be32(b) == HEAD_MAGIC ? HEAD_CRC_OFF : BLOCK_CRC_OFF;
 	put_le32(b + off, xbt_crc32c_block(b, len, off));
 	f = fopen(path, "r+");
-	if (!f || fwrite(b, 1, len, f) != len) {
-		if (f)
-			fclose(f);
-		f = NULL;
-	} else if (fclose(f)) {
-		f = NULL;
-	}
+	ok = f && fwrite(b, 1, len, f) == len;
+	if (f && fclose(f))
+		ok = 0;
 	free(b);
-	if (!f) {
+	if (!ok) {
 		fprintf(stderr, "xfbt_page: %s: cannot rewrite\n", path);
 		return 2;
 	}

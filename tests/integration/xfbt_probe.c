@@ -178,13 +178,19 @@ open_flags(const char *mode)
 	return flags;
 }
 
+/* Later reads append to PATH; NULL only closes the current output. */
 static void
 set_output(const char *path)
 {
-	if (out_file && fclose(out_file)) {
+	FILE *old = out_file;
+
+	out_file = NULL;	/* closed whatever fclose() says */
+	if (old && fclose(old)) {
 		perror("output");
 		helper_exit(2);
 	}
+	if (!path)
+		return;
 	out_file = fopen(path, "a");
 	if (!out_file) {
 		perror(path);
@@ -667,12 +673,7 @@ run(int argc, char **argv)
 	while (i < argc)
 		i += step(argc - i, argv + i);
 	putchar('\n');
-	if (out_file && fclose(out_file)) {
-		out_file = NULL;
-		perror("output");
-		return 2;
-	}
-	out_file = NULL;
+	set_output(NULL);
 	return 0;
 }
 

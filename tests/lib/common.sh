@@ -251,27 +251,46 @@ _xfbt_serve_stop()
 	_XFBT_SRV_PID=()
 }
 
-# _xfbt_run VAR PROG ARG...: PROG's standard output into VAR, trailing
-# newlines cut as $(...) cuts them; returns PROG's exit status.
-_xfbt_run()
+# _xfbt_chomp VAR: cut VAR's trailing newlines, as $(...) cuts them.
+_xfbt_chomp()
+{
+	local -n _xfbt_c=$1
+
+	while [[ $_xfbt_c == *$'\n' ]]; do
+		_xfbt_c=${_xfbt_c%$'\n'}
+	done
+}
+
+# _xfbt_call VAR PROG ARG...: one request to PROG's server (started on
+# first use), as _xfbt_run; the caller has checked _xfbt_served.
+_xfbt_call()
 {
 	local -n _xfbt_o=$1
-	local _xfbt_prog=$2 _xfbt_st=0
+	local _xfbt_prog=$2 _xfbt_st
 
 	shift 2
-	if ! _xfbt_served "$@"; then
-		_xfbt_o=$("$_xfbt_prog" "$@") || _xfbt_st=$?
-		return "$_xfbt_st"
-	fi
 	[ -n "${_XFBT_SRV_PID[$_xfbt_prog]:-}" ] ||
 		_xfbt_serve_start "$_xfbt_prog"
 	printf '%s\0' "$PWD" "$#" "$@" >&"${_XFBT_SRV_IN[$_xfbt_prog]}"
 	{ IFS= read -r -d '' _xfbt_o && IFS= read -r _xfbt_st; } \
 		<&"${_XFBT_SRV_OUT[$_xfbt_prog]}" ||
 		_fail "${_xfbt_prog##*/} --serve stopped answering"
-	while [[ $_xfbt_o == *$'\n' ]]; do
-		_xfbt_o=${_xfbt_o%$'\n'}
-	done
+	_xfbt_chomp _xfbt_o
+	return "$_xfbt_st"
+}
+
+# _xfbt_run VAR PROG ARG...: PROG's standard output into VAR, trailing
+# newlines cut as $(...) cuts them; returns PROG's exit status.
+_xfbt_run()
+{
+	local -n _xfbt_r=$1
+	local _xfbt_st=0
+
+	if _xfbt_served "${@:3}"; then
+		_xfbt_call "$@"
+		return
+	fi
+	_xfbt_r=$("${@:2}") || _xfbt_st=$?
 	return "$_xfbt_st"
 }
 
@@ -545,7 +564,7 @@ _probe()
 	local _xfbt_out _xfbt_st=0
 
 	if _xfbt_served "$@"; then
-		_xfbt_run _xfbt_out "$XFBT_PROBE" "$@" || _xfbt_st=$?
+		_xfbt_call _xfbt_out "$XFBT_PROBE" "$@" || _xfbt_st=$?
 		printf '%s\n' "$_xfbt_out"
 		return "$_xfbt_st"
 	fi
@@ -663,9 +682,7 @@ _xfbt_slurp()
 	_xfbt_v=
 	# read stops at the end of the file (status 1: there is no NUL).
 	{ IFS= read -r -d '' _xfbt_v || :; } <"$1" || return 1
-	while [[ $_xfbt_v == *$'\n' ]]; do
-		_xfbt_v=${_xfbt_v%$'\n'}
-	done
+	_xfbt_chomp _xfbt_v
 }
 
 _content()
